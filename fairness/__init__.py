@@ -1,0 +1,1 @@
+"""Fairness audit and threshold-near analysis (arrays and frames in, results out)."""

@@ -1,0 +1,209 @@
+"""The referral data contract shared by training and serving.
+
+One :class:`Referral` is one report to the hotline about one household. Every field is
+bounded; unknown fields are rejected; no date may lie after the moment the referral was
+received. Race, Hispanic ethnicity and disability are carried **for auditing only**: the
+feature builder never reads them (a test proves it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+# Pseudonymous identifiers: agency keys, hashed or opaque. No names ever.
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ChildAge = Annotated[float, Field(ge=0, le=21, description="Age in years (fractions allowed).")]
+AdultAge = Annotated[int, Field(ge=10, le=120, description="Age in whole years.")]
+
+
+class ReporterType(StrEnum):
+    """Who made the report."""
+
+    law_enforcement = "law_enforcement"
+    school = "school"
+    medical = "medical"
+    mental_health = "mental_health"
+    social_services = "social_services"
+    child_care = "child_care"
+    family_member = "family_member"
+    neighbor_friend = "neighbor_friend"
+    anonymous = "anonymous"
+    other = "other"
+
+
+class AllegationType(StrEnum):
+    """What the report alleges."""
+
+    physical_abuse = "physical_abuse"
+    sexual_abuse = "sexual_abuse"
+    emotional_abuse = "emotional_abuse"
+    neglect = "neglect"
+    inadequate_supervision = "inadequate_supervision"
+    medical_neglect = "medical_neglect"
+    educational_neglect = "educational_neglect"
+    substance_exposed_infant = "substance_exposed_infant"
+    caregiver_substance_use = "caregiver_substance_use"
+    domestic_violence = "domestic_violence"
+    inadequate_housing = "inadequate_housing"
+    abandonment = "abandonment"
+
+
+class Race(StrEnum):
+    """OMB race categories; a person may have several (multi-select)."""
+
+    american_indian_alaska_native = "american_indian_alaska_native"
+    asian = "asian"
+    black = "black"
+    native_hawaiian_pacific_islander = "native_hawaiian_pacific_islander"
+    white = "white"
+    other = "other"
+
+
+class CaregiverRole(StrEnum):
+    """A caregiver's relation to the children."""
+
+    mother = "mother"
+    father = "father"
+    stepparent = "stepparent"
+    grandparent = "grandparent"
+    other_relative = "other_relative"
+    partner = "partner"
+    foster_parent = "foster_parent"
+    other = "other"
+
+
+class InvolvementKind(StrEnum):
+    """Public-system records about a caregiver, each dated so features can be windowed."""
+
+    behavioral_health_treatment = "behavioral_health_treatment"
+    substance_use_treatment = "substance_use_treatment"
+    public_benefits = "public_benefits"
+    jail_booking = "jail_booking"
+
+
+class Need(StrEnum):
+    """Needs a caller may report; also the categories of community referrals."""
+
+    home_visiting = "home_visiting"
+    prenatal_home_visiting = "prenatal_home_visiting"
+    substance_use_treatment = "substance_use_treatment"
+    domestic_violence = "domestic_violence"
+    housing = "housing"
+    early_learning = "early_learning"
+    parenting = "parenting"
+    food = "food"
+    mental_health = "mental_health"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Place(_Strict):
+    """Where the household lives."""
+
+    county: Annotated[str, Field(min_length=1, max_length=64)]
+    zip: Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit ZIP code.")]
+
+
+class Child(_Strict):
+    """A child in the household named on the referral."""
+
+    child_id: Identifier | None = None
+    age_years: ChildAge
+    alleged_victim: bool = False
+    race: Annotated[list[Race], Field(max_length=6, description="Audit only; multi-select.")] = []
+    hispanic: bool | None = Field(default=None, description="Audit only.")
+    disability: bool | None = Field(default=None, description="Audit only.")
+
+
+class Involvement(_Strict):
+    """One dated episode of a caregiver's involvement with a public system."""
+
+    kind: InvolvementKind
+    start_date: dt.date
+    end_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Involvement:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date} is before start_date {self.start_date}; "
+                "an episode must end on or after its start"
+            )
+        return self
+
+
+class Caregiver(_Strict):
+    """An adult caring for the children."""
+
+    age_years: AdultAge
+    role: CaregiverRole
+    pregnant: bool = False
+    primary_language: Annotated[
+        str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 code, e.g. 'en', 'es'.")
+    ] = "en"
+    involvements: Annotated[list[Involvement], Field(max_length=200)] = []
+    race: Annotated[list[Race], Field(max_length=6, description="Audit only; multi-select.")] = []
+    hispanic: bool | None = Field(default=None, description="Audit only.")
+
+
+class PriorReport(_Strict):
+    """An earlier report naming this family (the same household or another one)."""
+
+    report_date: dt.date
+    household_id: Identifier
+    screened_in: bool
+    substantiated: bool | None = None
+    allegation_types: Annotated[list[AllegationType], Field(max_length=12)] = []
+
+
+class PriorPlacement(_Strict):
+    """An earlier out-of-home placement of a child in this family."""
+
+    start_date: dt.date
+    end_date: dt.date | None = None
+
+
+class Referral(_Strict):
+    """One report to the hotline: the unit that is scored."""
+
+    referral_id: Identifier
+    received_at: AwareDatetime
+    place: Place
+    reporter_type: ReporterType
+    allegation_types: Annotated[list[AllegationType], Field(min_length=1, max_length=12)]
+    household_id: Identifier
+    children: Annotated[list[Child], Field(min_length=1, max_length=20)]
+    caregivers: Annotated[list[Caregiver], Field(max_length=10)] = []
+    prior_reports: Annotated[list[PriorReport], Field(max_length=500)] = []
+    prior_placements: Annotated[list[PriorPlacement], Field(max_length=100)] = []
+    reported_needs: Annotated[list[Need], Field(max_length=9)] = []
+
+    @model_validator(mode="after")
+    def _nothing_after_receipt(self) -> Referral:
+        # A record dated after the call would leak the future into the features.
+        today = self.received_at.date()
+        for where, day in _dated_fields(self):
+            if day > today:
+                raise ValueError(
+                    f"{where} is {day}, after received_at {today}; "
+                    "dates must be on or before the day the referral was received"
+                )
+        return self
+
+
+def _dated_fields(referral: Referral) -> list[tuple[str, dt.date]]:
+    found: list[tuple[str, dt.date]] = []
+    for i, report in enumerate(referral.prior_reports):
+        found.append((f"prior_reports[{i}].report_date", report.report_date))
+    for i, placement in enumerate(referral.prior_placements):
+        found.append((f"prior_placements[{i}].start_date", placement.start_date))
+    for i, caregiver in enumerate(referral.caregivers):
+        for j, episode in enumerate(caregiver.involvements):
+            found.append((f"caregivers[{i}].involvements[{j}].start_date", episode.start_date))
+    return found

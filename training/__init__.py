@@ -1,0 +1,1 @@
+"""Synthetic data, training pipeline and promotion gate."""
