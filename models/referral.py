@@ -203,7 +203,12 @@ def _dated_fields(referral: Referral) -> list[tuple[str, dt.date]]:
         found.append((f"prior_reports[{i}].report_date", report.report_date))
     for i, placement in enumerate(referral.prior_placements):
         found.append((f"prior_placements[{i}].start_date", placement.start_date))
+        if placement.end_date is not None:
+            found.append((f"prior_placements[{i}].end_date", placement.end_date))
     for i, caregiver in enumerate(referral.caregivers):
         for j, episode in enumerate(caregiver.involvements):
-            found.append((f"caregivers[{i}].involvements[{j}].start_date", episode.start_date))
+            where = f"caregivers[{i}].involvements[{j}]"
+            found.append((f"{where}.start_date", episode.start_date))
+            if episode.end_date is not None:
+                found.append((f"{where}.end_date", episode.end_date))
     return found

@@ -1,0 +1,304 @@
+"""A file-system model registry: immutable numbered versions and movable aliases.
+
+Layout (after MLflow's file store)::
+
+    <root>/versions/<n>/model.joblib     the pickled ScreeningModel, never rewritten
+    <root>/versions/<n>/metadata.json    feature-spec hash, data hash, seed, metrics, sha256...
+    <root>/versions/<n>/...              anything else training or the audit writes there
+    <root>/aliases/<name>.json           {"version": n, "set_at": ...}, replaced atomically
+    <root>/history.jsonl                 every alias move, appended
+
+The SHA-256 of each artifact is recorded when it is registered and checked before it is
+unpickled: a tampered or swapped file is refused, never loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from models.artifact import ScreeningModel
+from models.errors import ArtifactNotFound, ArtifactTampered, FeatureSpecMismatch, RegistryError
+from models.features import feature_spec_hash
+
+ARTIFACT = "model.joblib"
+METADATA = "metadata.json"
+_ALIAS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    str
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ModelRegistry:
+    """Numbered, immutable model versions plus movable aliases such as ``champion``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Directory holding the registry; created on first write.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    # -- versions -------------------------------------------------------------------------
+    def register(self, model: ScreeningModel, *, metadata: dict[str, Any]) -> int:
+        """Store a model as the next version number.
+
+        Parameters
+        ----------
+        model : ScreeningModel
+        metadata : dict
+            JSON-serializable facts about the model (metrics, label, seed, data hash...).
+            ``version``, ``sha256``, ``feature_spec_hash`` and ``registered_at`` are added.
+
+        Returns
+        -------
+        int
+            The new version number.
+        """
+        versions_dir = self.root / "versions"
+        versions_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions_dir))
+        joblib.dump(model, staging / ARTIFACT)
+        meta = dict(metadata)
+        meta.update(
+            sha256=sha256_file(staging / ARTIFACT),
+            feature_spec_hash=model.feature_spec_hash,
+            registered_at=_now(),
+        )
+        # Claim the next number by an atomic rename; a concurrent writer that loses the race
+        # simply tries the following number.
+        while True:
+            version = max(self.versions(), default=0) + 1
+            meta["version"] = version
+            (staging / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True))
+            try:
+                os.rename(staging, versions_dir / str(version))
+            except OSError:
+                continue
+            return version
+
+    def versions(self) -> list[int]:
+        """List registered version numbers in ascending order.
+
+        Returns
+        -------
+        list of int
+        """
+        versions_dir = self.root / "versions"
+        if not versions_dir.is_dir():
+            return []
+        return sorted(int(p.name) for p in versions_dir.iterdir() if p.name.isdigit())
+
+    def version_dir(self, version: int) -> Path:
+        """Return the directory of a registered version.
+
+        Parameters
+        ----------
+        version : int
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        path = self.root / "versions" / str(version)
+        if not (path / METADATA).is_file():
+            known = ", ".join(map(str, self.versions())) or "none"
+            raise ArtifactNotFound(
+                f"model version {version} is not in the registry at {self.root} "
+                f"(registered versions: {known})"
+            )
+        return path
+
+    def metadata(self, version: int) -> dict[str, Any]:
+        """Read a version's metadata.
+
+        Parameters
+        ----------
+        version : int
+
+        Returns
+        -------
+        dict
+        """
+        path = self.version_dir(version) / METADATA
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise RegistryError(f"{path} is not valid JSON: {exc.msg}") from exc
+        return data
+
+    def load(self, version: int) -> ScreeningModel:
+        """Load a version after checking its SHA-256 and feature spec.
+
+        Parameters
+        ----------
+        version : int
+
+        Returns
+        -------
+        ScreeningModel
+
+        Raises
+        ------
+        ArtifactTampered
+            The artifact's bytes do not match the recorded SHA-256.
+        FeatureSpecMismatch
+            The model was trained on a different feature spec than this code builds.
+        """
+        meta = self.metadata(version)
+        path = self.version_dir(version) / ARTIFACT
+        if not path.is_file():
+            raise ArtifactNotFound(f"model version {version} has no artifact at {path}")
+        actual = sha256_file(path)
+        if actual != meta.get("sha256"):
+            raise ArtifactTampered(
+                f"model version {version}: {path} has SHA-256 {actual[:12]}…, but "
+                f"{meta.get('sha256', 'nothing')!s:.12}… was recorded; refusing to load it"
+            )
+        expected_spec = feature_spec_hash()
+        if meta.get("feature_spec_hash") != expected_spec:
+            raise FeatureSpecMismatch(
+                f"model version {version} was trained on feature spec "
+                f"{meta.get('feature_spec_hash')!s:.12}…, but this code builds "
+                f"{expected_spec[:12]}…; retrain it with `hotline train`"
+            )
+        model = joblib.load(path)
+        if not isinstance(model, ScreeningModel):
+            raise RegistryError(f"{path} does not hold a ScreeningModel")
+        return model
+
+    # -- aliases --------------------------------------------------------------------------
+    def set_alias(self, name: str, version: int, *, reason: str = "", by: str = "") -> None:
+        """Point an alias at a version, atomically, and append the move to the history.
+
+        Parameters
+        ----------
+        name : str
+            Lower-case alias such as ``champion``.
+        version : int
+            A registered version.
+        reason, by : str
+            Recorded in the history.
+        """
+        _check_alias(name)
+        self.version_dir(version)
+        previous = self.alias(name)
+        aliases = self.root / "aliases"
+        aliases.mkdir(parents=True, exist_ok=True)
+        record = {"alias": name, "version": version, "set_at": _now()}
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=aliases)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(record, fh)
+        os.replace(tmp, aliases / f"{name}.json")
+        self.append_history(
+            {"event": "alias", **record, "previous": previous, "reason": reason, "by": by}
+        )
+
+    def alias(self, name: str) -> int | None:
+        """Return the version an alias points at, or None when it is not set.
+
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        int or None
+        """
+        _check_alias(name)
+        path = self.root / "aliases" / f"{name}.json"
+        if not path.is_file():
+            return None
+        try:
+            return int(json.loads(path.read_text())["version"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise RegistryError(f"alias file {path} is malformed: {exc}") from exc
+
+    def resolve(self, ref: str | int) -> int:
+        """Turn ``"champion"``, ``"3"``, ``"v3"`` or ``3`` into a version number.
+
+        Parameters
+        ----------
+        ref : str or int
+
+        Returns
+        -------
+        int
+        """
+        if isinstance(ref, int):
+            self.version_dir(ref)
+            return ref
+        text = ref.strip()
+        digits = text[1:] if text[:1] in "vV" else text
+        if digits.isdigit():
+            version = int(digits)
+            self.version_dir(version)
+            return version
+        version_or_none = self.alias(text)
+        if version_or_none is None:
+            raise ArtifactNotFound(
+                f"'{ref}' is neither a version number nor a set alias in {self.root}; "
+                "run `hotline models list` to see what exists"
+            )
+        return version_or_none
+
+    def append_history(self, record: dict[str, Any]) -> None:
+        """Append one event to ``history.jsonl``.
+
+        Parameters
+        ----------
+        record : dict
+            JSON-serializable.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / "history.jsonl").open("a") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")
+
+    def history(self) -> list[dict[str, Any]]:
+        """Read every recorded event, oldest first.
+
+        Returns
+        -------
+        list of dict
+        """
+        path = self.root / "history.jsonl"
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _check_alias(name: str) -> None:
+    if not _ALIAS_NAME.match(name):
+        raise RegistryError(
+            f"alias '{name}' is not acceptable: use 1-32 lower-case letters, digits, '-' or '_', "
+            "starting with a letter"
+        )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

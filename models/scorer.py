@@ -1,0 +1,103 @@
+"""Score one referral: features, calibrated probability, 1-20 score, band, explanation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from models.artifact import ScreeningModel
+from models.features import FEATURE_SPEC, build_features
+from models.referral import Referral
+from models.scoring import Band, Probability, ScreeningScore, band_for_score, probability_to_score
+
+
+class Factor(BaseModel):
+    """One feature's part in a score, in words a screener can check against the record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    feature: str
+    label: str
+    value: float
+    contribution: float
+    direction: Literal["raises", "lowers"]
+
+
+class ScoreResult(BaseModel):
+    """What the model says about one referral."""
+
+    model_config = ConfigDict(frozen=True)
+
+    probability: Probability
+    score: ScreeningScore
+    band: Band
+    explanation: list[Factor]
+
+
+def score_referral(model: ScreeningModel, referral: Referral, *, top_k: int = 5) -> ScoreResult:
+    """Score one referral and explain it.
+
+    Parameters
+    ----------
+    model : ScreeningModel
+        A loaded model (from the registry).
+    referral : Referral
+        A validated referral.
+    top_k : int, default 5
+        How many factors to return, largest absolute contribution first.
+
+    Returns
+    -------
+    ScoreResult
+        Deterministic: the same referral and model always give the same result.
+    """
+    x = build_features(referral)
+    probability = model.predict_one(x)
+    score = int(probability_to_score(probability, cutpoints=model.cutpoints))
+    return ScoreResult(
+        probability=probability,
+        score=score,
+        band=band_for_score(score),
+        explanation=explain(model, x, top_k=top_k),
+    )
+
+
+def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Factor]:
+    """List the features that moved this score most, with signed contributions.
+
+    Parameters
+    ----------
+    model : ScreeningModel
+        The model that scored ``x``.
+    x : numpy.ndarray of shape (n_features,)
+        The referral's feature vector.
+    top_k : int, default 5
+        How many factors to return.
+
+    Returns
+    -------
+    list of Factor
+        Largest absolute contribution first; ties broken by feature order, so the list is
+        stable. Features with no contribution are left out.
+    """
+    contrib = model.contributions(x)
+    # A stable sort on -|c| keeps the declared order among equal contributions.
+    order = np.argsort(-np.abs(contrib), kind="stable")
+    factors: list[Factor] = []
+    for j in order[:top_k]:
+        c = float(contrib[j])
+        if c == 0.0:
+            break
+        spec = FEATURE_SPEC[j]
+        factors.append(
+            Factor(
+                feature=spec.name,
+                label=spec.label.format(value=float(x[j])),
+                value=float(x[j]),
+                contribution=round(c, 6),
+                direction="raises" if c > 0 else "lowers",
+            )
+        )
+    return factors
