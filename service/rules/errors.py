@@ -1,0 +1,37 @@
+"""Exceptions raised by the rules engine.
+
+Hierarchy::
+
+    RulesError (ValueError)
+    ├── RulesFileError     a rules file cannot be read or is invalid; names file, rule and problem
+    ├── RuleInvalid        one fragment of a rule is invalid (the loader turns it into a
+    │                      RulesFileError that names the file and the rule id)
+    ├── CasesError         a ``rules test`` cases file has a bad line
+    └── FactInputError     evaluation was given inputs of the wrong shape (e.g. an unknown band)
+"""
+
+from __future__ import annotations
+
+
+class RulesError(ValueError):
+    """Base class of every error raised by :mod:`service.rules`."""
+
+
+class RulesFileError(RulesError):
+    """A rules file is unreadable or invalid; the message names the file, rule id and problem."""
+
+
+class RuleInvalid(RulesError):
+    """A fragment of one rule (condition, template, params) is invalid.
+
+    The message says what is wrong and what is accepted, but not which file or rule: the
+    loader adds those and re-raises as :class:`RulesFileError`.
+    """
+
+
+class CasesError(RulesError):
+    """A line of a cases file given to ``hotline rules test`` is not a valid case."""
+
+
+class FactInputError(RulesError):
+    """Evaluation was called with inputs that cannot be turned into facts."""

@@ -1,0 +1,90 @@
+"""Keep the active rule set; a failed reload keeps serving the last good one."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from service.rules.errors import RulesError
+from service.rules.loader import load_rules
+from service.rules.ruleset import RuleSet
+
+
+class RulesHolder:
+    """The active rule set, swapped atomically on a successful reload.
+
+    Parameters
+    ----------
+    ruleset : RuleSet
+        The rule set to serve first. The service refuses to start without a good one, so
+        there is no "empty" holder.
+    """
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self._current = ruleset
+        self._last_error: RulesError | None = None
+        # Reloads are serialised so two concurrent reloads cannot interleave; readers need no
+        # lock because replacing one attribute reference is atomic.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> RulesHolder:
+        """Load a rules file and hold it.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The rules file.
+
+        Returns
+        -------
+        RulesHolder
+            Holding the loaded rule set.
+
+        Raises
+        ------
+        RulesFileError
+            If the file is invalid (the service must not start).
+        """
+        return cls(load_rules(path))
+
+    @property
+    def current(self) -> RuleSet:
+        """The rule set in use."""
+        return self._current
+
+    @property
+    def last_error(self) -> RulesError | None:
+        """The error of the latest reload, or ``None`` if it succeeded."""
+        return self._last_error
+
+    def reload(self, path: str | os.PathLike[str] | None = None) -> RuleSet:
+        """Load a rules file and make it active; on failure keep the current set.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            The file to load; by default the file the current set came from.
+
+        Returns
+        -------
+        RuleSet
+            The newly active rule set.
+
+        Raises
+        ------
+        RulesError
+            If the file is invalid; the previous rule set stays active and the error is also
+            kept in :attr:`last_error`.
+        """
+        target = Path(self._current.source) if path is None else Path(path)
+        with self._lock:
+            try:
+                loaded = load_rules(target)
+            except RulesError as exc:
+                self._last_error = exc
+                raise
+            self._current = loaded
+            self._last_error = None
+            return loaded
