@@ -1,0 +1,137 @@
+"""Confidence intervals: Wilson for rates, DeLong for AUC, Katz's log method for rate ratios."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import norm
+
+
+def z_value(level: float) -> float:
+    """Two-sided standard-normal quantile for a confidence level, e.g. 1.96 for 0.95."""
+    return float(norm.ppf(0.5 + level / 2.0))
+
+
+def wilson_interval(successes: float, trials: float, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    Chosen over the normal ("Wald") interval because it stays inside [0, 1] and keeps close
+    to its nominal coverage for small groups and rates near 0 or 1, which is where a
+    disparity audit's smallest groups sit.
+
+    Parameters
+    ----------
+    successes, trials : float
+        Numerator and denominator (frequency weights allowed).
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(nan, nan)`` when ``trials`` is 0.
+    """
+    if trials <= 0:
+        return (math.nan, math.nan)
+    z = z_value(level)
+    p = successes / trials
+    denom = 1.0 + z * z / trials
+    centre = (p + z * z / (2.0 * trials)) / denom
+    half = z * math.sqrt(p * (1.0 - p) / trials + z * z / (4.0 * trials * trials)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def rate_ratio_interval(
+    x1: float, n1: float, x0: float, n0: float, *, level: float = 0.95
+) -> tuple[float, float]:
+    """Katz log interval for the ratio of two proportions ``(x1/n1) / (x0/n0)``.
+
+    Parameters
+    ----------
+    x1, n1 : float
+        Successes and trials in the compared group.
+    x0, n0 : float
+        Successes and trials in the reference group.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(nan, nan)`` when either proportion is 0 or undefined, where the
+        log ratio has no finite standard error.
+    """
+    if min(x1, x0) <= 0 or min(n1, n0) <= 0:
+        return (math.nan, math.nan)
+    ratio = (x1 / n1) / (x0 / n0)
+    se = math.sqrt(max(0.0, 1.0 / x1 - 1.0 / n1 + 1.0 / x0 - 1.0 / n0))
+    z = z_value(level)
+    return (ratio * math.exp(-z * se), ratio * math.exp(z * se))
+
+
+def auc_delong(
+    y_true: npt.ArrayLike,
+    y_score: npt.ArrayLike,
+    *,
+    sample_weight: npt.ArrayLike | None = None,
+) -> tuple[float, float]:
+    """Area under the ROC curve and its DeLong (1988) variance.
+
+    Ties count one half, as in :func:`sklearn.metrics.roc_auc_score`, which this equals.
+    Works from one sort of the unique scores, so it costs O(n log n) and accepts frequency
+    weights (rows aggregated by score and label).
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Observed outcome.
+    y_score : array-like of float
+        Score or probability; higher means more likely positive.
+    sample_weight : array-like of float, optional
+        Frequency weights.
+
+    Returns
+    -------
+    tuple of float
+        ``(auc, variance)``; both NaN when a class is absent.
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    s = np.asarray(y_score, dtype=np.float64)
+    w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    values, inverse = np.unique(s, return_inverse=True)
+    pos = np.bincount(inverse, weights=w * y, minlength=values.size)
+    neg = np.bincount(inverse, weights=w * (1.0 - y), minlength=values.size)
+    n1, n0 = float(pos.sum()), float(neg.sum())
+    if n1 <= 0 or n0 <= 0:
+        return (math.nan, math.nan)
+    neg_below = np.cumsum(neg) - neg
+    pos_above = n1 - np.cumsum(pos)
+    v10 = (neg_below + 0.5 * neg) / n0  # per positive at this score: share of negatives beaten
+    v01 = (pos_above + 0.5 * pos) / n1  # per negative: share of positives that beat it
+    auc = float((pos * v10).sum() / n1)
+    s10 = float((pos * (v10 - auc) ** 2).sum() / (n1 - 1.0)) if n1 > 1 else 0.0
+    s01 = float((neg * (v01 - auc) ** 2).sum() / (n0 - 1.0)) if n0 > 1 else 0.0
+    return (auc, s10 / n1 + s01 / n0)
+
+
+def auc_interval(auc: float, variance: float, *, level: float = 0.95) -> tuple[float, float]:
+    """Normal interval ``auc +- z * sqrt(variance)``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    auc, variance : float
+        Output of :func:`auc_delong`.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+    """
+    if math.isnan(auc) or math.isnan(variance):
+        return (math.nan, math.nan)
+    half = z_value(level) * math.sqrt(variance)
+    return (max(0.0, auc - half), min(1.0, auc + half))

@@ -1,0 +1,108 @@
+"""Plain-language findings of an audit, for the top of the supervisors' report."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from fairness.audit import AuditResult
+
+METRIC_WORDS: Final = {
+    "selection_rate": "selection (screen-in) rate",
+    "base_rate": "outcome rate",
+    "fpr": "false positive rate (selected, no later outcome)",
+    "fnr": "false negative rate (not selected, later outcome)",
+    "ppv": "share of selected cases with the outcome (PPV)",
+    "npv": "share of unselected cases without the outcome (NPV)",
+    "auc": "AUC",
+}
+
+# Calibration gaps are quoted only for bins where both groups have this many cases, so the
+# summary does not report noise from a handful of families.
+MIN_BIN_CASES: Final = 30
+
+
+def pct(value: float | None) -> str:
+    """Format a rate as a percentage with one decimal, or "n/a"."""
+    return "n/a" if value is None else f"{100.0 * value:.1f}%"
+
+
+def audit_summary(result: AuditResult) -> list[str]:
+    """Write the audit's findings as short sentences, most important first.
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit.
+
+    Returns
+    -------
+    list of str
+        Sentences: what was audited, each flag, calibration gaps at the top score bin, and
+        what was not flagged or was too small to judge.
+    """
+    meta, overall = result.meta, result.overall
+    band = meta["band"]
+    lines = [
+        f"Audited {meta['n_audited']:,} cases; {pct(overall['selection_rate'])} were selected "
+        f"({meta['selection']}) and {pct(overall['base_rate'])} had the outcome "
+        f"'{meta['label']}'."
+    ]
+    views = result.meta["views"]
+    for flag in sorted(
+        result.flags, key=lambda f: (views.index(f["column"]), -abs(_log(f["ratio"])))
+    ):
+        lines.append(
+            f"{flag['column']}: the {METRIC_WORDS[flag['metric']]} for {flag['group']} is "
+            f"{flag['ratio']:.2f} times that of {flag['reference']} ({pct(flag['value'])} vs "
+            f"{pct(flag['reference_value'])}; {meta['level']:.0%} interval of the ratio "
+            f"{flag['ci_low']:.2f}-{flag['ci_high']:.2f}), outside the {band[0]}-{band[1]} band."
+        )
+    if not result.flags:
+        lines.append(
+            f"No group's selection or error rates differ from its reference group's by more "
+            f"than the {band[0]}-{band[1]} band with {meta['level']:.0%} confidence."
+        )
+    lines.extend(_calibration_gaps(result))
+    small = [w for w in result.warnings if "not flagged" in w]
+    if small:
+        lines.append(
+            f"{len(small)} group(s) have fewer than {meta['min_group_size']} cases; they are "
+            "shown in the tables with a warning but not flagged: treat their rates as unreliable."
+        )
+    return lines
+
+
+def _calibration_gaps(result: AuditResult) -> list[str]:
+    """Compare observed outcome rates at the highest score bin across each column's groups."""
+    lines = []
+    band = result.meta["band"]
+    top_bin = len(result.score_bins) - 1
+    label = result.score_bins[top_bin]["label"] if result.score_bins else ""
+    for view in result.meta["group_columns"]:
+        rates: list[tuple[float, str, float, float]] = []
+        for group, rows in result.calibration.get(view, {}).items():
+            if result.groups[view][group]["small"]:
+                continue
+            top: dict[str, Any] | None = next((r for r in rows if r["bin"] == top_bin), None)
+            if top is not None and top["count"] >= MIN_BIN_CASES:
+                rates.append((top["observed_rate"], group, top["ci_low"], top["ci_high"]))
+        if len(rates) < 2:
+            continue
+        (low, low_group, _, low_ci_high), (high, high_group, high_ci_low, _) = (
+            min(rates),
+            max(rates),
+        )
+        # Quote a gap only when it leaves the band and the two intervals do not overlap.
+        if low > 0 and not band[0] <= high / low <= band[1] and high_ci_low > low_ci_high:
+            lines.append(
+                f"{view}: in the highest score bin ({label}), {pct(high)} of {high_group} "
+                f"cases vs {pct(low)} of {low_group} cases had the outcome; the same score "
+                "does not mean the same risk for every group (see calibration below)."
+            )
+    return lines
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0 else 0.0
