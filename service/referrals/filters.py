@@ -1,0 +1,94 @@
+"""Hard filters: each returns the reason a service passes, or None to exclude it.
+
+Area is applied by the directory index itself (only services whose area lists the ZIP or
+covers the county are candidates); the rest are here. Which household members an age
+range is checked against depends on who the need's client is, because HSDS ages describe
+the person served: a treatment programme for adults must not be excluded for the children's
+ages.
+"""
+
+from __future__ import annotations
+
+from models.referral import Need
+from service.referrals.directory import IndexedService
+from service.referrals.family import FamilyProfile
+from service.referrals.languages import language_name
+
+CHILD_CLIENT_NEEDS = frozenset({Need.home_visiting, Need.early_learning})
+CAREGIVER_CLIENT_NEEDS = frozenset(
+    {Need.prenatal_home_visiting, Need.substance_use_treatment, Need.domestic_violence}
+)
+PASS_SILENTLY = ""
+"""A filter passed but has nothing worth telling the screener."""
+
+
+def status_ok(service: IndexedService) -> str | None:
+    """Pass only services whose HSDS status is ``active``."""
+    return PASS_SILENTLY if service.status == "active" else None
+
+
+def area_reason(service: IndexedService, family: FamilyProfile, county: str | None) -> str:
+    """Say how the service's area covers the family (the index already guaranteed it)."""
+    if family.zip_code in service.zips:
+        return f"Serves ZIP {family.zip_code}"
+    return f"Serves {county or family.county}"
+
+
+def age_ok(service: IndexedService, family: FamilyProfile, need: Need) -> str | None:
+    """Pass if a household member the need is for falls within the service's age range."""
+    low, high = service.minimum_age, service.maximum_age
+    if low is None and high is None:
+        return PASS_SILENTLY
+    if need in CHILD_CLIENT_NEEDS:
+        ages, who = family.child_ages, "child"
+    elif need in CAREGIVER_CLIENT_NEEDS:
+        ages, who = family.caregiver_ages, "caregiver"
+    else:
+        ages, who = family.child_ages + family.caregiver_ages, "family member"
+    ages = ages + family.other_ages
+    if family.other_ages:
+        who = "person"
+    span = f"{_num(low) if low is not None else 0}-{_num(high) if high is not None else 'any'}"
+    if not ages:
+        return f"Serves ages {span} (ages not given)"
+    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
+    fitting = [a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)]
+    if not fitting:
+        return None
+    return f"Serves ages {span}; fits {who} aged {_num(min(fitting))}"
+
+
+def eligibility_ok(service: IndexedService, family: FamilyProfile) -> list[str] | None:
+    """Pass if every structured eligibility requirement is met; return their reasons."""
+    reasons: list[str] = []
+    child_ages = family.child_ages + family.other_ages
+    for requirement in service.requirements:
+        if not requirement.met_by(pregnant=family.pregnant, child_ages=child_ages):
+            return None
+        if requirement.kind == "unchecked":
+            reasons.append(f"Eligibility to confirm: {requirement.label}")
+        else:
+            reasons.append(f"Eligible: {requirement.label}")
+    return reasons
+
+
+def language_ok(service: IndexedService, family: FamilyProfile) -> tuple[str, bool] | None:
+    """Pass if the service speaks a caregiver's language or offers interpretation.
+
+    Returns
+    -------
+    tuple[str, bool] or None
+        The reason and whether the language is spoken directly; None to exclude.
+    """
+    if not family.languages:
+        return PASS_SILENTLY, False
+    spoken = [code for code in family.languages if code in service.languages]
+    if spoken:
+        return f"Speaks {', '.join(language_name(c) for c in spoken)}", True
+    if service.interpretation:
+        return f"Interpretation offered: {service.interpretation}", False
+    return None
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"

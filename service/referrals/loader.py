@@ -1,0 +1,130 @@
+"""Load an HSDS directory (tabular package or JSON) into a :class:`Directory`."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from service.referrals.assemble import assemble
+from service.referrals.directory import Directory, ZipCentroid
+from service.referrals.errors import DirectoryError
+from service.referrals.hsds_json import read_json
+from service.referrals.hsds_schema import DirectoryProblem
+from service.referrals.hsds_tabular import read_tabular
+from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap
+
+CENTROIDS_FILE = "zip_centroids.csv"
+_NOT_FOUND = "{path}: no such file or folder; expected a datapackage.json, a .json file or a folder"
+_BAD_CENTROID = "zip {zip!r}, latitude {lat!r}, longitude {lon!r} are not a ZIP and coordinates"
+
+
+@dataclass(frozen=True)
+class DirectoryLoad:
+    """The result of loading a directory: the index, and what was wrong with the input."""
+
+    directory: Directory
+    problems: list[DirectoryProblem]
+    source: str
+    format: Literal["tabular", "json"]
+    skipped_files: list[str] = field(default_factory=list)
+
+
+def load_directory(
+    path: Path | str,
+    *,
+    taxonomy: TaxonomyMap = DEFAULT_TAXONOMY,
+    zip_centroids: Path | None = None,
+) -> DirectoryLoad:
+    """Read an HSDS 3.0 directory into an in-memory index.
+
+    Parameters
+    ----------
+    path : Path or str
+        A tabular data package (its folder, or its ``datapackage.json``), a JSON file, or a
+        folder of JSON files (see :mod:`service.referrals.hsds_json`).
+    taxonomy : TaxonomyMap
+        Which taxonomy codes mean which need; defaults to the shipped Open Eligibility map.
+    zip_centroids : Path, optional
+        CSV with columns ``zip,county,latitude,longitude``. By default ``zip_centroids.csv``
+        beside the directory is read when present.
+
+    Returns
+    -------
+    DirectoryLoad
+        The directory and the per-record problems; bad records are skipped, not fatal.
+
+    Raises
+    ------
+    DirectoryError
+        If the path does not exist or its descriptor or JSON cannot be parsed at all.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DirectoryError(_NOT_FOUND.format(path=path))
+    folder = path if path.is_dir() else path.parent
+    skipped: list[str] = []
+    kind: Literal["tabular", "json"]
+    if path.name == "datapackage.json" or (path.is_dir() and (path / "datapackage.json").exists()):
+        raw = read_tabular(path if path.is_file() else path / "datapackage.json")
+        kind = "tabular"
+    else:
+        raw, skipped = read_json(path)
+        kind = "json"
+    services, organization_count, problems = assemble(raw, taxonomy=taxonomy)
+    centroid_file = zip_centroids or folder / CENTROIDS_FILE
+    centroids = read_zip_centroids(centroid_file, problems) if centroid_file.exists() else {}
+    directory = Directory(services, zip_centroids=centroids, organization_count=organization_count)
+    return DirectoryLoad(
+        directory=directory, problems=problems, source=str(path), format=kind, skipped_files=skipped
+    )
+
+
+def read_zip_centroids(
+    path: Path, problems: list[DirectoryProblem] | None = None
+) -> dict[str, ZipCentroid]:
+    """Read a ZIP centroid table.
+
+    Parameters
+    ----------
+    path : Path
+        CSV with columns ``zip,county,latitude,longitude``.
+    problems : list[DirectoryProblem], optional
+        Bad rows are appended here (and skipped).
+
+    Returns
+    -------
+    dict[str, ZipCentroid]
+        Centroids by ZIP code.
+    """
+    found: dict[str, ZipCentroid] = {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            zip_code = (row.get("zip") or "").strip()
+            try:
+                if len(zip_code) != 5 or not zip_code.isdigit():
+                    raise ValueError(zip_code)
+                centroid = ZipCentroid(
+                    zip=zip_code,
+                    county=(row.get("county") or "").strip(),
+                    latitude=float(row.get("latitude") or ""),
+                    longitude=float(row.get("longitude") or ""),
+                )
+            except ValueError:
+                if problems is not None:
+                    message = _BAD_CENTROID.format(
+                        zip=zip_code, lat=row.get("latitude"), lon=row.get("longitude")
+                    )
+                    problems.append(
+                        DirectoryProblem(
+                            file=path.name,
+                            record_type="zip_centroid",
+                            record_id=zip_code or f"row {number}",
+                            severity="error",
+                            message=message,
+                        )
+                    )
+                continue
+            found[zip_code] = centroid
+    return found

@@ -1,0 +1,303 @@
+"""Match a family to services: hard filters, then the ranking, then a spread across needs.
+
+For each derived need the candidates come from the directory's (need, ZIP) and (need,
+county) buckets, so matching reads a few dozen services, not the whole directory. Options
+are then taken round-robin across the family's needs (first option for each need, then the
+second, ...) so that every need gets options, and a service meeting several needs is listed
+once, with the others under ``also_meets``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from models.referral import Need, Referral
+from service.referrals.directory import Directory, IndexedService, ZipCentroid
+from service.referrals.family import FamilyProfile, profile_from_referral
+from service.referrals.filters import age_ok, area_reason, eligibility_ok, language_ok, status_ok
+from service.referrals.languages import language_name, normalize_language
+from service.referrals.needs import DerivedNeed, derive_needs
+from service.referrals.ranking import DEFAULT_WEIGHTS, RankingWeights, haversine_km, score
+from service.referrals.suggestion import ReferralSuggestion
+
+MIN_LIMIT = 3
+MAX_LIMIT = 50
+_BAD_LIMIT = (
+    "limit must be between {low} and {high} (I&R practice offers at least three options, "
+    "never one 'best' pick), got {limit}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    service: IndexedService
+    score: float
+    why: list[str]
+    distance_km: float | None
+
+
+def suggest_referrals(
+    directory: Directory,
+    referral: Referral,
+    *,
+    limit: int = 5,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> list[ReferralSuggestion]:
+    """Suggest community services for the family named on a referral.
+
+    Parameters
+    ----------
+    directory : Directory
+        The loaded directory.
+    referral : Referral
+        The report to the hotline.
+    limit : int
+        Most options to return (3 to 50).
+    weights : RankingWeights
+        Ranking weights; see :mod:`service.referrals.ranking`.
+
+    Returns
+    -------
+    list[ReferralSuggestion]
+        Up to ``limit`` options spread across the family's needs; empty if no need is
+        derived or nothing passes the filters.
+
+    Raises
+    ------
+    ValueError
+        If ``limit`` is outside 3..50.
+    """
+    family = profile_from_referral(referral)
+    return match(directory, family, derive_needs(referral), limit=limit, weights=weights)
+
+
+def search_directory(
+    directory: Directory,
+    *,
+    needs: Sequence[Need],
+    zip_code: str,
+    county: str | None = None,
+    languages: Sequence[str] = (),
+    ages: Sequence[float] = (),
+    pregnant: bool = False,
+    limit: int = 5,
+    as_of: dt.date | None = None,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> list[ReferralSuggestion]:
+    """Search by hand, as a screener does: the same filters and ranking as for a referral.
+
+    Parameters
+    ----------
+    directory : Directory
+        The loaded directory.
+    needs : Sequence[Need]
+        Needs to look for.
+    zip_code : str
+        The family's ZIP code.
+    county : str, optional
+        The family's county; by default taken from the ZIP centroid table.
+    languages : Sequence[str]
+        ISO 639 codes the family speaks; empty means no language filter.
+    ages : Sequence[float]
+        Ages of the people to serve; empty means no age filter.
+    pregnant : bool
+        Whether a caregiver is pregnant.
+    limit : int
+        Most options to return (3 to 50).
+    as_of : datetime.date, optional
+        Day to judge record freshness on; today by default.
+    weights : RankingWeights
+        Ranking weights.
+
+    Returns
+    -------
+    list[ReferralSuggestion]
+        Up to ``limit`` options.
+    """
+    family = FamilyProfile(
+        zip_code=zip_code,
+        county=county,
+        child_ages=(),
+        caregiver_ages=(),
+        other_ages=tuple(ages),
+        pregnant=pregnant,
+        languages=tuple(dict.fromkeys(normalize_language(c) for c in languages)),
+        as_of=as_of or dt.date.today(),
+    )
+    derived = [DerivedNeed(need=n, reason="searched for") for n in dict.fromkeys(needs)]
+    return match(directory, family, derived, limit=limit, weights=weights)
+
+
+def match(
+    directory: Directory,
+    family: FamilyProfile,
+    needs: Sequence[DerivedNeed],
+    *,
+    limit: int = 5,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> list[ReferralSuggestion]:
+    """Filter, rank and spread options for a family's needs.
+
+    Parameters
+    ----------
+    directory : Directory
+        The loaded directory.
+    family : FamilyProfile
+        Place, ages, pregnancy, languages and the day to judge freshness on.
+    needs : Sequence[DerivedNeed]
+        The needs, in priority order.
+    limit : int
+        Most options to return (3 to 50).
+    weights : RankingWeights
+        Ranking weights.
+
+    Returns
+    -------
+    list[ReferralSuggestion]
+        Options numbered from 1 in display order.
+
+    Raises
+    ------
+    ValueError
+        If ``limit`` is outside 3..50.
+    """
+    if not MIN_LIMIT <= limit <= MAX_LIMIT:
+        raise ValueError(_BAD_LIMIT.format(low=MIN_LIMIT, high=MAX_LIMIT, limit=limit))
+    county = family.county
+    if county is None and family.zip_code in directory.zip_centroids:
+        county = directory.zip_centroids[family.zip_code].county
+    origin = directory.zip_centroids.get(family.zip_code)
+    family_needs = frozenset(n.need for n in needs)
+    ranked: list[tuple[DerivedNeed, list[_Candidate]]] = []
+    for derived in needs:
+        candidates = [
+            c
+            for service in directory.candidates(
+                derived.need, zip_code=family.zip_code, county=county
+            )
+            if (c := _evaluate(service, family, derived, county, family_needs, origin, weights))
+        ]
+        candidates.sort(key=lambda c: (-round(c.score, 9), c.service.name.casefold(), c.service.id))
+        ranked.append((derived, candidates))
+    return _spread(ranked, family_needs=[n.need for n in needs], limit=limit)
+
+
+def _evaluate(
+    service: IndexedService,
+    family: FamilyProfile,
+    derived: DerivedNeed,
+    county: str | None,
+    family_needs: frozenset[Need],
+    origin: ZipCentroid | None,
+    weights: RankingWeights,
+) -> _Candidate | None:
+    if status_ok(service) is None:
+        return None
+    age = age_ok(service, family, derived.need)
+    if age is None:
+        return None
+    eligibility = eligibility_ok(service, family)
+    if eligibility is None:
+        return None
+    language = language_ok(service, family)
+    if language is None:
+        return None
+    distance = _distance(service, origin)
+    why = [
+        f"Meets {derived.need.value.replace('_', ' ')}: {derived.reason}",
+        area_reason(service, family, county),
+        age,
+        *eligibility,
+        language[0],
+    ]
+    if distance is not None:
+        why.append(f"{distance:.1f} km from the centre of ZIP {family.zip_code}")
+    if service.capacity == "accepting":
+        why.append(f"Accepting new clients ({service.capacity_available:g} open places)")
+    elif service.capacity == "waitlist":
+        why.append("No open places reported: expect a waitlist")
+    if service.verified is not None:
+        why.append(f"Record verified {service.verified.isoformat()}")
+    value = score(
+        needs_met=len(service.needs & family_needs),
+        needs_total=len(family_needs),
+        distance_km=distance,
+        capacity=service.capacity,
+        verified=service.verified,
+        as_of=family.as_of,
+        direct_language=language[1],
+        weights=weights,
+    )
+    return _Candidate(service=service, score=value, why=[w for w in why if w], distance_km=distance)
+
+
+def _distance(service: IndexedService, origin: ZipCentroid | None) -> float | None:
+    if origin is None:
+        return None
+    distances = [
+        haversine_km(origin.latitude, origin.longitude, site.latitude, site.longitude)
+        for site in service.sites
+        if site.latitude is not None and site.longitude is not None
+    ]
+    return round(min(distances), 1) if distances else None
+
+
+def _spread(
+    ranked: list[tuple[DerivedNeed, list[_Candidate]]], *, family_needs: list[Need], limit: int
+) -> list[ReferralSuggestion]:
+    chosen: list[ReferralSuggestion] = []
+    used: set[str] = set()
+    positions = [0] * len(ranked)
+    while len(chosen) < limit:
+        progressed = False
+        for index, (derived, candidates) in enumerate(ranked):
+            while (
+                positions[index] < len(candidates)
+                and candidates[positions[index]].service.id in used
+            ):
+                positions[index] += 1
+            if positions[index] >= len(candidates) or len(chosen) >= limit:
+                continue
+            candidate = candidates[positions[index]]
+            positions[index] += 1
+            used.add(candidate.service.id)
+            chosen.append(_suggestion(candidate, derived.need, family_needs, rank=len(chosen) + 1))
+            progressed = True
+        if not progressed:
+            break
+    return chosen
+
+
+def _suggestion(
+    candidate: _Candidate, need: Need, family_needs: list[Need], *, rank: int
+) -> ReferralSuggestion:
+    service = candidate.service
+    also = [n for n in family_needs if n != need and n in service.needs]
+    why = list(candidate.why)
+    if also:
+        why.append("Also meets: " + ", ".join(n.value.replace("_", " ") for n in also))
+    site = next(
+        (s for s in service.sites if s.address), service.sites[0] if service.sites else None
+    )
+    return ReferralSuggestion(
+        rank=rank,
+        service_id=service.id,
+        service_name=service.name,
+        organization=service.organization,
+        need=need,
+        also_meets=also,
+        why=why,
+        phone=service.phone,
+        address=site.address if site else None,
+        location_name=site.name if site else None,
+        hours=service.hours,
+        distance_km=candidate.distance_km,
+        languages=sorted(language_name(c) for c in service.languages),
+        capacity=service.capacity,
+        eligibility=service.eligibility_description,
+        next_step=service.application_process,
+        url=service.url,
+        last_verified=service.verified,
+    )
