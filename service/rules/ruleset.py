@@ -63,6 +63,11 @@ class RuleSet:
         return self.document.rules
 
     @property
+    def rules_by_id(self) -> dict[str, Rule]:
+        """The rules keyed by id."""
+        return {rule.id: rule for rule in self.document.rules}
+
+    @property
     def band_defaults(self) -> dict[Band, RecommendationValue]:
         """The fallback recommendation per band, the file's overrides applied."""
         return {**DEFAULT_BAND_RECOMMENDATIONS, **self.document.band_defaults}

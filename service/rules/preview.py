@@ -1,0 +1,176 @@
+"""Preview a policy change: run two rule sets over the same cases and count what changes.
+
+A *cases file* is JSON Lines, one case per line, blank lines ignored. A line is either a bare
+referral (the :class:`models.referral.Referral` contract) or an object that adds the model's
+output, so that score-based rules can fire::
+
+    {"referral": {...}, "probability": 0.41, "score": 18, "band": "very_high"}
+
+``probability``, ``score`` and ``band`` are optional; when ``band`` is missing it is derived from
+``score``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from models.referral import Referral
+from models.scoring import Band, Probability, ScreeningScore
+from service.rules.engine import evaluate_rules
+from service.rules.errors import CasesError, FactInputError
+from service.rules.outcome import RulesOutcome
+from service.rules.recommendation import RecommendationValue
+from service.rules.ruleset import RuleSet
+
+
+class Case(BaseModel):
+    """One referral with the model output to evaluate it with (all optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    referral: Referral
+    probability: Probability | None = None
+    score: ScreeningScore | None = None
+    band: Band | None = None
+
+
+@dataclass(frozen=True)
+class NumberedCase:
+    """A case and the line it came from (1-based), for messages."""
+
+    line: int
+    case: Case
+
+
+@dataclass(frozen=True)
+class ChangedCase:
+    """A case whose recommendation differs between the two rule sets."""
+
+    line: int
+    referral_id: str
+    before: RecommendationValue
+    after: RecommendationValue
+    rule_ids: list[str]
+
+
+@dataclass
+class Preview:
+    """What a proposed rule set would change against the active one."""
+
+    cases: int = 0
+    transitions: Counter[tuple[RecommendationValue, RecommendationValue]] = field(
+        default_factory=Counter
+    )
+    hits_active: Counter[str] = field(default_factory=Counter)
+    hits_proposed: Counter[str] = field(default_factory=Counter)
+    changed: list[ChangedCase] = field(default_factory=list)
+
+
+def read_cases(path: str | os.PathLike[str]) -> list[NumberedCase]:
+    """Read a JSON Lines cases file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The cases file.
+
+    Returns
+    -------
+    list of NumberedCase
+        The cases in file order.
+
+    Raises
+    ------
+    CasesError
+        Naming the file and line of the first bad case.
+    """
+    source = os.fspath(path)
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CasesError(f"{source}: cannot read cases file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CasesError(f"{source}: not UTF-8 text") from None
+    cases: list[NumberedCase] = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            cases.append(NumberedCase(number, _parse_case(line, f"{source} line {number}")))
+    return cases
+
+
+def _parse_case(line: str, where: str) -> Case:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CasesError(f"{where}: not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise CasesError(f'{where}: expected a JSON object (a referral, or {{"referral": ...}})')
+    wrapped = data if "referral" in data else {"referral": data}
+    try:
+        return Case.model_validate(wrapped)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        loc = ".".join(str(part) for part in error["loc"])
+        raise CasesError(f"{where}: {loc}: {error['msg']}") from None
+
+
+def _evaluate(ruleset: RuleSet, item: NumberedCase, where: str) -> RulesOutcome:
+    case = item.case
+    try:
+        return evaluate_rules(
+            ruleset,
+            case.referral,
+            probability=case.probability,
+            score=case.score,
+            band=None if case.band is None else case.band.value,
+        )
+    except FactInputError as exc:
+        raise CasesError(f"{where} line {item.line}: {exc}") from None
+
+
+def compare_rule_sets(
+    proposed: RuleSet, active: RuleSet, cases: list[NumberedCase], *, source: str = "cases"
+) -> Preview:
+    """Evaluate both rule sets on every case and count the differences.
+
+    Parameters
+    ----------
+    proposed : RuleSet
+        The rule set being considered.
+    active : RuleSet
+        The rule set in use.
+    cases : list of NumberedCase
+        From :func:`read_cases`.
+    source : str
+        The cases file's name, for messages.
+
+    Returns
+    -------
+    Preview
+        Counts per from->to recommendation, hits per rule under each set, and the changed cases.
+    """
+    preview = Preview(cases=len(cases))
+    for item in cases:
+        before = _evaluate(active, item, source)
+        after = _evaluate(proposed, item, source)
+        preview.hits_active.update(hit.id for hit in before.rule_hits)
+        preview.hits_proposed.update(hit.id for hit in after.rule_hits)
+        old, new = before.recommendation.value, after.recommendation.value
+        if old != new:
+            preview.transitions[(old, new)] += 1
+            preview.changed.append(
+                ChangedCase(
+                    line=item.line,
+                    referral_id=item.case.referral.referral_id,
+                    before=old,
+                    after=new,
+                    rule_ids=after.recommendation.rule_ids,
+                )
+            )
+    return preview
