@@ -18,7 +18,7 @@ from service.referrals.matcher import match, search_directory, suggest_referrals
 from service.referrals.needs import DerivedNeed, derive_needs
 from service.referrals.ranking import DEFAULT_WEIGHTS, RankingWeights
 from service.referrals.status import ReferralStatus, ReferralStatusUpdate
-from service.referrals.suggestion import ReferralSuggestion
+from service.referrals.suggestion import ReferralSearchResponse, ReferralSuggestion
 from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap, load_taxonomy_map
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "RankingWeights",
     "DEFAULT_WEIGHTS",
     "ReferralSuggestion",
+    "ReferralSearchResponse",
     "match",
     "search_directory",
     "suggest_referrals",

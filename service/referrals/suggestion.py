@@ -37,3 +37,14 @@ class ReferralSuggestion(BaseModel):
     next_step: str | None = Field(default=None, description="How to apply, from the directory.")
     url: str | None = None
     last_verified: dt.date | None = None
+
+
+class ReferralSearchResponse(BaseModel):
+    """The answer to a screener's search: what was searched for and the options found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    needs: list[Need]
+    zip: str
+    county: str | None = Field(description="County used for county-wide services, if known.")
+    results: list[ReferralSuggestion]

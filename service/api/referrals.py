@@ -1,0 +1,108 @@
+"""`GET /v1/referrals/search`: a screener looks up community services by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from models.referral import Need
+from service.referrals import (
+    Directory,
+    ReferralSearchResponse,
+    search_directory,
+)
+from service.referrals.matcher import MAX_LIMIT, MIN_LIMIT
+
+router = APIRouter(tags=["referrals"])
+
+_NOT_LOADED = "The community-services directory is not loaded; referral search is unavailable"
+_ACCEPTED_NEEDS = ", ".join(n.value for n in Need)
+_BAD_NEED = "{value!r} is not a need; accepted: {accepted}"
+_BAD_AGE = "{value!r} is not an age; accepted: numbers of years from 0 to 120, e.g. 2 or 0.5"
+_BAD_LANGUAGE = "{value!r} is not a language code; accepted: ISO 639 codes such as en, es, vi"
+
+
+def get_directory(request: Request) -> Directory:
+    """Return the directory the app loaded at startup (or last reload)."""
+    directory = getattr(request.app.state, "directory", None)
+    if not isinstance(directory, Directory):
+        raise HTTPException(status_code=503, detail=_NOT_LOADED, headers={"Retry-After": "30"})
+    return directory
+
+
+DirectoryDep = Annotated[Directory, Depends(get_directory)]
+
+
+@router.get(
+    "/v1/referrals/search",
+    responses={422: {"description": "A parameter is invalid; the body names it."}},
+)
+async def search_referrals(
+    directory: DirectoryDep,
+    need: Annotated[
+        list[str],
+        Query(description=f"Need(s), repeated or comma-separated: {_ACCEPTED_NEEDS}."),
+    ],
+    zip: Annotated[str, Query(pattern=r"^\d{5}$", description="The family's 5-digit ZIP code.")],
+    language: Annotated[
+        list[str], Query(description="ISO 639 code(s) the family speaks; none = any.")
+    ] = [],  # noqa: B006 - FastAPI copies query defaults per request
+    ages: Annotated[
+        list[str], Query(description="Ages in years of those to serve, repeated or comma list.")
+    ] = [],  # noqa: B006
+    pregnant: Annotated[bool, Query(description="A caregiver is pregnant.")] = False,
+    limit: Annotated[int, Query(ge=MIN_LIMIT, le=MAX_LIMIT)] = 5,
+) -> ReferralSearchResponse:
+    """Search the community-services directory by need, ZIP, language and ages."""
+    needs = _parse("need", _split(need), _as_need)
+    languages = _parse("language", _split(language), _as_language)
+    age_values = _parse("ages", _split(ages), _as_age)
+    results = search_directory(
+        directory,
+        needs=needs,
+        zip_code=zip,
+        languages=languages,
+        ages=age_values,
+        pregnant=pregnant,
+        limit=limit,
+    )
+    centroid = directory.zip_centroids.get(zip)
+    county = centroid.county if centroid else None
+    return ReferralSearchResponse(needs=needs, zip=zip, county=county, results=results)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _parse(name: str, values: list[str], convert: Any) -> list[Any]:
+    parsed = []
+    for value in values:
+        result = convert(value)
+        if isinstance(result, str):
+            error = {"loc": ("query", name), "msg": result, "type": "value_error", "input": value}
+            raise RequestValidationError([error])
+        parsed.append(result[0])
+    return parsed
+
+
+def _as_need(value: str) -> tuple[Need] | str:
+    if value in Need.__members__:
+        return (Need(value),)
+    return _BAD_NEED.format(value=value, accepted=_ACCEPTED_NEEDS)
+
+
+def _as_age(value: str) -> tuple[float] | str:
+    try:
+        age = float(value)
+    except ValueError:
+        return _BAD_AGE.format(value=value)
+    return (age,) if 0 <= age <= 120 else _BAD_AGE.format(value=value)
+
+
+def _as_language(value: str) -> tuple[str] | str:
+    code = value.lower()
+    head = code.split("-", 1)[0]
+    return (code,) if 2 <= len(head) <= 3 and head.isalpha() else _BAD_LANGUAGE.format(value=value)
