@@ -14,6 +14,7 @@ missing score can neither fire nor, through ``not``, accidentally fire a rule.
 
 from __future__ import annotations
 
+import difflib
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -102,7 +103,9 @@ def _parse_comparison(raw: Mapping[object, object], where: str) -> Comparison:
         )
     name = raw["fact"]
     if not isinstance(name, str) or name not in FACTS:
-        raise RuleInvalid(f"{where}: unknown fact {show(name)}; known facts: {_FACT_LIST}")
+        close = difflib.get_close_matches(str(name), list(FACTS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise RuleInvalid(f"{where}: unknown fact {show(name)}{hint}; known facts: {_FACT_LIST}")
     spec = FACTS[name]
     params = _parse_params(spec, raw.get("params"), where)
     op = _parse_operator(spec, raw.get("op"), where)

@@ -158,6 +158,11 @@ def _unknown_field(name: str, where: str, fields: Mapping[str, object]) -> str:
 def _check_spec(name: str, spec: str, sample: FactValue, where: str) -> None:
     if not spec:
         return
+    if isinstance(sample, bool | frozenset):
+        shape = "yes/no" if isinstance(sample, bool) else "a list"
+        raise RuleInvalid(
+            f"{where}: format spec '{spec}' does not fit {name}, which shows as {shape}"
+        )
     try:
         format_value(sample, spec)
     except (ValueError, TypeError) as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, Final
@@ -45,6 +46,8 @@ RULE_KEYS: Final = (
     "notes",
 )
 REQUIRED_RULE_KEYS: Final = tuple(key for key in RULE_KEYS if key not in ("effective_to", "notes"))
+_RULE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_ACCEPTED_KEYS: Final = {"action": "type, suggest_needs"}
 _DATE_FIELDS: Final = frozenset({"effective", "effective_from", "effective_to"})
 
 
@@ -203,6 +206,11 @@ def _compile_rule(raw: object, index: int, source: str, seen: dict[str, int]) ->
         raise RulesFileError(f"{at}: missing 'id'; every rule needs a unique id")
     if not isinstance(rule_id, str):
         raise RulesFileError(f"{at}: id must be text; got {kind_of(rule_id)} {rule_id}")
+    if not _RULE_ID.fullmatch(rule_id) or len(rule_id) > 64:
+        raise RulesFileError(
+            f"{at}: id '{rule_id}' is not accepted; use up to 64 letters, digits, '_', '.' "
+            "or '-', starting with a letter or digit"
+        )
     label = f"{source}: rule '{rule_id}'"
     if rule_id in seen:
         raise RulesFileError(
@@ -238,9 +246,11 @@ def _compile_rule(raw: object, index: int, source: str, seen: dict[str, int]) ->
 
 def _first_error(exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
-    loc = ".".join(str(part) for part in error["loc"])
+    # "[key]" marks a bad mapping key; the key itself is already in the path.
+    loc = ".".join(str(part) for part in error["loc"] if part != "[key]")
     if error["type"] == "extra_forbidden":
-        return f"{loc}: unknown key"
+        accepted = _ACCEPTED_KEYS.get(str(error["loc"][0]))
+        return f"{loc}: unknown key" + (f"; accepted keys: {accepted}" if accepted else "")
     message = f"{loc}: {error['msg']}; got {kind_of(error['input'])} {show(error['input'])}"
     if error["loc"] and error["loc"][-1] in _DATE_FIELDS:
         message += " (write dates as YYYY-MM-DD)"

@@ -16,7 +16,9 @@ def days_before(days: int) -> dt.date:
     return RECEIVED_DAY - dt.timedelta(days=days)
 
 
-def prior(days_ago: int, *, household: str = HOUSEHOLD, screened_in: bool = False) -> dict[str, Any]:
+def prior(
+    days_ago: int, *, household: str = HOUSEHOLD, screened_in: bool = False
+) -> dict[str, Any]:
     return {
         "report_date": days_before(days_ago).isoformat(),
         "household_id": household,

@@ -39,8 +39,12 @@ def test_default_file_loads_with_version_and_citations():
         pytest.param((prior(10), prior(20), prior(30)), (1.0,), True, id="three-priors"),
         pytest.param((prior(10), prior(20)), (3.0,), False, id="child-exactly-3"),
         pytest.param((prior(10), prior(20)), (3.0, 2.5), True, id="youngest-counts"),
-        pytest.param((prior(10), prior(20, household="hh-other")), (1.0,), False,
-                     id="other-household-does-not-count"),
+        pytest.param(
+            (prior(10), prior(20, household="hh-other")),
+            (1.0,),
+            False,
+            id="other-household-does-not-count",
+        ),
         pytest.param((prior(10), prior(365)), (1.0,), True, id="window-edge-day-in"),
         pytest.param((prior(10), prior(366)), (1.0,), False, id="window-edge-day-out"),
         pytest.param((prior(0), prior(1)), (1.0,), True, id="same-day-report-counts"),
@@ -114,8 +118,9 @@ def test_low_risk_protocol_boundaries(score, ages, expected):
 
 
 def test_low_risk_protocol_is_advice_only():
-    outcome = evaluate_rules(DEFAULT, make_referral(ages=(14.0,)), probability=0.01, score=2,
-                             band="low")
+    outcome = evaluate_rules(
+        DEFAULT, make_referral(ages=(14.0,)), probability=0.01, score=2, band="low"
+    )
     assert outcome.recommendation.value is RecommendationValue.screen_out_with_referral
     assert outcome.recommendation.supervisor_signoff_required is False
 
@@ -151,7 +156,10 @@ def test_not_pregnant_no_flag():
 def test_substance_exposed_infant_flags_and_suggests_treatment():
     referral = make_referral(ages=(0.1,), allegations=("substance_exposed_infant",), pregnant=True)
     outcome = evaluate_rules(DEFAULT, referral, probability=None, score=None, band=None)
-    assert [hit.id for hit in outcome.rule_hits] == ["pregnant-caregiver", "substance-exposed-infant"]
+    assert [hit.id for hit in outcome.rule_hits] == [
+        "pregnant-caregiver",
+        "substance-exposed-infant",
+    ]
     assert outcome.suggested_needs == [
         "prenatal_home_visiting",
         "substance_use_treatment",

@@ -28,12 +28,12 @@ A = ActionType
 
 
 def test_precedence_is_documented_order():
-    assert ACTION_PRECEDENCE == (
+    assert (
         A.screen_in_required,
         A.screen_in_recommended,
         A.screen_out_with_referral,
         A.flag,
-    )
+    ) == ACTION_PRECEDENCE
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,374 @@
+"""Every kind of malformed rules file is refused with one exact line."""
+
+# The table holds exact one-line messages; wrapping them would hide what a user sees.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import pytest
+
+from service.rules import RulesError, RulesFileError, load_rules, parse_rules
+from tests.service.rules.factories import one_rule_file as f
+
+MALFORMED = [
+    pytest.param(
+        "version: '1'\nrules: [\n",
+        "r.yaml: not valid YAML: expected the node content, but found '<stream end>' at line 3, column 1",
+        id="yaml",
+    ),
+    pytest.param(
+        "version: '1'\nrules:\n\t- id: x\n",
+        "r.yaml: not valid YAML: found character '\\t' that cannot start any token at line 3, column 1",
+        id="yaml-tab",
+    ),
+    pytest.param(
+        f(extra="    explanation: again\n"),
+        "r.yaml: not valid YAML: duplicate key 'explanation' at line 14, column 5",
+        id="dupkey",
+    ),
+    pytest.param(
+        "- a\n- b\n",
+        "r.yaml: expected a mapping with 'version' and 'rules' at the top; got list",
+        id="top-list",
+    ),
+    pytest.param(
+        "",
+        "r.yaml: expected a mapping with 'version' and 'rules' at the top; got null",
+        id="empty",
+    ),
+    pytest.param(
+        'version: "1"\nrules: []\nrulez: []\n',
+        "r.yaml: unknown top-level key 'rulez'; accepted keys: version, name, effective, description, band_defaults, rules",
+        id="unknown-top",
+    ),
+    pytest.param(
+        "rules: []\n",
+        "r.yaml: missing 'version'; give the rule set a version such as '2026.1'",
+        id="no-version",
+    ),
+    pytest.param(
+        "version: 1.1\nrules: []\n",
+        "r.yaml: version must be text such as '2026.1' (quote it in YAML); got number 1.1",
+        id="version-number",
+    ),
+    pytest.param(
+        'version: "1"\n',
+        "r.yaml: missing 'rules'; give a list of rules (may be empty)",
+        id="no-rules",
+    ),
+    pytest.param(
+        'version: "1"\nrules: {}\n',
+        "r.yaml: 'rules' must be a list; got mapping",
+        id="rules-mapping",
+    ),
+    pytest.param(
+        'version: "1"\nrules: [3]\n',
+        "r.yaml: rules[0]: expected a mapping with id, title, citation, effective_from, condition, action, explanation; got number",
+        id="rule-not-mapping",
+    ),
+    pytest.param(
+        'version: "1"\nrules:\n  - title: x\n',
+        "r.yaml: rules[0]: missing 'id'; every rule needs a unique id",
+        id="no-id",
+    ),
+    pytest.param(
+        'version: "1"\nrules:\n  - id: 7\n',
+        "r.yaml: rules[0]: id must be text; got number 7",
+        id="id-number",
+    ),
+    pytest.param(
+        f(rule_id='"has space"'),
+        "r.yaml: rules[0]: id 'has space' is not accepted; use up to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        id="bad-id",
+    ),
+    pytest.param(
+        f() + "\n".join(f().splitlines()[2:]) + "\n",
+        "r.yaml: rule 'r1': duplicate id (rules[0] and rules[1]); rule ids must be unique",
+        id="dup-id",
+    ),
+    pytest.param(
+        f(extra="    condtion: {}\n"),
+        "r.yaml: rule 'r1': unknown key 'condtion'; accepted keys: id, title, citation, effective_from, effective_to, condition, action, explanation, notes",
+        id="unknown-rule-key",
+    ),
+    pytest.param(
+        f().replace("    citation: Test policy, section 1\n", ""),
+        "r.yaml: rule 'r1': missing 'citation'; every rule needs id, title, citation, effective_from, condition, action, explanation",
+        id="missing-citation",
+    ),
+    pytest.param(
+        f(condition='fact: youngest_age\n      op: "<"\n      value: 3'),
+        "r.yaml: rule 'r1': condition: unknown fact 'youngest_age' (did you mean 'youngest_child_age'?); known facts: allegation_types, any_caregiver_pregnant, band, number_of_children, number_of_prior_placements, oldest_child_age, prior_reports_same_household, prior_screened_in_same_household, prior_substantiated_same_household, probability, reported_needs, reporter_type, score, substance_exposed_infant, youngest_child_age",
+        id="unknown-fact",
+    ),
+    pytest.param(
+        f(condition='fact: youngest_child_age\n      op: "=<"\n      value: 3'),
+        "r.yaml: rule 'r1': condition: unknown operator '=<'; operators: ==, !=, <, <=, >, >=, in, not_in, contains, contains_any, contains_all",
+        id="unknown-op",
+    ),
+    pytest.param(
+        f(condition="fact: score\n      op: contains\n      value: 3"),
+        "r.yaml: rule 'r1': condition: operator 'contains' does not apply to number fact 'score'; use one of ==, !=, <, <=, >, >=",
+        id="op-kind",
+    ),
+    pytest.param(
+        f(condition="fact: score\n      value: 3"),
+        "r.yaml: rule 'r1': condition: comparison on 'score' has no op; use one of ==, !=, <, <=, >, >=",
+        id="no-op",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="'),
+        "r.yaml: rule 'r1': condition: comparison on 'score' has no value",
+        id="no-value",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: high'),
+        "r.yaml: rule 'r1': condition: fact 'score' is a number, so value must be a number; got text 'high'",
+        id="num-vs-str",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: true'),
+        "r.yaml: rule 'r1': condition: fact 'score' is a number, so value must be a number; got boolean true",
+        id="num-vs-bool",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: 25'),
+        "r.yaml: rule 'r1': condition: value 25 is outside the range of 'score' (1-20)",
+        id="out-of-range",
+    ),
+    pytest.param(
+        f(condition='fact: any_caregiver_pregnant\n      op: "=="\n      value: 1'),
+        "r.yaml: rule 'r1': condition: fact 'any_caregiver_pregnant' is a boolean, so value must be true or false; got number 1",
+        id="bool-vs-num",
+    ),
+    pytest.param(
+        f(condition='fact: band\n      op: "=="\n      value: extreme'),
+        "r.yaml: rule 'r1': condition: text 'extreme' is not a value of 'band'; accepted: high, low, moderate, very_high",
+        id="bad-band",
+    ),
+    pytest.param(
+        f(
+            condition="fact: allegation_types\n      op: contains_any\n      value: [sexual_abuse, arson]"
+        ),
+        "r.yaml: rule 'r1': condition: text 'arson' is not a value of 'allegation_types'; accepted: abandonment, caregiver_substance_use, domestic_violence, educational_neglect, emotional_abuse, inadequate_housing, inadequate_supervision, medical_neglect, neglect, physical_abuse, sexual_abuse, substance_exposed_infant",
+        id="bad-allegation",
+    ),
+    pytest.param(
+        f(condition="fact: allegation_types\n      op: contains_any\n      value: sexual_abuse"),
+        "r.yaml: rule 'r1': condition: operator 'contains_any' needs a non-empty list of values; got text",
+        id="list-needed",
+    ),
+    pytest.param(
+        f(condition="fact: band\n      op: in\n      value: []"),
+        "r.yaml: rule 'r1': condition: operator 'in' needs a non-empty list of values; got list (empty)",
+        id="empty-list",
+    ),
+    pytest.param(
+        f(condition='fact: prior_reports_same_household\n      op: ">="\n      value: 2'),
+        "r.yaml: rule 'r1': condition: fact 'prior_reports_same_household' needs params: window_days (1-3650)",
+        id="missing-param",
+    ),
+    pytest.param(
+        f(
+            condition='fact: prior_reports_same_household\n      params: {window_days: 0}\n      op: ">="\n      value: 2'
+        ),
+        "r.yaml: rule 'r1': condition.params.window_days: 0 is outside 1-3650 (days before the day the referral was received, inclusive)",
+        id="bad-param",
+    ),
+    pytest.param(
+        f(
+            condition='fact: prior_reports_same_household\n      params: {window_days: "1y"}\n      op: ">="\n      value: 2'
+        ),
+        "r.yaml: rule 'r1': condition.params.window_days: expected a whole number; got text '1y'",
+        id="param-type",
+    ),
+    pytest.param(
+        f(
+            condition='fact: prior_reports_same_household\n      params: {window_days: 3, days: 2}\n      op: ">="\n      value: 2'
+        ),
+        "r.yaml: rule 'r1': condition.params: unknown param days for fact 'prior_reports_same_household'; it takes window_days (1-3650)",
+        id="unknown-param",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      params: {window_days: 3}\n      op: ">="\n      value: 2'),
+        "r.yaml: rule 'r1': condition: fact 'score' takes no params; got window_days",
+        id="no-params-fact",
+    ),
+    pytest.param(
+        f(condition="all: []"),
+        "r.yaml: rule 'r1': condition.all: expected a non-empty list of conditions; got list (empty)",
+        id="comb-empty",
+    ),
+    pytest.param(
+        f(condition="all: []\n      any: []"),
+        "r.yaml: rule 'r1': condition: expected one of the keys all, any, not, or a comparison with keys fact, op, value (and optional params); got all, any",
+        id="comb-two-keys",
+    ),
+    pytest.param(
+        f(condition="either: []"),
+        "r.yaml: rule 'r1': condition: expected one of the keys all, any, not, or a comparison with keys fact, op, value (and optional params); got either",
+        id="comb-unknown",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: 2\n      unit: x'),
+        "r.yaml: rule 'r1': condition: unknown key 'unit'; a comparison has fact, op, value and optional params",
+        id="cmp-extra-key",
+    ),
+    pytest.param(
+        f(
+            condition='all:\n        - fact: score\n          op: ">="\n          value: 2\n        - not:\n            fact: nope\n            op: "=="\n            value: 1'
+        ),
+        "r.yaml: rule 'r1': condition.all[1].not: unknown fact 'nope'; known facts: allegation_types, any_caregiver_pregnant, band, number_of_children, number_of_prior_placements, oldest_child_age, prior_reports_same_household, prior_screened_in_same_household, prior_substantiated_same_household, probability, reported_needs, reporter_type, score, substance_exposed_infant, youngest_child_age",
+        id="nested",
+    ),
+    pytest.param(
+        f(condition="- fact: score"),
+        "r.yaml: rule 'r1': condition: expected a mapping (a comparison with fact/op/value, or all/any/not); got list",
+        id="cond-list",
+    ),
+    pytest.param(
+        f(action="screen_in"),
+        "r.yaml: rule 'r1': action.type: Input should be 'screen_in_required', 'screen_in_recommended', 'screen_out_with_referral' or 'flag'; got text 'screen_in'",
+        id="bad-action",
+    ),
+    pytest.param(
+        f().replace(
+            "      type: screen_in_required\n", "      type: flag\n      suggest_needs: [jobs]\n"
+        ),
+        "r.yaml: rule 'r1': action.suggest_needs.0: Input should be 'home_visiting', 'prenatal_home_visiting', 'substance_use_treatment', 'domestic_violence', 'housing', 'early_learning', 'parenting', 'food' or 'mental_health'; got text 'jobs'",
+        id="bad-need",
+    ),
+    pytest.param(
+        f().replace("      type: screen_in_required\n", "      type: flag\n      priority: 1\n"),
+        "r.yaml: rule 'r1': action.priority: unknown key; accepted keys: type, suggest_needs",
+        id="action-extra",
+    ),
+    pytest.param(
+        f(effective_from="2026-13-01"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date or datetime, month value is outside expected range of 1-12; got text '2026-13-01' (write dates as YYYY-MM-DD)",
+        id="bad-date",
+    ),
+    pytest.param(
+        f(effective_from="yesterday"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date or datetime, input is too short; got text 'yesterday' (write dates as YYYY-MM-DD)",
+        id="bad-date2",
+    ),
+    pytest.param(
+        f(effective_to="2025-01-01"),
+        "r.yaml: rule 'r1': effective_to 2025-01-01 is before effective_from 2026-01-01; a rule must end on or after the day it starts",
+        id="dates-order",
+    ),
+    pytest.param(
+        f(explanation='"{youngest}"'),
+        "r.yaml: rule 'r1': explanation: field {youngest} is not a known field; fields: allegation_types, any_caregiver_pregnant, band, number_of_children, number_of_prior_placements, oldest_child_age, probability, reported_needs, reporter_type, score, substance_exposed_infant, youngest_child_age",
+        id="tpl-unknown",
+    ),
+    pytest.param(
+        f(explanation='"{score.real}"'),
+        "r.yaml: rule 'r1': explanation: field {score.real} uses attribute or index access; only plain fact names are allowed",
+        id="tpl-attr",
+    ),
+    pytest.param(
+        f(explanation='"{allegation_types[0]}"'),
+        "r.yaml: rule 'r1': explanation: field {allegation_types[0]} uses attribute or index access; only plain fact names are allowed",
+        id="tpl-index",
+    ),
+    pytest.param(
+        f(explanation='"{}"'),
+        "r.yaml: rule 'r1': explanation: field {} has no name; name a fact, e.g. {score}",
+        id="tpl-positional",
+    ),
+    pytest.param(
+        f(explanation='"a } b"'),
+        "r.yaml: rule 'r1': explanation: malformed template (Single '}' encountered in format string); write {{ and }} for literal braces",
+        id="tpl-brace",
+    ),
+    pytest.param(
+        f(explanation='"{score!r}"'),
+        "r.yaml: rule 'r1': explanation: field {score} uses conversion !r; conversions are not allowed",
+        id="tpl-conv",
+    ),
+    pytest.param(
+        f(explanation='"{allegation_types:.2f}"'),
+        "r.yaml: rule 'r1': explanation: field {allegation_types}: format spec '.2f' does not fit allegation_types, which shows as a list",
+        id="tpl-spec",
+    ),
+    pytest.param(
+        f(explanation='"{prior_reports_same_household}"'),
+        "r.yaml: rule 'r1': explanation: field {prior_reports_same_household} names a fact with params that the condition does not use, so its window_days is unknown",
+        id="tpl-param-unused",
+    ),
+    pytest.param(
+        f(
+            condition='all:\n        - {fact: prior_reports_same_household, params: {window_days: 30}, op: ">=", value: 1}\n        - {fact: prior_reports_same_household, params: {window_days: 90}, op: ">=", value: 2}',
+            explanation='"{window_days}"',
+        ),
+        "r.yaml: rule 'r1': explanation: field {window_days} is ambiguous: the condition uses window_days 30 and 90",
+        id="tpl-ambiguous",
+    ),
+    pytest.param(
+        f().replace("title: A rule", 'title: ""'),
+        "r.yaml: rule 'r1': title: String should have at least 1 character; got text ''",
+        id="empty-title",
+    ),
+    pytest.param(
+        'version: "1"\nband_defaults: {extreme: screen_in_required}\nrules: []\n',
+        "r.yaml: band_defaults.extreme: Input should be 'low', 'moderate', 'high' or 'very_high'; got text 'extreme'",
+        id="band-defaults",
+    ),
+    pytest.param(
+        'version: "1"\neffective: soon\nrules: []\n',
+        "r.yaml: effective: Input should be a valid date or datetime, input is too short; got text 'soon' (write dates as YYYY-MM-DD)",
+        id="effective",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MALFORMED)
+def test_malformed_file_is_refused_with_exact_message(text, message):
+    with pytest.raises(RulesFileError) as caught:
+        parse_rules(text, source="r.yaml")
+    assert str(caught.value) == message
+    assert "\n" not in message
+
+
+def test_errors_share_one_base():
+    assert issubclass(RulesFileError, RulesError)
+    assert issubclass(RulesError, ValueError)
+
+
+def test_load_names_the_path(tmp_path):
+    path = tmp_path / "agency.yaml"
+    path.write_text(f(rule_id="x1", condition='fact: nope\n      op: "=="\n      value: 1'))
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert str(caught.value).startswith(f"{path}: rule 'x1': condition: unknown fact 'nope'; ")
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "absent.yaml"
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert str(caught.value) == f"{path}: cannot read rules file: No such file or directory"
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"version: '1'\nname: caf\xe9\nrules: []\n")
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert str(caught.value) == f"{path}: not UTF-8 text (byte 22)"
+
+
+def test_valid_minimal_file_and_digest(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(f())
+    ruleset = load_rules(path)
+    assert ruleset.version == "t1"
+    assert ruleset.source == str(path)
+    assert len(ruleset.sha256) == 64
+    assert ruleset.rules[0].effective_to is None
+
+
+def test_empty_rule_list_is_allowed():
+    assert parse_rules('version: "0"\nrules: []\n').rules == ()
