@@ -78,7 +78,8 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (NaN becomes None)."""
-        return _json_ready(asdict(self))
+        ready: dict[str, Any] = _json_ready(asdict(self))
+        return ready
 
 
 def disparity_audit(

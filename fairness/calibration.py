@@ -73,11 +73,9 @@ def make_score_bins(scores: npt.NDArray[np.float64], *, n_bins: int = 10) -> Sco
     """
     values = np.unique(scores)
     discrete = values.size <= MAX_DISCRETE_VALUES
-    if discrete:
-        edges = values
-    else:
-        # Quantile edges over all rows, shared by every group so bins line up across groups.
-        edges = np.unique(np.quantile(scores, np.arange(n_bins) / n_bins))
+    # Quantile edges over all rows, shared by every group so bins line up across groups.
+    quantiles = np.arange(n_bins) / n_bins
+    edges = values if discrete else np.unique(np.quantile(scores, quantiles))
     index = (np.searchsorted(edges, scores, side="right") - 1).astype(np.int64)
     uppers = np.full(edges.size, np.nan)
     np.fmax.at(uppers, index, scores)

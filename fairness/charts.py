@@ -7,7 +7,7 @@ own script checks each chart has marks and a non-empty box, which the browser te
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Final
@@ -220,9 +220,7 @@ def xy_chart(
     return _figure(name, title, height + 14 * ((len(series) - 1) // 4), parts)
 
 
-def _axis_x(
-    sx: object, lo: float, hi: float, *, top: float, bottom: float, label: str
-) -> str:
+def _axis_x(sx: object, lo: float, hi: float, *, top: float, bottom: float, label: str) -> str:
     assert callable(sx)
     out = []
     for k in range(5):

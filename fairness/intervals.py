@@ -117,7 +117,7 @@ def auc_delong(
 
 
 def auc_interval(auc: float, variance: float, *, level: float = 0.95) -> tuple[float, float]:
-    """Normal interval ``auc +- z * sqrt(variance)``, clipped to [0, 1].
+    """Return the normal interval ``auc +- z * sqrt(variance)``, clipped to [0, 1].
 
     Parameters
     ----------

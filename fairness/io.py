@@ -103,8 +103,10 @@ def numeric_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDAr
     require_columns(frame, [column], option=option)
     series = frame[column]
     if pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    values: npt.NDArray[np.float64] = pd.to_numeric(series, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     bad = np.isnan(values) & series.notna().to_numpy()
     if bad.any():
         example = series[bad].iloc[0]
@@ -143,13 +145,13 @@ def binary_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDArr
     require_columns(frame, [column], option=option)
     series = frame[column]
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
     else:
         words = series.astype("string").str.strip().str.lower()
         mapped = pd.Series(np.nan, index=series.index, dtype=np.float64)
         mapped[words.isin(_TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = 1.0
         mapped[words.isin(_FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = 0.0
-        values = mapped.to_numpy(dtype=np.float64)
+        values = np.asarray(mapped.to_numpy(dtype=np.float64), dtype=np.float64)
         unknown = np.isnan(values) & series.notna().to_numpy()
         if unknown.any():
             values[unknown] = -1.0  # reported below as an unacceptable value

@@ -1,4 +1,6 @@
-"""Threshold-near outcomes: do families just below the cutoff fare worse than those just above?
+"""Threshold-near outcomes: do families just below the cutoff fare worse than those above.
+
+The question
 
 The solutions book (section 3) asks agencies to "compare subsequent safety outcomes ... for
 cases just below the thresholds ... to those just above": if outcomes are poor just below,
@@ -84,7 +86,8 @@ class ThresholdNearResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (NaN becomes None)."""
-        return _json_ready(asdict(self))
+        ready: dict[str, Any] = _json_ready(asdict(self))
+        return ready
 
 
 def threshold_near(
@@ -149,7 +152,9 @@ def threshold_near(
     notes: list[str] = []
     dropped = int((~keep).sum())
     if dropped:
-        notes.append(f"{dropped} rows with a missing running variable, outcome or treatment left out")
+        notes.append(
+            f"{dropped} rows with a missing running variable, outcome or treatment left out"
+        )
     x, y = x_all[keep], y_all[keep]
     t = t_all[keep] if t_all is not None else None
     n_below, n_above = int((x < cutoff).sum()), int((x >= cutoff).sum())
@@ -319,9 +324,11 @@ def _discrete_info(
     left, right = float(below[-1]), float(above[0])
     yl, yr = y[x == left], y[x == right]
     diff = float(yr.mean() - yl.mean())
-    se = math.sqrt(yl.var(ddof=1) / yl.size + yr.var(ddof=1) / yr.size) if min(
-        yl.size, yr.size
-    ) > 1 else math.nan
+    se = (
+        math.sqrt(yl.var(ddof=1) / yl.size + yr.var(ddof=1) / yr.size)
+        if min(yl.size, yr.size) > 1
+        else math.nan
+    )
     half = z_value(level) * se
     info["adjacent"] = {
         "value_below": left,
@@ -445,4 +452,3 @@ def _json_ready(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
-

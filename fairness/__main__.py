@@ -1,0 +1,5 @@
+"""Allow ``python -m fairness audit ...``."""
+
+from fairness.cli import main
+
+main()
