@@ -1,0 +1,106 @@
+"""Service exceptions and their translation to HTTP, in one place.
+
+Hierarchy::
+
+    ServiceError
+    └── ModelUnavailable   no model is loaded (503)
+
+Every error body has the same shape: ``{"error": {"code", "message", "fields": [...]}}``
+where each field names its location and what was wrong with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ServiceError(Exception):
+    """Base class of errors raised by the service; carries an HTTP status and a code."""
+
+    status_code = 500
+    code = "internal_error"
+
+
+class ModelUnavailable(ServiceError):
+    """No model is loaded, so nothing can be scored."""
+
+    status_code = 503
+    code = "model_unavailable"
+
+
+def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Build the JSON body every error response shares.
+
+    Parameters
+    ----------
+    code : str
+        Stable, machine-readable error code.
+    message : str
+        One readable sentence.
+    fields : list of dict, optional
+        ``{"field": "children.0.age_years", "message": ...}`` per offending field.
+
+    Returns
+    -------
+    dict
+    """
+    return {"error": {"code": code, "message": message, "fields": fields or []}}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        field = ".".join(loc) or "body"
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        item: dict[str, Any] = {"field": field, "message": message, "type": err.get("type")}
+        ctx = err.get("ctx") or {}
+        if "expected" in ctx:
+            item["accepted"] = str(ctx["expected"])
+        out.append(item)
+    return out
+
+
+async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = _field_errors(exc)
+    first = fields[0] if fields else {"field": "body", "message": "invalid"}
+    message = f"{first['field']}: {first['message']}"
+    if len(fields) > 1:
+        message += f" (and {len(fields) - 1} more)"
+    return JSONResponse(status_code=422, content=error_body("invalid_request", message, fields))
+
+
+async def _on_service_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers = {"Retry-After": "30"} if exc.status_code == 503 else None
+    return JSONResponse(
+        status_code=exc.status_code, content=error_body(exc.code, str(exc)), headers=headers
+    )
+
+
+async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        status_code=exc.status_code,
+        content=error_body(code, str(exc.detail)),
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the same JSON shape.
+
+    Parameters
+    ----------
+    app : fastapi.FastAPI
+    """
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(ServiceError, _on_service_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -1,0 +1,73 @@
+"""The app factory: settings in, a FastAPI app with model, rules and directory loaded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from models import ModelError, ModelRegistry
+from service.api import health, referrals, rules, score
+from service.config import ServiceSettings, get_settings
+from service.errors import install_error_handlers
+from service.model_holder import ModelHolder
+from service.referrals import load_directory
+from service.rules import RulesHolder
+
+log = logging.getLogger("hotline.service")
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """Build the service.
+
+    The rules file is loaded here, before the app exists: a bad rules file stops the service
+    from starting rather than letting it screen without its policies. A missing model does not
+    stop it: `/ready` answers 503 and `/v1/score` explains how to build one.
+
+    Parameters
+    ----------
+    settings : ServiceSettings, optional
+        Defaults to the environment (``HOTLINE_*``).
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    settings = settings or get_settings()
+    rules_holder = RulesHolder.from_path(settings.rules_file)
+    directory_load = load_directory(settings.directory_path)
+    for problem in directory_load.problems:
+        log.warning("directory: %s", problem)
+    holder = ModelHolder(ModelRegistry(settings.registry_dir), alias=settings.model_alias)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            holder.load()
+        except ModelError as exc:
+            # Refuse the bad artifact but keep running, so /ready can say why.
+            holder.last_error = str(exc)
+            log.error("model not loaded: %s", exc)
+        yield
+
+    app = FastAPI(
+        title="Hotline screening decision support",
+        version="0.1.0",
+        description=(
+            "Supports, never makes, a hotline screener's decision: cited policy rules, an "
+            "explained calibrated risk score and community referral suggestions."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.models = holder
+    app.state.rules = rules_holder
+    app.state.directory = directory_load.directory
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(score.router)
+    app.include_router(rules.router)
+    app.include_router(referrals.router)
+    return app

@@ -1,0 +1,43 @@
+"""The API contract: what `/v1/score` and its siblings return."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from models import Band, Factor, Probability, ScreeningScore
+from service.referrals import ReferralSuggestion
+from service.rules import Recommendation, RuleHit
+
+
+class ScoreResponse(BaseModel):
+    """Decision support for one referral: rules and model kept apart, referrals suggested."""
+
+    decision_id: str = Field(description="Identifier of this scoring, for feedback and audit.")
+    referral_id: str
+    model_version: int = Field(description="Registry version of the model that scored this.")
+    rules_version: str = Field(description="Version of the policy rule set applied.")
+    probability: Probability = Field(description="Calibrated probability of the model's label.")
+    score: ScreeningScore = Field(description="Ventile of the training distribution, 1-20.")
+    band: Band
+    label: str = Field(description="What the probability is of, e.g. removal within 2 years.")
+    recommendation: Recommendation
+    rule_hits: list[RuleHit]
+    explanation: list[Factor] = Field(description="Top factors, largest effect first.")
+    referrals: list[ReferralSuggestion] = Field(
+        description="Community services matched to the family's needs (several, never one)."
+    )
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: str
+
+
+class Readiness(BaseModel):
+    """Whether the service can score, and with what."""
+
+    status: str
+    model_version: int | None
+    rules_version: str | None
+    detail: str | None = None

@@ -1,0 +1,42 @@
+"""Shared fixtures: a small seeded synthetic data set and a model trained on it, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models import ModelRegistry
+from training.data import TrainingData, load_jsonl
+from training.pipeline import TrainingResult, train
+from training.promote import promote_version
+from training.synthetic import SynthConfig, write_jsonl
+
+SMALL_N = 12_000
+
+
+@pytest.fixture(scope="session")
+def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("synth") / "small.jsonl"
+    write_jsonl(SynthConfig(n_referrals=SMALL_N, seed=7), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def training_data(synth_path: Path) -> TrainingData:
+    return load_jsonl(synth_path, workers=1)
+
+
+@pytest.fixture(scope="session")
+def trained(training_data: TrainingData) -> TrainingResult:
+    return train(training_data, kind="logistic", seed=0)
+
+
+@pytest.fixture(scope="session")
+def registry_with_champion(
+    tmp_path_factory: pytest.TempPathFactory, trained: TrainingResult
+) -> ModelRegistry:
+    registry = ModelRegistry(tmp_path_factory.mktemp("registry"))
+    version = registry.register(trained.model, metadata=trained.metadata)
+    promote_version(registry, version, by="tests", reason="fixture")
+    return registry

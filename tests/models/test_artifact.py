@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+
+from models import Referral, build_features, score_referral
+from tests.factories import make_referral
+
+
+def test_fast_path_equals_scikit_learn_to_1e9(trained, training_data) -> None:
+    model = trained.model
+    X = training_data.features[:3000]
+    sk = model.predict_proba(X)
+    fast = np.array([model.predict_one(x) for x in X])
+    np.testing.assert_allclose(fast, sk, rtol=0, atol=1e-9)
+
+
+def test_boosting_model_scores_through_scikit_learn(training_data) -> None:
+    from training.data import TrainingData
+    from training.pipeline import train
+
+    subset = TrainingData(
+        features=training_data.features[:4000],
+        frame=training_data.frame.iloc[:4000],
+        sha256=training_data.sha256,
+        source_path=training_data.source_path,
+    )
+    result = train(subset, kind="boosting", seed=0)
+    x = training_data.features[0]
+    assert result.model.linear is None
+    assert result.model.predict_one(x) == result.model.predict_proba(x.reshape(1, -1))[0]
+    contrib = result.model.contributions(x)
+    assert contrib.shape == x.shape
+
+
+def test_logistic_contributions_sum_to_the_linear_score_difference(trained) -> None:
+    model = trained.model
+    lin = model.linear
+    x = build_features(make_referral())
+    base = lin.mean
+    z_x = float(x @ lin.weights) + lin.offset
+    z_base = float(base @ lin.weights) + lin.offset
+    assert np.isclose(model.contributions(x).sum(), -lin.cal_a * (z_x - z_base), atol=1e-9)
+
+
+def test_score_is_deterministic_and_explained(trained) -> None:
+    referral = make_referral()
+    first = score_referral(trained.model, referral)
+    second = score_referral(trained.model, Referral.model_validate_json(referral.model_dump_json()))
+    assert first == second
+    assert 1 <= first.score <= 20
+    assert 0 < len(first.explanation) <= 5
+    sizes = [abs(f.contribution) for f in first.explanation]
+    assert sizes == sorted(sizes, reverse=True)
+    for factor in first.explanation:
+        assert factor.direction == ("raises" if factor.contribution > 0 else "lowers")
+        assert "{" not in factor.label
+
+
+def test_score_ignores_race_ethnicity_and_disability(trained) -> None:
+    referral = make_referral()
+    data = json.loads(referral.model_dump_json())
+    for child in data["children"]:
+        child.update(race=["white"], hispanic=True, disability=True)
+    assert score_referral(trained.model, referral) == score_referral(
+        trained.model, Referral.model_validate(data)
+    )
+
+
+def test_more_recent_reports_on_the_household_raise_the_probability(trained) -> None:
+    base = make_referral()
+    data = json.loads(base.model_dump_json())
+    data["prior_reports"] += [
+        {"report_date": "2024-02-01", "household_id": "hh-0000042", "screened_in": True,
+         "substantiated": True, "allegation_types": ["neglect"]}
+    ] * 3
+    more = Referral.model_validate(data)
+    assert score_referral(trained.model, more).probability > score_referral(trained.model, base).probability

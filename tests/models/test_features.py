@@ -1,0 +1,91 @@
+import json
+
+import numpy as np
+
+from models import FEATURE_NAMES, N_FEATURES, Referral, build_feature_matrix, build_features
+from models.features import feature_spec_hash
+from tests.conftest import SMALL_N
+from tests.factories import make_referral, referral_dict
+from training.data import load_jsonl
+
+
+def _by_name(x: np.ndarray) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, x.tolist(), strict=True))
+
+
+def _records(path) -> list[dict]:
+    with open(path) as fh:
+        return [json.loads(line) for line in fh]
+
+
+def test_features_of_the_example_referral_exactly() -> None:
+    f = _by_name(build_features(make_referral()))
+    assert f["youngest_child_age"] == 2.5
+    assert f["n_children"] == 2
+    assert f["n_alleged_victims"] == 1
+    assert f["n_caregivers"] == 1
+    assert f["young_caregiver"] == 0
+    # 2023-11-02 is within a year of 2024-03-15; 2021-05-20 within five; the 2018 report
+    # was on another household and is older than five years (outside every window).
+    assert f["reports_same_household_1y"] == 1
+    assert f["reports_same_household_5y"] == 2
+    assert f["reports_other_household_5y"] == 0
+    assert f["screened_in_reports_5y"] == 1
+    assert f["substantiated_reports_5y"] == 0
+    assert f["reports_90d"] == 0
+    # Substance-use treatment ended 2023-04-01 (within 2 years); benefits ongoing;
+    # the 2019 jail booking is outside the 2-year window: no permanent "ever" flag.
+    assert f["caregivers_substance_use_2y"] == 1
+    assert f["caregivers_public_benefits_1y"] == 1
+    assert f["caregivers_jail_2y"] == 0
+    assert f["allegation_neglect"] == 1
+    assert f["reporter_school"] == 1
+    assert sum(v for k, v in f.items() if k.startswith("reporter_")) == 1
+    assert len(f) == N_FEATURES == 39
+
+
+def test_window_edge_is_inclusive_on_the_last_day() -> None:
+    data = referral_dict()
+    data["prior_reports"] = [
+        {"report_date": "2023-03-16", "household_id": "hh-0000042", "screened_in": False},
+        {"report_date": "2023-03-15", "household_id": "hh-0000042", "screened_in": False},
+    ]
+    f = _by_name(build_features(Referral.model_validate(data)))
+    # 2024-03-15 minus 365 days is 2023-03-16 (2024 is a leap year): that day counts.
+    assert f["reports_same_household_1y"] == 1
+    assert f["reports_same_household_5y"] == 2
+
+
+def test_race_ethnicity_and_disability_never_change_features(synth_path) -> None:
+    """Every synthetic referral, with its audit-only fields changed, gives identical features."""
+    records = _records(synth_path)
+    assert len(records) == SMALL_N
+    originals, flipped = [], []
+    for r in records:
+        originals.append(Referral.model_validate(r["referral"]))
+        data = json.loads(json.dumps(r["referral"]))
+        for person in data["children"] + data["caregivers"]:
+            person["race"] = ["white", "black"] if person["race"] == ["asian"] else ["asian"]
+            person["hispanic"] = not person["hispanic"]
+        for child in data["children"]:
+            child["disability"] = not child["disability"]
+        flipped.append(Referral.model_validate(data))
+    assert originals[0] != flipped[0]
+    np.testing.assert_array_equal(build_feature_matrix(originals), build_feature_matrix(flipped))
+
+
+def test_batch_path_equals_single_path(synth_path) -> None:
+    referrals = [Referral.model_validate(r["referral"]) for r in _records(synth_path)]
+    single = np.vstack([build_features(r) for r in referrals])
+    batch = build_feature_matrix(referrals)
+    assert batch.dtype == np.float64
+    np.testing.assert_array_equal(batch, single)
+    # The training loader, in parallel chunks, gives the same rows in the same order.
+    parallel = load_jsonl(synth_path, workers=2, chunk_size=1_000)
+    np.testing.assert_array_equal(parallel.features, single)
+    assert parallel.frame["referral_id"].tolist() == [r.referral_id for r in referrals]
+
+
+def test_spec_hash_is_a_stable_sha256() -> None:
+    assert feature_spec_hash() == feature_spec_hash()
+    assert len(feature_spec_hash()) == 64

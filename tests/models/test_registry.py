@@ -1,0 +1,66 @@
+import json
+
+import pytest
+
+from models import (
+    ArtifactNotFound,
+    ArtifactTampered,
+    FeatureSpecMismatch,
+    ModelRegistry,
+    RegistryError,
+)
+
+
+@pytest.fixture
+def registry(tmp_path, trained) -> ModelRegistry:
+    reg = ModelRegistry(tmp_path / "reg")
+    reg.register(trained.model, metadata={"label": "removal_2y"})
+    return reg
+
+
+def test_versions_are_numbered_and_immutable(registry, trained) -> None:
+    assert registry.register(trained.model, metadata={"label": "x"}) == 2
+    assert registry.versions() == [1, 2]
+    meta = registry.metadata(1)
+    assert meta["version"] == 1
+    assert meta["label"] == "removal_2y"
+    assert len(meta["sha256"]) == 64
+    assert registry.load(1).label == trained.model.label
+
+
+def test_alias_moves_atomically_and_is_recorded(registry, trained) -> None:
+    registry.register(trained.model, metadata={})
+    assert registry.alias("champion") is None
+    registry.set_alias("champion", 1, reason="first", by="ana")
+    registry.set_alias("champion", 2, reason="better", by="ben")
+    assert registry.alias("champion") == 2
+    assert registry.resolve("champion") == 2
+    assert registry.resolve("v1") == 1
+    events = registry.history()
+    assert [(e["version"], e["previous"], e["by"]) for e in events] == [(1, None, "ana"), (2, 1, "ben")]
+    assert not list((registry.root / "aliases").glob(".*"))  # no temporary files left
+
+
+def test_tampered_artifact_is_refused(registry) -> None:
+    path = registry.version_dir(1) / "model.joblib"
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(ArtifactTampered, match=r"model version 1: .* has SHA-256 .* refusing to load it"):
+        registry.load(1)
+
+
+def test_feature_spec_mismatch_is_refused(registry) -> None:
+    meta_path = registry.version_dir(1) / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["feature_spec_hash"] = "0" * 64
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(FeatureSpecMismatch, match="retrain it with `hotline train`"):
+        registry.load(1)
+
+
+def test_unknown_version_and_alias_say_what_exists(registry) -> None:
+    with pytest.raises(ArtifactNotFound, match=r"model version 9 is not in the registry .* \(registered versions: 1\)"):
+        registry.load(9)
+    with pytest.raises(ArtifactNotFound, match="'best' is neither a version number nor a set alias"):
+        registry.resolve("best")
+    with pytest.raises(RegistryError, match="alias 'Champ/../x' is not acceptable"):
+        registry.set_alias("Champ/../x", 1)

@@ -1,0 +1,148 @@
+"""Command-line entry points of the training side: synth, train, demo."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from models import ModelError, ModelRegistry
+from training.config import get_settings
+from training.data import load_jsonl
+from training.errors import TrainingError
+from training.pipeline import LABELS, train
+from training.promote import promote_version
+from training.synthetic import SynthConfig, write_jsonl
+
+
+def _registry(path: Path | None) -> ModelRegistry:
+    return ModelRegistry(path or get_settings().registry_dir)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.command()
+@click.option("--n", "n_referrals", type=click.IntRange(min=1), default=50_000, show_default=True)
+@click.option("--years", type=click.IntRange(min=1, max=20), default=4, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--surveillance-bias",
+    type=click.FloatRange(min=0.01),
+    default=1.25,
+    show_default=True,
+    help="Reporting-rate multiplier for the biased group at equal risk (1 = none).",
+)
+@click.option(
+    "--label-bias",
+    type=click.FloatRange(min=0.01),
+    default=1.25,
+    show_default=True,
+    help="Odds multiplier on the biased group's removal at equal risk (1 = none).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def synth(
+    n_referrals: int,
+    years: int,
+    seed: int,
+    surveillance_bias: float,
+    label_bias: float,
+    out: Path,
+) -> None:
+    """Generate synthetic referral histories as JSON Lines."""
+    config = SynthConfig(
+        n_referrals=n_referrals,
+        years=years,
+        seed=seed,
+        surveillance_bias=surveillance_bias,
+        label_bias=label_bias,
+    )
+    started = time.perf_counter()
+    with click.progressbar(length=n_referrals, label="generating", file=None) as bar:
+        last = [0]
+
+        def tick(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        n = write_jsonl(config, out, progress=tick)
+    click.echo(f"wrote {n:,} referrals to {out} in {time.perf_counter() - started:.1f}s")
+
+
+@click.command(name="train")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--kind", type=click.Choice(["logistic", "boosting"]), default="logistic")
+@click.option("--label", type=click.Choice(LABELS), default="removal_2y", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
+def train_command(data: Path, kind: str, label: str, seed: int, registry: Path | None) -> None:
+    """Train, calibrate and evaluate a model, and register it as a new version."""
+    try:
+        version, result = _train(data, kind=kind, label=label, seed=seed, registry=registry)
+    except (TrainingError, ModelError) as exc:
+        raise _fail(exc) from exc
+    m = result.metrics
+    click.echo(
+        f"registered version {version}: AUC {m['auc']:.3f}"
+        + (f" ({m['auc_ratio']:.1%} of the latent-risk AUC {m['latent_auc']:.3f})" if "auc_ratio" in m else "")
+        + f", Brier {m['brier']:.4f}, calibration error {m['expected_calibration_error']:.4f}"
+    )
+
+
+def _train(
+    data: Path, *, kind: str, label: str, seed: int, registry: Path | None
+) -> tuple[int, Any]:
+    started = time.perf_counter()
+    with click.progressbar(length=1, label=f"reading {data.name}") as bar:
+
+        def tick(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        loaded = load_jsonl(data, progress=tick)
+    click.echo(f"read {len(loaded.frame):,} referrals in {time.perf_counter() - started:.1f}s")
+    result = train(loaded, kind=kind, label=label, seed=seed, log=click.echo)  # type: ignore[arg-type]
+    reg = _registry(registry)
+    meta = dict(result.metadata, data_path=str(data))
+    version = reg.register(result.model, metadata=meta)
+    result.holdout.to_parquet(reg.version_dir(version) / "holdout.parquet", index=False)
+    return version, result
+
+
+@click.command()
+@click.argument("version")
+@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--by", default="", help="Who promotes (recorded).")
+@click.option("--reason", default="", help="Why (recorded).")
+def promote(version: str, registry: Path | None, by: str, reason: str) -> None:
+    """Audit a version and make it the champion the service scores with."""
+    reg = _registry(registry)
+    try:
+        outcome = promote_version(reg, reg.resolve(version), by=by, reason=reason)
+    except (TrainingError, ModelError) as exc:
+        raise _fail(exc) from exc
+    click.echo(outcome)
+
+
+@click.command()
+@click.option("--if-missing", is_flag=True, help="Do nothing when a champion already exists.")
+@click.option("--n", "n_referrals", type=click.IntRange(min=1000), default=30_000, show_default=True)
+@click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
+def demo(if_missing: bool, n_referrals: int, registry: Path | None) -> None:
+    """Build a demo model: synthesize data, train, audit and promote it."""
+    reg = _registry(registry)
+    try:
+        if if_missing and reg.alias("champion") is not None:
+            click.echo(f"champion is version {reg.alias('champion')}; nothing to build")
+            return
+        data = get_settings().data_dir / f"demo-{n_referrals}.jsonl"
+        if not data.is_file():
+            write_jsonl(SynthConfig(n_referrals=n_referrals), data)
+            click.echo(f"wrote {n_referrals:,} synthetic referrals to {data}")
+        version, _ = _train(data, kind="logistic", label="removal_2y", seed=0, registry=registry)
+        click.echo(promote_version(reg, version, by="make run", reason="demo model"))
+    except (TrainingError, ModelError) as exc:
+        raise _fail(exc) from exc
