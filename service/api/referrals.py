@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -32,7 +33,13 @@ def get_directory(request: Request) -> Directory:
     return directory
 
 
+def get_today() -> dt.date:
+    """Return the day record freshness is judged on (a dependency, so tests can pin it)."""
+    return dt.date.today()
+
+
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
+TodayDep = Annotated[dt.date, Depends(get_today)]
 
 
 @router.get(
@@ -41,6 +48,7 @@ DirectoryDep = Annotated[Directory, Depends(get_directory)]
 )
 async def search_referrals(
     directory: DirectoryDep,
+    today: TodayDep,
     need: Annotated[
         list[str],
         Query(description=f"Need(s), repeated or comma-separated: {_ACCEPTED_NEEDS}."),
@@ -67,6 +75,7 @@ async def search_referrals(
         ages=age_values,
         pregnant=pregnant,
         limit=limit,
+        as_of=today,
     )
     centroid = directory.zip_centroids.get(zip)
     county = centroid.county if centroid else None

@@ -66,5 +66,7 @@ def _read_csv(path: Path, table: str, raw: RawTables) -> None:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         # Row 1 is the header, so the first record is row 2, as a spreadsheet shows it.
         for number, row in enumerate(csv.DictReader(handle), start=2):
-            data = {k: (v if v not in ("", None) else None) for k, v in row.items() if k}
+            # An empty cell is an absent value, so a required column left blank reads as
+            # "Field required" rather than as a type error.
+            data = {k: v for k, v in row.items() if k and v not in ("", None)}
             raw.add(table, data, file=path.name, where=f"row {number}", merge=False)

@@ -1,0 +1,203 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from models.referral import Need
+from service.referrals import DirectoryError, load_directory
+
+from .factories import DEMO, OFFICIAL
+
+SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
+LOCATION_ID = "3a19ff88-4620-4d17-9830-ac1d859eb5d5"
+AREA_ID = "381c64f1-a724-4884-9c21-ac96c21cca3e"
+BAD_COORDINATES = (
+    "latitude 100 / longitude 101 is outside -90..90 / -180..180; coordinates are ignored"
+)
+GEOJSON_AREA = (
+    "cannot tell which places this area covers (extent_type 'geojson'); give 5-digit postal "
+    "codes as a text extent, or a county name such as 'Demo County' as the name"
+)
+
+
+def test_official_tabular_example_loads_with_its_four_known_problems():
+    loaded = load_directory(OFFICIAL / "csv")
+
+    assert loaded.format == "tabular"
+    assert len(loaded.directory) == 1
+    assert loaded.directory.organization_count == 1
+    assert [str(p) for p in loaded.problems] == [
+        f"locations.csv: location '{LOCATION_ID}': organization_id "
+        "'985e4a42-bd9f-4edc-911d-0243a4640aca' does not match any organization in this "
+        "directory; the link is ignored",
+        "taxonomy_terms.csv: taxonomy_term '3f7b145d-84af-42d7-8fae-eaca714b02b2': taxonomy_id "
+        "'07ff6aee-a219-438c-b694-d2fcb6c5373b' does not match any taxonomy in this directory; "
+        "the link is ignored",
+        f"locations.csv: location '{LOCATION_ID}': {BAD_COORDINATES}",
+        f"service_areas.csv: service_area '{AREA_ID}': {GEOJSON_AREA}",
+    ]
+    assert {p.severity for p in loaded.problems} == {"warning"}
+    service = loaded.directory.services[SERVICE_ID]
+    assert service.name == "Community Counselling"
+    assert service.organization == "Example Organization Inc."
+    assert (service.minimum_age, service.maximum_age) == (12, 100)
+    assert service.languages == frozenset({"ur"})
+    assert service.phone == "+44 1234 234567 ext. 100"
+    assert service.hours == "Thu, Fri 10:00-18:00"
+    assert service.sites[0].address == "1-30 Main Street, MyVillage, MyCity, MyState ABC 1234"
+    assert service.sites[0].latitude is None
+
+
+def test_official_json_folder_merges_the_repeated_views_of_one_service():
+    loaded = load_directory(OFFICIAL / "json")
+
+    assert loaded.format == "json"
+    assert len(loaded.directory) == 1
+    assert loaded.directory.organization_count == 1
+    assert [str(p) for p in loaded.problems] == [
+        f"organization_full.json: location '{LOCATION_ID}': {BAD_COORDINATES}",
+        f"organization_full.json: service_area '{AREA_ID}': {GEOJSON_AREA}",
+    ]
+    assert loaded.skipped_files == [
+        "base.json",
+        "location.json",
+        "organization_list.json",
+        "taxonomy.json",
+        "taxonomy_list.json",
+        "taxonomy_term.json",
+        "taxonomy_term_list.json",
+    ]
+    assert loaded.directory.services[SERVICE_ID].codes == ("code",)
+
+
+def test_official_service_full_file_loads_alone():
+    loaded = load_directory(OFFICIAL / "json" / "service_full.json")
+
+    assert list(loaded.directory.services) == [SERVICE_ID]
+    assert [p.record_type for p in loaded.problems] == ["location", "service_area"]
+
+
+def test_demo_directory_loads_without_problems():
+    loaded = load_directory(DEMO)
+
+    assert loaded.problems == []
+    assert len(loaded.directory) == 50
+    assert loaded.directory.organization_count == 12
+    assert len(loaded.directory.zip_centroids) == 30
+    covered = {need for s in loaded.directory.services.values() for need in s.needs}
+    assert covered == set(Need)
+
+
+def _copy_official(tmp_path: Path) -> Path:
+    target = tmp_path / "pkg"
+    shutil.copytree(OFFICIAL / "csv", target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
+
+
+def _append(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def test_malformed_rows_are_reported_per_record_and_the_rest_loads(tmp_path):
+    pkg = _copy_official(tmp_path)
+    services = pkg / "services.csv"
+    header = services.read_text("utf-8").splitlines()[0]
+    columns = header.split(",")
+
+    def row(**values: str) -> str:
+        return ",".join(values.get(c, "") for c in columns)
+
+    _append(services, row(id="s-ok", name="Fine", status="active", minimum_age="3"))
+    _append(services, row(id="s-age", name="Bad age", status="active", minimum_age="twelve"))
+    _append(services, row(id="s-status", name="Bad status", status="open"))
+    _append(
+        services, row(id="s-order", name="Ages", status="active", minimum_age="10", maximum_age="5")
+    )
+    _append(services, row(id="s-noname", status="active"))
+    _append(services, row(name="No id", status="active"))
+    _append(services, row(id="s-ok", name="Again", status="active"))
+    (pkg / "service_at_location.csv").unlink()
+
+    loaded = load_directory(pkg)
+
+    assert sorted(loaded.directory.services) == [SERVICE_ID, "s-ok"]
+    errors = [str(p) for p in loaded.problems if p.severity == "error"]
+    assert errors == [
+        "services.csv: service 'row 8': record has no id; it was skipped",
+        "services.csv: service 's-ok': duplicate id in services.csv; the first record (row 3) "
+        "was kept",
+        "datapackage.json: resource 'service_at_location': resource file "
+        "service_at_location.csv is listed in datapackage.json but does not exist",
+        "services.csv: service 's-age': minimum_age: Input should be a valid number, unable "
+        "to parse string as a number (got 'twelve'); the record was skipped",
+        "services.csv: service 's-status': status: Input should be 'active', 'inactive', "
+        "'defunct' or 'temporarily closed' (got 'open'); the record was skipped",
+        "services.csv: service 's-order': minimum_age 10 is greater than maximum_age 5; the "
+        "minimum must not exceed the maximum; the record was skipped",
+        "services.csv: service 's-noname': name: Field required; the record was skipped",
+    ]
+    warnings = [
+        str(p) for p in loaded.problems if p.severity == "warning" and p.record_id == "s-ok"
+    ]
+    assert warnings == [
+        "services.csv: service 's-ok': service has no service_area, so it cannot be matched "
+        "to a family's place"
+    ]
+
+
+def test_dangling_service_link_is_a_warning(tmp_path):
+    pkg = _copy_official(tmp_path)
+    _append(pkg / "phones.csv", "p-x,,nope,,,,555-0100,,voice,")
+
+    loaded = load_directory(pkg)
+
+    assert (
+        "phones.csv: phone 'p-x': service_id 'nope' does not match any service in this "
+        "directory; the link is ignored"
+    ) in [str(p) for p in loaded.problems]
+    assert len(loaded.problems) == 5
+
+
+def test_malformed_json_service_is_reported(tmp_path):
+    path = tmp_path / "services.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "status": "active",
+                    "service_areas": [{"id": "area-a", "name": "Demo County"}],
+                },
+                {"id": "b", "name": "B", "status": "active", "maximum_age": -1},
+                {"id": "c", "name": "C", "status": "active", "phones": [{"number": "1"}]},
+            ]
+        )
+    )
+
+    loaded = load_directory(path)
+
+    assert sorted(loaded.directory.services) == ["a", "c"]
+    assert loaded.directory.services["a"].counties == frozenset({"demo county"})
+    assert [str(p) for p in loaded.problems if p.severity == "error"] == [
+        "services.json: phone '[2].phones[0]': record has no id; it was skipped",
+        "services.json: service 'b': maximum_age: Input should be greater than or equal to 0 "
+        "(got -1); the record was skipped",
+    ]
+
+
+def test_missing_path_and_broken_json_raise(tmp_path):
+    with pytest.raises(DirectoryError) as missing:
+        load_directory(tmp_path / "nowhere")
+    assert str(missing.value) == (
+        f"{tmp_path / 'nowhere'}: no such file or folder; expected a datapackage.json, a .json "
+        "file or a folder"
+    )
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(DirectoryError, match=r"broken.json: not readable as JSON"):
+        load_directory(broken)

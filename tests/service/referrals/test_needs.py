@@ -1,0 +1,74 @@
+from models.referral import Need
+from service.referrals import DerivedNeed, derive_needs
+
+from .factories import referral
+
+
+def test_needs_are_derived_from_every_source_with_reasons():
+    family = referral(
+        reported_needs=["food"],
+        allegation_types=["domestic_violence", "substance_exposed_infant"],
+        children=[{"age_years": 9}, {"age_years": 0.5}, {"age_years": 3}],
+        caregivers=[
+            {
+                "age_years": 24,
+                "role": "mother",
+                "pregnant": True,
+                "involvements": [
+                    {
+                        "kind": "substance_use_treatment",
+                        "start_date": "2023-05-01",
+                        "end_date": "2024-01-01",
+                    },
+                    {
+                        "kind": "behavioral_health_treatment",
+                        "start_date": "2019-01-01",
+                        "end_date": "2020-01-01",
+                    },
+                ],
+            }
+        ],
+    )
+
+    assert derive_needs(family) == [
+        DerivedNeed(need=Need.food, reason="the caller reported this need"),
+        DerivedNeed(need=Need.domestic_violence, reason="allegation: domestic violence"),
+        DerivedNeed(
+            need=Need.substance_use_treatment,
+            reason="allegation: substance exposed infant; a caregiver had substance-use "
+            "treatment in the last 2 years",
+        ),
+        DerivedNeed(need=Need.prenatal_home_visiting, reason="a caregiver is pregnant"),
+        DerivedNeed(need=Need.home_visiting, reason="children aged 0.5, 3 are under 5"),
+        DerivedNeed(need=Need.early_learning, reason="children aged 0.5, 3 are under 5"),
+    ]
+
+
+def test_ongoing_treatment_counts_and_the_window_is_configurable():
+    family = referral(
+        allegation_types=["medical_neglect"],
+        caregivers=[
+            {
+                "age_years": 40,
+                "role": "father",
+                "involvements": [
+                    {"kind": "behavioral_health_treatment", "start_date": "2024-06-01"},
+                    {
+                        "kind": "substance_use_treatment",
+                        "start_date": "2024-01-01",
+                        "end_date": "2024-06-01",
+                    },
+                ],
+            }
+        ],
+    )
+
+    assert [n.need for n in derive_needs(family)] == [
+        Need.mental_health,
+        Need.substance_use_treatment,
+    ]
+    assert [n.need for n in derive_needs(family, lookback_days=180)] == [Need.mental_health]
+
+
+def test_no_needs_for_an_older_child_and_an_unmapped_allegation():
+    assert derive_needs(referral(allegation_types=["medical_neglect"])) == []
