@@ -1,0 +1,204 @@
+"""`hotline rules check` and `hotline rules test` through click's CliRunner."""
+
+# Exact one-line messages are asserted whole; wrapping them would hide what a user sees.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from service.rules import DEFAULT_RULES_PATH
+from service.rules.cli import rules
+from tests.service.rules.factories import make_referral, one_rule_file, prior
+
+
+def run(*args):
+    return CliRunner().invoke(rules, [str(arg) for arg in args])
+
+
+def test_check_ok_prints_one_line_summary():
+    result = run("check", DEFAULT_RULES_PATH)
+    assert result.exit_code == 0
+    assert result.stdout == f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "version: [\n",
+            "not valid YAML: expected the node content, but found '<stream end>' at line 2, column 1",
+        ),
+        (
+            one_rule_file(condition='fact: score\n      op: ">="\n      value: high'),
+            "rule 'r1': condition: fact 'score' is a number, so value must be a number; got text 'high'",
+        ),
+        (
+            one_rule_file(action="maybe"),
+            "rule 'r1': action.type: Input should be 'screen_in_required', 'screen_in_recommended', 'screen_out_with_referral' or 'flag'; got text 'maybe'",
+        ),
+    ],
+    ids=["yaml", "type", "action"],
+)
+def test_check_bad_file_exits_1_with_one_line(tmp_path, text, error):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = run("check", path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"error: {path}: {error}\n"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_check_missing_file(tmp_path):
+    result = run("check", tmp_path / "absent.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'absent.yaml'}: cannot read rules file: No such file or directory\n"
+    )
+
+
+def write_cases(path, lines):
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def case(referral, **model):
+    return json.dumps({"referral": referral.model_dump(mode="json"), **model})
+
+
+def bare(referral):
+    return referral.model_dump_json()
+
+
+# Proposed policy: the multiple-complaint rule with a one-year-longer window and a child under 6.
+PROPOSED = (
+    DEFAULT_RULES_PATH.read_text()
+    .replace('version: "2026.1"', 'version: "2026.2"')
+    .replace("params: {window_days: 365}", "params: {window_days: 730}")
+    .replace(
+        '        - fact: youngest_child_age\n          op: "<"\n          value: 3\n    action:\n'
+        "      type: screen_in_required\n    explanation: >-\n      {prior_reports_same_household}",
+        '        - fact: youngest_child_age\n          op: "<"\n          value: 6\n    action:\n'
+        "      type: screen_in_required\n    explanation: >-\n      {prior_reports_same_household}",
+    )
+)
+
+
+def test_rules_test_shows_changes_and_hit_counts(tmp_path):
+    assert PROPOSED.count("value: 6") == 1
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(PROPOSED)
+    cases = write_cases(
+        tmp_path / "cases.jsonl",
+        [
+            # both sets: two priors in a year, child under 3
+            bare(make_referral(referral_id="a", ages=(1.0,), priors=(prior(10), prior(20)))),
+            # only proposed: child aged 4
+            bare(make_referral(referral_id="b", ages=(4.0,), priors=(prior(10), prior(20)))),
+            "",
+            # only proposed: second prior 500 days ago, child aged 4; active falls back to the
+            # very-high band default
+            case(
+                make_referral(referral_id="c", ages=(4.0,), priors=(prior(10), prior(500))),
+                probability=0.5,
+                score=19,
+            ),
+            # neither: a low-risk case unaffected
+            case(make_referral(referral_id="d", ages=(14.0,)), score=2, band="low"),
+        ],
+    )
+    result = run("test", proposed, "--cases", cases)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "proposed proposed.yaml (version 2026.2) vs active default_rules.yaml (version 2026.1): "
+        "4 cases",
+        "recommendations changed: 2 of 4",
+        "  screen_in_recommended -> screen_in_required: 1",
+        "  screener_judgment -> screen_in_required: 1",
+        "rule hits (active -> proposed):",
+        "  multiple-complaint: 1 -> 3",
+        "  high-risk-protocol: 0 -> 0",
+        "  low-risk-protocol: 1 -> 1",
+        "  law-requires-investigation: 0 -> 0",
+        "  pregnant-caregiver: 0 -> 0",
+        "  substance-exposed-infant: 0 -> 0",
+        "changed cases:",
+        "  line 2 b: screener_judgment -> screen_in_required by multiple-complaint",
+        "  line 4 c: screen_in_recommended -> screen_in_required by multiple-complaint",
+    ]
+
+
+def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path):
+    active = tmp_path / "active.yaml"
+    active.write_text(one_rule_file(rule_id="old", version='"a1"'))
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(
+        one_rule_file(
+            rule_id="new",
+            version='"p1"',
+            condition="fact: allegation_types\n      op: contains\n      value: neglect",
+            action="screen_out_with_referral",
+            explanation="out",
+        )
+    )
+    cases = write_cases(
+        tmp_path / "cases.jsonl",
+        [bare(make_referral(referral_id=f"r{i}", ages=(float(i),))) for i in range(1, 5)],
+    )
+    result = run("test", proposed, "--cases", cases, "--active", active, "--show", 1)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "proposed proposed.yaml (version p1) vs active active.yaml (version a1): 4 cases",
+        "recommendations changed: 4 of 4",
+        "  screen_in_required -> screen_out_with_referral: 2",
+        "  screener_judgment -> screen_out_with_referral: 2",
+        "rule hits (active -> proposed):",
+        "  old: 2 -> -",
+        "  new: - -> 4",
+        "changed cases:",
+        "  line 1 r1: screen_in_required -> screen_out_with_referral by new",
+        "  ... and 3 more",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            "{not json",
+            "line 1: not valid JSON: Expecting property name enclosed in double quotes at column 2",
+        ),
+        ("[1, 2]", 'line 1: expected a JSON object (a referral, or {"referral": ...})'),
+        ('{"referral_id": "x"}', "line 1: referral.received_at: Field required"),
+        ("SCORE99", "line 1: score: Input should be less than or equal to 20"),
+        ("BAND", "line 1: band: Input should be 'low', 'moderate', 'high' or 'very_high'"),
+    ],
+)
+def test_rules_test_bad_case_line(tmp_path, line, error):
+    referral = make_referral()
+    if line == "SCORE99":
+        line = case(referral, score=99)
+    elif line == "BAND":
+        line = case(referral, band="extreme")
+    cases = write_cases(tmp_path / "cases.jsonl", [line])
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"error: {cases} {error}\n"
+
+
+def test_rules_test_bad_proposed_file(tmp_path):
+    proposed = tmp_path / "p.yaml"
+    proposed.write_text('version: "1"\n')
+    cases = write_cases(tmp_path / "cases.jsonl", [bare(make_referral())])
+    result = run("test", proposed, "--cases", cases)
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"error: {proposed}: missing 'rules'; give a list of rules (may be empty)\n"
+    )
