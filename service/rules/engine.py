@@ -66,8 +66,10 @@ def evaluate_rules(
             continue
         suggested = list(rule.action.suggest_needs)
         needs.update(dict.fromkeys(suggested))
+        # model_construct: every field comes from an already-validated rule, so validating
+        # again would only cost time on the request path.
         hits.append(
-            RuleHit(
+            RuleHit.model_construct(
                 id=rule.id,
                 title=rule.title,
                 action=rule.action.type,

@@ -73,15 +73,20 @@ class FactSpec:
 
 @dataclass(frozen=True)
 class FactRef:
-    """A fact named in a condition together with its parameter values."""
+    """A fact named in a condition together with its parameter values.
+
+    ``key`` (the per-referral cache key) and ``kwargs`` are worked out once here, at load
+    time, because :meth:`FactContext.value` runs on the request path.
+    """
 
     spec: FactSpec
     params: Params = ()
+    key: tuple[str, Params] = field(init=False, compare=False)
+    kwargs: Mapping[str, int] = field(init=False, compare=False)
 
-    @property
-    def key(self) -> tuple[str, Params]:
-        """Identify the value in a per-referral cache."""
-        return (self.spec.name, self.params)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.spec.name, self.params))
+        object.__setattr__(self, "kwargs", dict(self.params))
 
 
 class FactContext:
@@ -112,13 +117,13 @@ class FactContext:
         FactValue
             The value; ``None`` when it is unknown (e.g. no model score).
         """
+        cache = self._cache
         key = ref.key
-        try:
-            return self._cache[key]
-        except KeyError:
-            found = ref.spec.compute(self.inputs, dict(ref.params))
-            self._cache[key] = found
-            return found
+        if key in cache:
+            return cache[key]
+        found = ref.spec.compute(self.inputs, ref.kwargs)
+        cache[key] = found
+        return found
 
 
 def _received_day(inputs: FactInputs) -> dt.date:
