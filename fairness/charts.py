@@ -7,7 +7,7 @@ own script checks each chart has marks and a non-empty box, which the browser te
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Final

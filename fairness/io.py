@@ -111,7 +111,7 @@ def numeric_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDAr
     if bad.any():
         example = series[bad].iloc[0]
         raise ColumnError(
-            f"{option} column '{column}' must be numeric; found {example!r} in row "
+            f"{option} column '{column}' must be numeric; found {_show(example)} in row "
             f"{int(np.flatnonzero(bad)[0])}; accepted: numbers, with empty cells for missing"
         )
     return values
@@ -159,7 +159,14 @@ def binary_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDArr
     if bad.any():
         example = series[bad].iloc[0]
         raise ColumnError(
-            f"{option} column '{column}' must be binary; found {example!r}; "
+            f"{option} column '{column}' must be binary; found {_show(example)}; "
             "accepted: 0/1, true/false, yes/no"
         )
     return values
+
+
+def _show(value: object) -> str:
+    """Show a cell as the user would type it (``2``, ``'abc'``), not as ``np.int64(2)``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)

@@ -1,7 +1,5 @@
 """Threshold-near outcomes: do families just below the cutoff fare worse than those above.
 
-The question
-
 The solutions book (section 3) asks agencies to "compare subsequent safety outcomes ... for
 cases just below the thresholds ... to those just above": if outcomes are poor just below,
 lower the threshold; if they are very good just above, try raising it. Comparing the two sides

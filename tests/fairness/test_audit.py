@@ -1,0 +1,125 @@
+import pytest
+
+from fairness import ColumnError, OptionError, build_views, disparity_audit, split_cell
+from tests.fairness.factories import audit_frame
+
+
+def _flags(result):
+    return sorted((f["column"], f["group"], f["metric"], f["direction"]) for f in result.flags)
+
+
+def test_planted_score_shift_flags_black_selection_and_fpr():
+    frame = audit_frame(20000, shift=0.08, seed=1)
+    result = disparity_audit(
+        frame, label="removed", score="score", groups=["race"], threshold=16
+    )
+    assert result.reference["race"] == "white"
+    assert _flags(result) == [
+        ("race", "black", "fnr", "below"),
+        ("race", "black", "fpr", "above"),
+        ("race", "black", "selection_rate", "above"),
+        ("race (any mention)", "black", "fnr", "below"),
+        ("race (any mention)", "black", "fpr", "above"),
+        ("race (any mention)", "black", "selection_rate", "above"),
+    ]
+    black = result.groups["race"]["black"]
+    assert black["count"] == 5966
+    assert round(result.ratios["race"]["black"]["fpr"], 3) == 1.823
+    assert black["fpr_ci"][0] < black["fpr"] < black["fpr_ci"][1]
+    assert result.summary[1] == (
+        "race: the false positive rate (selected, no later outcome) for black is 1.82 times "
+        "that of white (27.1% vs 14.9%; 95% interval of the ratio 1.69-1.96), outside the "
+        "0.8-1.25 band."
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_planted_disparity_no_flags(seed):
+    frame = audit_frame(20000, shift=0.0, seed=seed)
+    result = disparity_audit(
+        frame, label="removed", score="score", groups=["race", "sex"], threshold=16
+    )
+    assert result.flags == []
+    assert result.summary[1] == (
+        "No group's selection or error rates differ from its reference group's by more than "
+        "the 0.8-1.25 band with 95% confidence."
+    )
+
+
+def test_multiracial_and_any_mention_views():
+    frame = audit_frame(2000, seed=4)
+    result = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=16)
+    assert set(result.groups["race"]) == {"black", "hispanic", "multiracial", "white"}
+    any_mention = result.groups["race (any mention)"]
+    assert set(any_mention) == {"black", "hispanic", "white"}
+    by_race = result.groups["race"]
+    assert any_mention["black"]["count"] == by_race["black"]["count"] + by_race["multiracial"]["count"]
+    assert result.meta["overlapping_views"] == ["race (any mention)"]
+
+
+def test_split_cell_rule():
+    assert split_cell(" white ; black") == ("black", "white")
+    assert split_cell("black|black") == ("black",)
+    assert split_cell(float("nan")) == ()
+    assert split_cell("") == ()
+
+
+def test_intersection_labels_and_missing_group():
+    import pandas as pd
+
+    frame = pd.DataFrame({"race": ["a", "b|c", None, "a"], "sex": ["f", "m", "f", "m"]})
+    views = build_views(frame, ["race", "sex"])
+    assert [v.name for v in views] == ["race", "race (any mention)", "sex", "race & sex"]
+    assert views[0].labels == ["(missing)", "a", "multiracial"]
+    assert views[-1].labels == ["(missing) & f", "a & f", "a & m", "multiracial & m"]
+    assert views[1].labels == ["a", "b", "c", "(missing)"]
+
+
+def test_small_group_is_shown_with_warning_and_never_flagged():
+    frame = audit_frame(3000, shift=0.3, seed=6)
+    result = disparity_audit(
+        frame, label="removed", score="score", groups=["race"], threshold=16, min_group_size=200
+    )
+    multi = result.groups["race"]["multiracial"]
+    assert multi["small"] is True
+    assert multi["warning"] == f"only {multi['count']} cases (< 200): shown, not flagged"
+    assert not [f for f in result.flags if f["group"] == "multiracial"]
+
+
+def test_reference_override_and_unknown_reference():
+    frame = audit_frame(3000, seed=7)
+    result = disparity_audit(
+        frame, label="removed", score="score", groups=["race"], threshold=16, reference="black"
+    )
+    assert result.reference["race"] == "black"
+    assert result.ratios["race"]["black"]["selection_rate"] == 1.0
+    with pytest.raises(OptionError) as exc:
+        disparity_audit(
+            frame, label="removed", score="score", groups=["race"], threshold=16, reference="x"
+        )
+    assert str(exc.value) == (
+        "--reference group 'x' is not a group of any --group column; groups are: "
+        "black, hispanic, multiracial, white"
+    )
+
+
+def test_decision_column_replaces_threshold():
+    frame = audit_frame(3000, seed=8)
+    frame["screened_in"] = (frame["score"] >= 10).astype(int)
+    result = disparity_audit(
+        frame, label="removed", score="score", groups=["race"], decision="screened_in"
+    )
+    assert result.meta["selection"] == "decision column 'screened_in' = 1"
+    assert result.overall["selection_rate"] == pytest.approx(frame["screened_in"].mean())
+
+
+def test_errors_name_the_column():
+    frame = audit_frame(100, seed=9)
+    with pytest.raises(OptionError, match="give --threshold T"):
+        disparity_audit(frame, label="removed", score="score", groups=["race"])
+    frame["removed"] = frame["removed"] * 2
+    with pytest.raises(ColumnError) as exc:
+        disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=3)
+    assert str(exc.value) == (
+        "--label column 'removed' must be binary; found 2; accepted: 0/1, true/false, yes/no"
+    )
