@@ -99,6 +99,10 @@ class Directory:
         by_zip: defaultdict[tuple[Need, str], list[IndexedService]] = defaultdict(list)
         by_county: defaultdict[tuple[Need, str], list[IndexedService]] = defaultdict(list)
         for service in self.services.values():
+            # Status is a hard filter that never depends on the family, so it is applied
+            # here once: only active services become candidates.
+            if service.status != "active":
+                continue
             for need in service.needs:
                 for zip_code in service.zips:
                     by_zip[need, zip_code].append(service)

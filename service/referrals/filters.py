@@ -5,6 +5,9 @@ covers the county are candidates); the rest are here. Which household members an
 range is checked against depends on who the need's client is, because HSDS ages describe
 the person served: a treatment programme for adults must not be excluded for the children's
 ages.
+
+With ``explain=False`` a passing filter returns an empty reason: the matcher filters and
+ranks every candidate that way, and writes the reasons only for the few options it returns.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def area_reason(service: IndexedService, family: FamilyProfile, county: str | No
     return f"Serves {county or family.county}"
 
 
-def age_ok(service: IndexedService, family: FamilyProfile, need: Need) -> str | None:
+def age_ok(
+    service: IndexedService, family: FamilyProfile, need: Need, *, explain: bool = True
+) -> str | None:
     """Pass if a household member the need is for falls within the service's age range."""
     low, high = service.minimum_age, service.maximum_age
     if low is None and high is None:
@@ -48,23 +53,29 @@ def age_ok(service: IndexedService, family: FamilyProfile, need: Need) -> str | 
     ages = ages + family.other_ages
     if family.other_ages:
         who = "person"
+    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
+    fitting = [a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)]
+    if ages and not fitting:
+        return None
+    if not explain:
+        return PASS_SILENTLY
     span = f"{_num(low) if low is not None else 0}-{_num(high) if high is not None else 'any'}"
     if not ages:
         return f"Serves ages {span} (ages not given)"
-    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
-    fitting = [a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)]
-    if not fitting:
-        return None
     return f"Serves ages {span}; fits {who} aged {_num(min(fitting))}"
 
 
-def eligibility_ok(service: IndexedService, family: FamilyProfile) -> list[str] | None:
+def eligibility_ok(
+    service: IndexedService, family: FamilyProfile, *, explain: bool = True
+) -> list[str] | None:
     """Pass if every structured eligibility requirement is met; return their reasons."""
     reasons: list[str] = []
     child_ages = family.child_ages + family.other_ages
     for requirement in service.requirements:
         if not requirement.met_by(pregnant=family.pregnant, child_ages=child_ages):
             return None
+        if not explain:
+            continue
         if requirement.kind == "unchecked":
             reasons.append(f"Eligibility to confirm: {requirement.label}")
         else:
@@ -72,7 +83,9 @@ def eligibility_ok(service: IndexedService, family: FamilyProfile) -> list[str] 
     return reasons
 
 
-def language_ok(service: IndexedService, family: FamilyProfile) -> tuple[str, bool] | None:
+def language_ok(
+    service: IndexedService, family: FamilyProfile, *, explain: bool = True
+) -> tuple[str, bool] | None:
     """Pass if the service speaks a caregiver's language or offers interpretation.
 
     Returns
@@ -84,8 +97,12 @@ def language_ok(service: IndexedService, family: FamilyProfile) -> tuple[str, bo
         return PASS_SILENTLY, False
     spoken = [code for code in family.languages if code in service.languages]
     if spoken:
+        if not explain:
+            return PASS_SILENTLY, True
         return f"Speaks {', '.join(language_name(c) for c in spoken)}", True
     if service.interpretation:
+        if not explain:
+            return PASS_SILENTLY, False
         return f"Interpretation offered: {service.interpretation}", False
     return None
 

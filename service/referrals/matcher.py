@@ -34,7 +34,6 @@ _BAD_LIMIT = (
 class _Candidate:
     service: IndexedService
     score: float
-    why: list[str]
     distance_km: float | None
 
 
@@ -177,49 +176,37 @@ def match(
             for service in directory.candidates(
                 derived.need, zip_code=family.zip_code, county=county
             )
-            if (c := _evaluate(service, family, derived, county, family_needs, origin, weights))
+            if (c := _evaluate(service, family, derived.need, family_needs, origin, weights))
         ]
         candidates.sort(key=lambda c: (-round(c.score, 9), c.service.name.casefold(), c.service.id))
         ranked.append((derived, candidates))
-    return _spread(ranked, family_needs=[n.need for n in needs], limit=limit)
+    chosen = _spread(ranked, limit=limit)
+    family_order = [n.need for n in needs]
+    return [
+        _suggestion(c, d, family, county, family_order, rank=i)
+        for i, (d, c) in enumerate(chosen, start=1)
+    ]
 
 
 def _evaluate(
     service: IndexedService,
     family: FamilyProfile,
-    derived: DerivedNeed,
-    county: str | None,
+    need: Need,
     family_needs: frozenset[Need],
     origin: ZipCentroid | None,
     weights: RankingWeights,
 ) -> _Candidate | None:
-    if status_ok(service) is None:
+    # Filters run without building reasons; _why() writes them for the options returned.
+    if (
+        status_ok(service) is None
+        or age_ok(service, family, need, explain=False) is None
+        or eligibility_ok(service, family, explain=False) is None
+    ):
         return None
-    age = age_ok(service, family, derived.need)
-    if age is None:
-        return None
-    eligibility = eligibility_ok(service, family)
-    if eligibility is None:
-        return None
-    language = language_ok(service, family)
+    language = language_ok(service, family, explain=False)
     if language is None:
         return None
     distance = _distance(service, origin)
-    why = [
-        f"Meets {derived.need.value.replace('_', ' ')}: {derived.reason}",
-        area_reason(service, family, county),
-        age,
-        *eligibility,
-        language[0],
-    ]
-    if distance is not None:
-        why.append(f"{distance:.1f} km from the centre of ZIP {family.zip_code}")
-    if service.capacity == "accepting":
-        why.append(f"Accepting new clients ({service.capacity_available:g} open places)")
-    elif service.capacity == "waitlist":
-        why.append("No open places reported: expect a waitlist")
-    if service.verified is not None:
-        why.append(f"Record verified {service.verified.isoformat()}")
     value = score(
         needs_met=len(service.needs & family_needs),
         needs_total=len(family_needs),
@@ -230,7 +217,30 @@ def _evaluate(
         direct_language=language[1],
         weights=weights,
     )
-    return _Candidate(service=service, score=value, why=[w for w in why if w], distance_km=distance)
+    return _Candidate(service=service, score=value, distance_km=distance)
+
+
+def _why(
+    candidate: _Candidate, family: FamilyProfile, derived: DerivedNeed, county: str | None
+) -> list[str]:
+    service = candidate.service
+    language = language_ok(service, family)
+    why = [
+        f"Meets {derived.need.value.replace('_', ' ')}: {derived.reason}",
+        area_reason(service, family, county),
+        age_ok(service, family, derived.need) or "",
+        *(eligibility_ok(service, family) or []),
+        language[0] if language else "",
+    ]
+    if candidate.distance_km is not None:
+        why.append(f"{candidate.distance_km:.1f} km from the centre of ZIP {family.zip_code}")
+    if service.capacity == "accepting":
+        why.append(f"Accepting new clients ({service.capacity_available:g} open places)")
+    elif service.capacity == "waitlist":
+        why.append("No open places reported: expect a waitlist")
+    if service.verified is not None:
+        why.append(f"Record verified {service.verified.isoformat()}")
+    return [w for w in why if w]
 
 
 def _distance(service: IndexedService, origin: ZipCentroid | None) -> float | None:
@@ -245,9 +255,9 @@ def _distance(service: IndexedService, origin: ZipCentroid | None) -> float | No
 
 
 def _spread(
-    ranked: list[tuple[DerivedNeed, list[_Candidate]]], *, family_needs: list[Need], limit: int
-) -> list[ReferralSuggestion]:
-    chosen: list[ReferralSuggestion] = []
+    ranked: list[tuple[DerivedNeed, list[_Candidate]]], *, limit: int
+) -> list[tuple[DerivedNeed, _Candidate]]:
+    chosen: list[tuple[DerivedNeed, _Candidate]] = []
     used: set[str] = set()
     positions = [0] * len(ranked)
     while len(chosen) < limit:
@@ -263,7 +273,7 @@ def _spread(
             candidate = candidates[positions[index]]
             positions[index] += 1
             used.add(candidate.service.id)
-            chosen.append(_suggestion(candidate, derived.need, family_needs, rank=len(chosen) + 1))
+            chosen.append((derived, candidate))
             progressed = True
         if not progressed:
             break
@@ -271,11 +281,18 @@ def _spread(
 
 
 def _suggestion(
-    candidate: _Candidate, need: Need, family_needs: list[Need], *, rank: int
+    candidate: _Candidate,
+    derived: DerivedNeed,
+    family: FamilyProfile,
+    county: str | None,
+    family_needs: list[Need],
+    *,
+    rank: int,
 ) -> ReferralSuggestion:
     service = candidate.service
+    need = derived.need
     also = [n for n in family_needs if n != need and n in service.needs]
-    why = list(candidate.why)
+    why = _why(candidate, family, derived, county)
     if also:
         why.append("Also meets: " + ", ".join(n.value.replace("_", " ") for n in also))
     site = next(
