@@ -26,7 +26,7 @@ import numpy.typing as npt
 from models.referral import AllegationType, InvolvementKind, Referral, ReporterType
 
 # Bump when the *code* below changes meaning without the spec's names changing.
-FEATURE_CODE_VERSION = 1
+FEATURE_CODE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class FeatureDef:
     name : str
         Stable column name.
     label : str
-        Plain-language label shown to screeners; ``{value}`` is filled with the value.
+        Plain-language description shown to screeners.
+    is_flag : bool
+        Whether the value is 0/1 (shown as "yes"/"no").
     window_days : int or None
         Look-back window for counts, in days before the day the referral was received.
     """
@@ -46,58 +48,59 @@ class FeatureDef:
     name: str
     label: str
     window_days: int | None = None
+    is_flag: bool = False
 
 
 _YEAR = 365
 _CORE: tuple[FeatureDef, ...] = (
-    FeatureDef("youngest_child_age", "Youngest child is {value:.1f} years old"),
-    FeatureDef("n_children", "{value:.0f} children in the household"),
-    FeatureDef("n_alleged_victims", "{value:.0f} children named as alleged victims"),
-    FeatureDef("n_caregivers", "{value:.0f} caregivers listed"),
-    FeatureDef("young_caregiver", "A caregiver is under 21 (1 = yes)"),
-    FeatureDef("pregnant_caregiver", "A caregiver is pregnant (1 = yes)"),
+    FeatureDef("youngest_child_age", "Age of the youngest child (years)"),
+    FeatureDef("n_children", "Children in the household"),
+    FeatureDef("n_alleged_victims", "Children named as alleged victims"),
+    FeatureDef("n_caregivers", "Caregivers listed"),
+    FeatureDef("young_caregiver", "A caregiver is under 21", is_flag=True),
+    FeatureDef("pregnant_caregiver", "A caregiver is pregnant", is_flag=True),
     FeatureDef(
         "reports_same_household_1y",
-        "{value:.0f} prior reports on this household in the last year",
+        "Prior reports on this household, last year",
         _YEAR,
     ),
     FeatureDef(
         "reports_same_household_5y",
-        "{value:.0f} prior reports on this household in the last 5 years",
+        "Prior reports on this household, last 5 years",
         5 * _YEAR,
     ),
     FeatureDef(
         "reports_other_household_5y",
-        "{value:.0f} prior reports naming these people in other households, last 5 years",
+        "Prior reports naming these people in other households, last 5 years",
         5 * _YEAR,
     ),
     FeatureDef(
-        "screened_in_reports_5y", "{value:.0f} prior reports screened in, last 5 years", 5 * _YEAR
+        "screened_in_reports_5y", "Prior reports screened in, last 5 years", 5 * _YEAR
     ),
     FeatureDef(
         "substantiated_reports_5y",
-        "{value:.0f} prior reports substantiated, last 5 years",
+        "Prior reports substantiated, last 5 years",
         5 * _YEAR,
     ),
-    FeatureDef("reports_90d", "{value:.0f} prior reports in the last 90 days", 90),
-    FeatureDef("placements_5y", "{value:.0f} prior out-of-home placements, last 5 years", 5 * _YEAR),
+    FeatureDef("reports_90d", "Prior reports, last 90 days", 90),
+    FeatureDef("placements_5y", "Out-of-home placements, last 5 years", 5 * _YEAR),
     FeatureDef(
         "caregivers_behavioral_health_2y",
-        "{value:.0f} caregivers in behavioral-health treatment, last 2 years",
+        "Caregivers in behavioral-health treatment, last 2 years",
         2 * _YEAR,
     ),
     FeatureDef(
         "caregivers_substance_use_2y",
-        "{value:.0f} caregivers in substance-use treatment, last 2 years",
+        "Caregivers in substance-use treatment, last 2 years",
         2 * _YEAR,
     ),
     FeatureDef(
         "caregivers_public_benefits_1y",
-        "{value:.0f} caregivers receiving public benefits, last year",
+        "Caregivers receiving public benefits, last year",
         _YEAR,
     ),
     FeatureDef(
-        "caregivers_jail_2y", "{value:.0f} caregivers booked into jail, last 2 years", 2 * _YEAR
+        "caregivers_jail_2y", "Caregivers booked into jail, last 2 years", 2 * _YEAR
     ),
 )
 
@@ -107,11 +110,11 @@ _REPORTERS = tuple(ReporterType)
 FEATURE_SPEC: tuple[FeatureDef, ...] = (
     _CORE
     + tuple(
-        FeatureDef(f"allegation_{a.value}", f"Allegation: {a.value.replace('_', ' ')} (1 = yes)")
+        FeatureDef(f"allegation_{a.value}", f"Allegation: {a.value.replace('_', ' ')}", is_flag=True)
         for a in _ALLEGATIONS
     )
     + tuple(
-        FeatureDef(f"reporter_{r.value}", f"Reporter: {r.value.replace('_', ' ')} (1 = yes)")
+        FeatureDef(f"reporter_{r.value}", f"Reporter: {r.value.replace('_', ' ')}", is_flag=True)
         for r in _REPORTERS
     )
 )

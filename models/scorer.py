@@ -21,6 +21,7 @@ class Factor(BaseModel):
     feature: str
     label: str
     value: float
+    typical: float
     contribution: float
     direction: Literal["raises", "lowers"]
 
@@ -76,6 +77,9 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
     top_k : int, default 5
         How many factors to return.
 
+    Contributions are relative to the average training referral (``typical``): a value
+    below the average lowers the score even when it is not zero, and the label says so.
+
     Returns
     -------
     list of Factor
@@ -91,13 +95,22 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
         if c == 0.0:
             break
         spec = FEATURE_SPEC[j]
+        typical = float(model.baseline[j])
         factors.append(
             Factor(
                 feature=spec.name,
-                label=spec.label.format(value=float(x[j])),
+                label=_describe(spec.label, float(x[j]), typical, is_flag=spec.is_flag),
                 value=float(x[j]),
+                typical=round(typical, 4),
                 contribution=round(c, 6),
                 direction="raises" if c > 0 else "lowers",
             )
         )
     return factors
+
+
+def _describe(label: str, value: float, typical: float, *, is_flag: bool) -> str:
+    if is_flag:
+        return f"{label}: {'yes' if value else 'no'} (yes in {typical:.0%} of referrals)"
+    shown = f"{value:g}" if value == int(value) else f"{value:.1f}"
+    return f"{label}: {shown} (average {typical:.1f})"

@@ -37,7 +37,7 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    referral_limit: int = Field(default=5, ge=1, le=20)
+    referral_limit: int = Field(default=5, ge=3, le=50)
 
 
 @lru_cache

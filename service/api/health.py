@@ -20,7 +20,7 @@ async def health() -> Health:
 async def ready(request: Request) -> Readiness | JSONResponse:
     """Say whether a model is loaded and scoring can be served."""
     holder = request.app.state.models
-    rules_version = request.app.state.rules.current().version
+    rules_version = request.app.state.rules.current.version
     if not holder.ready:
         body = Readiness(
             status="not_ready", model_version=None, rules_version=rules_version,

@@ -26,7 +26,7 @@ async def score(referral: Referral, request: Request) -> ScoreResponse:
     # async: this is sub-millisecond CPU work with no I/O; a threadpool hop would cost more.
     state = request.app.state
     loaded = state.models.current  # read once: a model swap mid-request cannot mix versions
-    ruleset = state.rules.current()
+    ruleset = state.rules.current
     result = score_referral(loaded.model, referral)
     outcome = evaluate_rules(
         ruleset,

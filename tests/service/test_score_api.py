@@ -1,0 +1,133 @@
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from models import ModelRegistry, Referral, score_referral
+from service.config import ServiceSettings
+from service.main import create_app
+from service.rules import RulesError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+CONTRACT_KEYS = {
+    "decision_id", "model_version", "rules_version", "probability", "score", "band",
+    "recommendation", "rule_hits", "explanation", "referrals",
+}
+
+
+def _settings(registry_dir: Path, **kw) -> ServiceSettings:
+    return ServiceSettings(registry_dir=registry_dir, directory_path=ROOT / "data" / "directory", **kw)
+
+
+@pytest.fixture(scope="module")
+def client(registry_with_champion):
+    with TestClient(create_app(_settings(registry_with_champion.root))) as c:
+        yield c
+
+
+def _example(name: str) -> dict:
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def test_health_and_ready(client, registry_with_champion) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["model_version"] == registry_with_champion.alias("champion")
+    assert ready.json()["rules_version"] == "2026.1"
+
+
+def test_score_matches_the_model_and_carries_the_contract(client, registry_with_champion) -> None:
+    body = _example("referral.json")
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 200
+    data = response.json()
+    assert CONTRACT_KEYS <= set(data)
+    model = registry_with_champion.load(registry_with_champion.alias("champion"))
+    expected = score_referral(model, Referral.model_validate(body))
+    assert data["probability"] == expected.probability
+    assert data["score"] == expected.score
+    assert data["band"] == expected.band.value
+    assert data["explanation"] == [f.model_dump() for f in expected.explanation]
+    assert data["label"] == "removal_2y"
+    assert data["referral_id"] == "ref-0001"
+
+
+def test_same_input_same_output_but_a_new_decision_id(client) -> None:
+    body = _example("referral.json")
+    first, second = client.post("/v1/score", json=body).json(), client.post("/v1/score", json=body).json()
+    assert first.pop("decision_id") != second.pop("decision_id")
+    assert first == second
+
+
+def test_multiple_complaint_rule_fires_and_requires_screen_in(client) -> None:
+    data = client.post("/v1/score", json=_example("referral-multiple-complaint.json")).json()
+    hits = {h["id"]: h for h in data["rule_hits"]}
+    assert "multiple-complaint" in hits
+    assert hits["multiple-complaint"]["action"] == "screen_in_required"
+    assert data["recommendation"]["value"] == "screen_in_required"
+    assert data["recommendation"]["supervisor_signoff_required"] is True
+    assert len(data["referrals"]) >= 3
+
+
+def test_substance_exposed_infant_is_flagged_with_matching_referrals(client) -> None:
+    data = client.post("/v1/score", json=_example("referral-substance-exposed-infant.json")).json()
+    assert "substance-exposed-infant" in {h["id"] for h in data["rule_hits"]}
+    needs = {r["need"] for r in data["referrals"]}
+    assert "substance_use_treatment" in needs
+    assert len(data["referrals"]) >= 3
+
+
+def test_invalid_referral_gets_422_naming_each_field(client) -> None:
+    response = client.post("/v1/score", json=_example("invalid-referral.json"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert [f["field"] for f in error["fields"]] == ["children.0.age_years", "caregiver_name"]
+    assert error["message"] == "children.0.age_years: Input should be less than or equal to 21 (and 1 more)"
+
+
+def test_non_json_body_is_a_422_not_a_500(client) -> None:
+    response = client.post("/v1/score", content=b"{oops", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_without_a_model_ready_and_score_say_how_to_build_one(tmp_path) -> None:
+    with TestClient(create_app(_settings(tmp_path / "empty"))) as c:
+        ready = c.get("/ready")
+        assert ready.status_code == 503
+        assert "build one with `hotline demo`" in ready.json()["detail"]
+        response = c.post("/v1/score", json=_example("referral.json"))
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "30"
+        assert response.json()["error"]["code"] == "model_unavailable"
+        assert "`hotline demo`" in response.json()["error"]["message"]
+
+
+def test_tampered_champion_is_not_loaded(tmp_path, trained) -> None:
+    registry = ModelRegistry(tmp_path / "reg")
+    version = registry.register(trained.model, metadata={})
+    registry.set_alias("champion", version)
+    artifact = registry.version_dir(version) / "model.joblib"
+    artifact.write_bytes(artifact.read_bytes()[:-1] + b"\x00")
+    with TestClient(create_app(_settings(registry.root))) as c:
+        ready = c.get("/ready")
+        assert ready.status_code == 503
+        assert "refusing to load it" in ready.json()["detail"]
+
+
+def test_service_refuses_to_start_on_a_bad_rules_file(tmp_path, registry_with_champion) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("version: 1\nrules: [}\n")
+    with pytest.raises(RulesError):
+        create_app(_settings(registry_with_champion.root, rules_file=bad))
+
+
+def test_openapi_documents_the_score_contract(client) -> None:
+    schema = client.get("/openapi.json").json()
+    response_schema = schema["components"]["schemas"]["ScoreResponse"]
+    assert CONTRACT_KEYS <= set(response_schema["properties"])
+    assert "/v1/score" in schema["paths"]
