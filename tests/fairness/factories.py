@@ -28,9 +28,7 @@ def audit_frame(n: int, *, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def rd_frame(
-    n: int, *, jump: float = 0.0, first_stage: float = 0.6, seed: int = 0
-) -> pd.DataFrame:
+def rd_frame(n: int, *, jump: float = 0.0, first_stage: float = 0.6, seed: int = 0) -> pd.DataFrame:
     """Running variable on [0, 1], cutoff 0.5; screening in lowers the outcome by ``-jump/fs``.
 
     ``jump`` is the planted outcome jump at the cutoff (above minus below); the treatment

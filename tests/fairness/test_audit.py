@@ -10,9 +10,7 @@ def _flags(result):
 
 def test_planted_score_shift_flags_black_selection_and_fpr():
     frame = audit_frame(20000, shift=0.08, seed=1)
-    result = disparity_audit(
-        frame, label="removed", score="score", groups=["race"], threshold=16
-    )
+    result = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=16)
     assert result.reference["race"] == "white"
     assert _flags(result) == [
         ("race", "black", "fnr", "below"),
@@ -53,7 +51,9 @@ def test_multiracial_and_any_mention_views():
     any_mention = result.groups["race (any mention)"]
     assert set(any_mention) == {"black", "hispanic", "white"}
     by_race = result.groups["race"]
-    assert any_mention["black"]["count"] == by_race["black"]["count"] + by_race["multiracial"]["count"]
+    assert (
+        any_mention["black"]["count"] == by_race["black"]["count"] + by_race["multiracial"]["count"]
+    )
     assert result.meta["overlapping_views"] == ["race (any mention)"]
 
 

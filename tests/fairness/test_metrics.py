@@ -59,9 +59,7 @@ def test_fast_metric_equals_sklearn_on_rows_and_on_aggregated_counts(fast, refer
 
 def test_audit_group_rates_equal_metricframe_with_sklearn_metrics():
     frame = audit_frame(4000, shift=0.1, seed=5)
-    result = disparity_audit(
-        frame, label="removed", score="score", groups=["race"], threshold=16
-    )
+    result = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=16)
     y, sel = frame["removed"], (frame["score"] >= 16).astype(int)
     race = frame["race"].where(~frame["race"].str.contains("|", regex=False), "multiracial")
     mf = MetricFrame(

@@ -26,7 +26,9 @@ def test_planted_jump_is_covered_and_reads_lower():
 
 @pytest.mark.parametrize("seed", [2, 3])
 def test_no_jump_interval_covers_zero(seed):
-    result = threshold_near(rd_frame(6000, seed=seed), running="p", cutoff=0.5, outcome="rereferred")
+    result = threshold_near(
+        rd_frame(6000, seed=seed), running="p", cutoff=0.5, outcome="rereferred"
+    )
     assert result.outcome_jump["ci_low"] < 0 < result.outcome_jump["ci_high"]
     assert result.reading["recommendation"] == "keep"
 
@@ -69,8 +71,13 @@ READINGS = [
 
 @pytest.mark.parametrize(("ci", "higher_is_worse", "expected"), READINGS)
 def test_reading_rule(ci, higher_is_worse, expected):
-    jump = {"estimate": sum(ci) / 2, "ci_low": ci[0], "ci_high": ci[1], "bandwidth": 0.1,
-            "n_below": 100, "n_above": 100}
-    reading = read_jump(jump, higher_is_worse=higher_is_worse, margin=0.02, level=0.95,
-                        outcome="y")
+    jump = {
+        "estimate": sum(ci) / 2,
+        "ci_low": ci[0],
+        "ci_high": ci[1],
+        "bandwidth": 0.1,
+        "n_below": 100,
+        "n_above": 100,
+    }
+    reading = read_jump(jump, higher_is_worse=higher_is_worse, margin=0.02, level=0.95, outcome="y")
     assert reading["recommendation"] == expected

@@ -1,0 +1,159 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from fairness.cli import audit, threshold_near
+from tests.fairness.factories import audit_frame, rd_frame
+
+
+def _foreign_schema(n: int, seed: int) -> pd.DataFrame:
+    """An agency's export with its own column names and word labels."""
+    frame = audit_frame(n, shift=0.08, seed=seed)
+    return pd.DataFrame(
+        {
+            "case_no": np.arange(n),
+            "ethnicity": frame["race"].str.replace("|", "; ", regex=False).str.title(),
+            "screen_score": frame["score"],
+            "removed": np.where(frame["removed"] == 1, "yes", "no"),
+        }
+    )
+
+
+def test_audit_on_a_csv_of_another_schema(tmp_path):
+    path = tmp_path / "agency.csv"
+    _foreign_schema(6000, seed=1).to_csv(path, index=False)
+    result = CliRunner().invoke(
+        audit,
+        [
+            "--data",
+            str(path),
+            "--label",
+            "removed",
+            "--score",
+            "screen_score",
+            "--threshold",
+            "16",
+            "--group",
+            "ethnicity",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert set(data["groups"]["ethnicity"]) == {"Black", "Hispanic", "White", "multiracial"}
+    black = data["groups"]["ethnicity"]["Black"]
+    assert {"count", "selection_rate", "base_rate", "fpr", "fnr", "ppv", "npv", "auc"} <= set(black)
+    assert data["ratios"]["ethnicity"]["Black"]["fpr"] > 1.25
+    assert "ethnicity (any mention)" in data["groups"]
+    assert (tmp_path / "out" / "audit.html").read_text().startswith("<!doctype html>")
+    assert result.output.splitlines()[-1].startswith("wrote ")
+
+
+def test_threshold_near_on_parquet(tmp_path):
+    path = tmp_path / "decisions.parquet"
+    rd_frame(4000, jump=-0.12, seed=2).rename(columns={"p": "probability"}).to_parquet(path)
+    result = CliRunner().invoke(
+        threshold_near,
+        [
+            "--data",
+            str(path),
+            "--running",
+            "probability",
+            "--cutoff",
+            "0.5",
+            "--outcome",
+            "rereferred",
+            "--treatment",
+            "screened_in",
+            "--group",
+            "group",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "threshold_near.json").read_text())
+    assert set(data["outcome_jump"]) >= {
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "bandwidth",
+        "n_below",
+        "n_above",
+    }
+    assert set(data) >= {"first_stage", "effect", "density_test", "groups", "reading"}
+    assert set(data["groups"]) == {"a", "b"}
+    assert result.output.startswith("Families just below the threshold fare worse")
+
+
+def test_audit_on_parquet(tmp_path):
+    path = tmp_path / "agency.parquet"
+    _foreign_schema(2000, seed=3).to_parquet(path)
+    result = CliRunner().invoke(
+        audit,
+        [
+            "--data",
+            str(path),
+            "--label",
+            "removed",
+            "--score",
+            "screen_score",
+            "--threshold",
+            "16",
+            "--group",
+            "ethnicity",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+ERRORS = [
+    (
+        ["--data", "missing.csv"],
+        1,
+        "error: data file 'missing.csv' does not exist; give a CSV or Parquet file",
+    ),
+    (
+        ["--label", "nope"],
+        1,
+        "error: --label 'nope' is not a column of the data; columns are: case_no, ethnicity, "
+        "screen_score, removed",
+    ),
+    (
+        ["--score", "ethnicity"],
+        1,
+        "error: --score column 'ethnicity' must be numeric; found 'Hispanic' in row 0; accepted: "
+        "numbers, with empty cells for missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("override", "code", "message"), ERRORS)
+def test_audit_errors_are_one_readable_line(tmp_path, monkeypatch, override, code, message):
+    monkeypatch.chdir(tmp_path)
+    _foreign_schema(50, seed=4).to_csv("agency.csv", index=False)
+    args = {
+        "--data": "agency.csv",
+        "--label": "removed",
+        "--score": "screen_score",
+        "--threshold": "16",
+        "--group": "ethnicity",
+        "--out": "out",
+    }
+    args.update(dict(zip(override[::2], override[1::2], strict=True)))
+    result = CliRunner().invoke(audit, [x for kv in args.items() for x in kv])
+    assert result.exit_code == code
+    assert result.output.strip() == message
+    assert "Traceback" not in result.output
+
+
+def test_missing_required_option_is_usage_error(tmp_path):
+    result = CliRunner().invoke(threshold_near, ["--data", "x.csv", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Missing option '--running'" in result.output
