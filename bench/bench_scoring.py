@@ -35,19 +35,26 @@ def main() -> None:
         path = Path(tmp) / "d.jsonl"
         write_jsonl(SynthConfig(n_referrals=20_000, seed=1), path)
         model = train(load_jsonl(path), kind="logistic", seed=0).model
-    referrals = [Referral.model_validate(r["referral"]) for r in generate(SynthConfig(n_referrals=2_000, seed=2))]
+    referrals = [
+        Referral.model_validate(r["referral"])
+        for r in generate(SynthConfig(n_referrals=2_000, seed=2))
+    ]
     X = np.vstack([build_features(r) for r in referrals])
     feats = _per_call_us(build_features, referrals)
     fast = _per_call_us(lambda r: model.predict_one(build_features(r)), referrals)
     sk = _per_call_us(lambda x: model.predict_proba(x.reshape(1, -1)), X[:300], repeat=1)
     full = _per_call_us(lambda r: score_referral(model, r), referrals)
-    diff = max(abs(model.predict_one(x) - p) for x, p in zip(X, model.predict_proba(X), strict=True))
+    diff = max(
+        abs(model.predict_one(x) - p) for x, p in zip(X, model.predict_proba(X), strict=True)
+    )
     print(f"features only:                       {feats:8.1f} us/referral")
     print(f"features + fast model evaluation:    {fast:8.1f} us/referral   (target <= 50)")
     print(f"scikit-learn predict_proba, one row: {sk:8.1f} us/referral")
     print(f"score_referral (with explanation):   {full:8.1f} us/referral")
-    print(f"speed-up of the fast path over scikit-learn's one-row call: {sk / (fast - feats):.0f}x "
-          f"(model evaluation alone), {sk / fast:.1f}x (with features)")
+    print(
+        f"speed-up of the fast path over scikit-learn's one-row call: {sk / (fast - feats):.0f}x "
+        f"(model evaluation alone), {sk / fast:.1f}x (with features)"
+    )
     print(f"max |fast - scikit-learn| over {len(X)} referrals: {diff:.2e}   (target <= 1e-9)")
 
 

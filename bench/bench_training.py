@@ -7,7 +7,6 @@ Each size runs in a fresh subprocess so peak memory (ru_maxrss) is per size.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,21 +34,26 @@ print(json.dumps({"n": n, "synth_s": synth, "load_s": load, "train_s": fit,
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]
-    print(f"{'referrals':>10} {'synth s':>8} {'load+features s':>16} {'fit+eval s':>11} "
-          f"{'file MB':>8} {'peak MB':>8} {'AUC':>6} {'latent':>7} {'ratio':>6} {'ECE':>6}")
+    print(
+        f"{'referrals':>10} {'synth s':>8} {'load+features s':>16} {'fit+eval s':>11} "
+        f"{'file MB':>8} {'peak MB':>8} {'AUC':>6} {'latent':>7} {'ratio':>6} {'ECE':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             started = time.perf_counter()
             out = subprocess.run(
                 [sys.executable, "-c", STEP, str(n), str(Path(tmp) / f"{n}.jsonl")],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             peak = max(r["peak_rss_mb"], r["peak_children_rss_mb"])
-            print(f"{n:>10,} {r['synth_s']:>8.1f} {r['load_s']:>16.1f} {r['train_s']:>11.1f} "
-                  f"{r['file_mb']:>8.0f} {peak:>8.0f} {r['auc']:>6.3f} {r['latent_auc']:>7.3f} "
-                  f"{r['auc_ratio']:>6.3f} {r['ece']:>6.4f}   (total {time.perf_counter() - started:.0f}s)")
-    del resource
+            print(
+                f"{n:>10,} {r['synth_s']:>8.1f} {r['load_s']:>16.1f} {r['train_s']:>11.1f} "
+                f"{r['file_mb']:>8.0f} {peak:>8.0f} {r['auc']:>6.3f} {r['latent_auc']:>7.3f} "
+                f"{r['auc_ratio']:>6.3f} {r['ece']:>6.4f}   (total {time.perf_counter() - started:.0f}s)"
+            )
 
 
 if __name__ == "__main__":

@@ -74,9 +74,7 @@ _CORE: tuple[FeatureDef, ...] = (
         "Prior reports naming these people in other households, last 5 years",
         5 * _YEAR,
     ),
-    FeatureDef(
-        "screened_in_reports_5y", "Prior reports screened in, last 5 years", 5 * _YEAR
-    ),
+    FeatureDef("screened_in_reports_5y", "Prior reports screened in, last 5 years", 5 * _YEAR),
     FeatureDef(
         "substantiated_reports_5y",
         "Prior reports substantiated, last 5 years",
@@ -99,9 +97,7 @@ _CORE: tuple[FeatureDef, ...] = (
         "Caregivers receiving public benefits, last year",
         _YEAR,
     ),
-    FeatureDef(
-        "caregivers_jail_2y", "Caregivers booked into jail, last 2 years", 2 * _YEAR
-    ),
+    FeatureDef("caregivers_jail_2y", "Caregivers booked into jail, last 2 years", 2 * _YEAR),
 )
 
 _ALLEGATIONS = tuple(AllegationType)
@@ -110,7 +106,9 @@ _REPORTERS = tuple(ReporterType)
 FEATURE_SPEC: tuple[FeatureDef, ...] = (
     _CORE
     + tuple(
-        FeatureDef(f"allegation_{a.value}", f"Allegation: {a.value.replace('_', ' ')}", is_flag=True)
+        FeatureDef(
+            f"allegation_{a.value}", f"Allegation: {a.value.replace('_', ' ')}", is_flag=True
+        )
         for a in _ALLEGATIONS
     )
     + tuple(

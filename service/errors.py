@@ -33,7 +33,9 @@ class ModelUnavailable(ServiceError):
     code = "model_unavailable"
 
 
-def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, fields: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Build the JSON body every error response shares.
 
     Parameters

@@ -16,10 +16,22 @@ BASE_REFERRAL: dict[str, Any] = {
     "allegation_types": ["neglect"],
     "household_id": "hh-0000042",
     "children": [
-        {"child_id": "c1", "age_years": 2.5, "alleged_victim": True, "race": ["black"],
-         "hispanic": False, "disability": False},
-        {"child_id": "c2", "age_years": 7.0, "alleged_victim": False, "race": ["black"],
-         "hispanic": False, "disability": False},
+        {
+            "child_id": "c1",
+            "age_years": 2.5,
+            "alleged_victim": True,
+            "race": ["black"],
+            "hispanic": False,
+            "disability": False,
+        },
+        {
+            "child_id": "c2",
+            "age_years": 7.0,
+            "alleged_victim": False,
+            "race": ["black"],
+            "hispanic": False,
+            "disability": False,
+        },
     ],
     "caregivers": [
         {
@@ -28,20 +40,38 @@ BASE_REFERRAL: dict[str, Any] = {
             "pregnant": False,
             "primary_language": "en",
             "involvements": [
-                {"kind": "substance_use_treatment", "start_date": "2023-01-10",
-                 "end_date": "2023-04-01"},
+                {
+                    "kind": "substance_use_treatment",
+                    "start_date": "2023-01-10",
+                    "end_date": "2023-04-01",
+                },
                 {"kind": "public_benefits", "start_date": "2021-06-01", "end_date": None},
                 {"kind": "jail_booking", "start_date": "2019-02-01", "end_date": "2019-02-03"},
             ],
         }
     ],
     "prior_reports": [
-        {"report_date": "2023-11-02", "household_id": "hh-0000042", "screened_in": True,
-         "substantiated": False, "allegation_types": ["neglect"]},
-        {"report_date": "2021-05-20", "household_id": "hh-0000042", "screened_in": False,
-         "substantiated": None, "allegation_types": ["inadequate_supervision"]},
-        {"report_date": "2018-01-05", "household_id": "hh-other", "screened_in": True,
-         "substantiated": True, "allegation_types": ["physical_abuse"]},
+        {
+            "report_date": "2023-11-02",
+            "household_id": "hh-0000042",
+            "screened_in": True,
+            "substantiated": False,
+            "allegation_types": ["neglect"],
+        },
+        {
+            "report_date": "2021-05-20",
+            "household_id": "hh-0000042",
+            "screened_in": False,
+            "substantiated": None,
+            "allegation_types": ["inadequate_supervision"],
+        },
+        {
+            "report_date": "2018-01-05",
+            "household_id": "hh-other",
+            "screened_in": True,
+            "substantiated": True,
+            "allegation_types": ["physical_abuse"],
+        },
     ],
     "prior_placements": [],
     "reported_needs": [],

@@ -87,7 +87,11 @@ def train_command(data: Path, kind: str, label: str, seed: int, registry: Path |
     m = result.metrics
     click.echo(
         f"registered version {version}: AUC {m['auc']:.3f}"
-        + (f" ({m['auc_ratio']:.1%} of the latent-risk AUC {m['latent_auc']:.3f})" if "auc_ratio" in m else "")
+        + (
+            f" ({m['auc_ratio']:.1%} of the latent-risk AUC {m['latent_auc']:.3f})"
+            if "auc_ratio" in m
+            else ""
+        )
         + f", Brier {m['brier']:.4f}, calibration error {m['expected_calibration_error']:.4f}"
     )
 
@@ -129,7 +133,9 @@ def promote(version: str, registry: Path | None, by: str, reason: str) -> None:
 
 @click.command()
 @click.option("--if-missing", is_flag=True, help="Do nothing when a champion already exists.")
-@click.option("--n", "n_referrals", type=click.IntRange(min=1000), default=30_000, show_default=True)
+@click.option(
+    "--n", "n_referrals", type=click.IntRange(min=1000), default=30_000, show_default=True
+)
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
 def demo(if_missing: bool, n_referrals: int, registry: Path | None) -> None:
     """Build a demo model: synthesize data, train, audit and promote it."""

@@ -316,9 +316,7 @@ class _Simulation:
         top2 = np.argsort(-gumbel, axis=1)[:, :2]
         two = rng.random(n) < 0.3
         severity_by_type = np.array([_SEVERITY.get(a, 0.0) for a in _ALLEGATIONS])
-        severity = severity_by_type[top2[:, 0]] + np.where(
-            two, severity_by_type[top2[:, 1]], 0.0
-        )
+        severity = severity_by_type[top2[:, 0]] + np.where(two, severity_by_type[top2[:, 1]], 0.0)
         reporter = rng.choice(len(_REPORTERS), size=n, p=_REPORTER_WEIGHTS)
         # The historical screen-in decision sees risk through a screener's noisy judgement.
         perceived = z + rng.normal(scale=0.9, size=n)

@@ -23,10 +23,14 @@ async def ready(request: Request) -> Readiness | JSONResponse:
     rules_version = request.app.state.rules.current.version
     if not holder.ready:
         body = Readiness(
-            status="not_ready", model_version=None, rules_version=rules_version,
+            status="not_ready",
+            model_version=None,
+            rules_version=rules_version,
             detail=holder.last_error,
         )
-        return JSONResponse(status_code=503, content=body.model_dump(), headers={"Retry-After": "5"})
+        return JSONResponse(
+            status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
+        )
     return Readiness(
         status="ready", model_version=holder.current.version, rules_version=rules_version
     )

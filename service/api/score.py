@@ -36,7 +36,9 @@ async def score(referral: Referral, request: Request) -> ScoreResponse:
         band=result.band.value,
     )
     suggestions = suggest_referrals(
-        state.directory, referral, limit=state.settings.referral_limit,
+        state.directory,
+        referral,
+        limit=state.settings.referral_limit,
     )
     return ScoreResponse(
         decision_id=uuid.uuid4().hex,

@@ -70,8 +70,16 @@ def test_more_recent_reports_on_the_household_raise_the_probability(trained) -> 
     base = make_referral()
     data = json.loads(base.model_dump_json())
     data["prior_reports"] += [
-        {"report_date": "2024-02-01", "household_id": "hh-0000042", "screened_in": True,
-         "substantiated": True, "allegation_types": ["neglect"]}
+        {
+            "report_date": "2024-02-01",
+            "household_id": "hh-0000042",
+            "screened_in": True,
+            "substantiated": True,
+            "allegation_types": ["neglect"],
+        }
     ] * 3
     more = Referral.model_validate(data)
-    assert score_referral(trained.model, more).probability > score_referral(trained.model, base).probability
+    assert (
+        score_referral(trained.model, more).probability
+        > score_referral(trained.model, base).probability
+    )

@@ -26,9 +26,21 @@ def test_unknown_field_is_rejected_with_its_name() -> None:
 @pytest.mark.parametrize(
     ("mutate", "loc", "kind"),
     [
-        (lambda d: d["children"][0].update(age_years=22), ("children", 0, "age_years"), "less_than_equal"),
-        (lambda d: d["children"][0].update(age_years=-1), ("children", 0, "age_years"), "greater_than_equal"),
-        (lambda d: d["caregivers"][0].update(age_years=121), ("caregivers", 0, "age_years"), "less_than_equal"),
+        (
+            lambda d: d["children"][0].update(age_years=22),
+            ("children", 0, "age_years"),
+            "less_than_equal",
+        ),
+        (
+            lambda d: d["children"][0].update(age_years=-1),
+            ("children", 0, "age_years"),
+            "greater_than_equal",
+        ),
+        (
+            lambda d: d["caregivers"][0].update(age_years=121),
+            ("caregivers", 0, "age_years"),
+            "less_than_equal",
+        ),
         (lambda d: d["place"].update(zip="9000"), ("place", "zip"), "string_pattern_mismatch"),
         (lambda d: d.update(children=[]), ("children",), "too_short"),
         (lambda d: d.update(allegation_types=[]), ("allegation_types",), "too_short"),

@@ -37,14 +37,19 @@ def test_alias_moves_atomically_and_is_recorded(registry, trained) -> None:
     assert registry.resolve("champion") == 2
     assert registry.resolve("v1") == 1
     events = registry.history()
-    assert [(e["version"], e["previous"], e["by"]) for e in events] == [(1, None, "ana"), (2, 1, "ben")]
+    assert [(e["version"], e["previous"], e["by"]) for e in events] == [
+        (1, None, "ana"),
+        (2, 1, "ben"),
+    ]
     assert not list((registry.root / "aliases").glob(".*"))  # no temporary files left
 
 
 def test_tampered_artifact_is_refused(registry) -> None:
     path = registry.version_dir(1) / "model.joblib"
     path.write_bytes(path.read_bytes() + b"x")
-    with pytest.raises(ArtifactTampered, match=r"model version 1: .* has SHA-256 .* refusing to load it"):
+    with pytest.raises(
+        ArtifactTampered, match=r"model version 1: .* has SHA-256 .* refusing to load it"
+    ):
         registry.load(1)
 
 
@@ -58,9 +63,14 @@ def test_feature_spec_mismatch_is_refused(registry) -> None:
 
 
 def test_unknown_version_and_alias_say_what_exists(registry) -> None:
-    with pytest.raises(ArtifactNotFound, match=r"model version 9 is not in the registry .* \(registered versions: 1\)"):
+    with pytest.raises(
+        ArtifactNotFound,
+        match=r"model version 9 is not in the registry .* \(registered versions: 1\)",
+    ):
         registry.load(9)
-    with pytest.raises(ArtifactNotFound, match="'best' is neither a version number nor a set alias"):
+    with pytest.raises(
+        ArtifactNotFound, match="'best' is neither a version number nor a set alias"
+    ):
         registry.resolve("best")
     with pytest.raises(RegistryError, match="alias 'Champ/../x' is not acceptable"):
         registry.set_alias("Champ/../x", 1)

@@ -12,7 +12,8 @@ def test_ventiles_split_training_probabilities_into_equal_bins() -> None:
 
 
 @pytest.mark.parametrize(
-    ("probability", "score"), [(0.0, 1), (0.049, 1), (0.05, 2), (0.5, 11), (0.949, 19), (0.95, 20), (1.0, 20)]
+    ("probability", "score"),
+    [(0.0, 1), (0.049, 1), (0.05, 2), (0.5, 11), (0.949, 19), (0.95, 20), (1.0, 20)],
 )
 def test_score_of_a_probability_at_and_around_cut_points(probability, score) -> None:
     cuts = np.arange(1, 20) / 20
@@ -21,8 +22,16 @@ def test_score_of_a_probability_at_and_around_cut_points(probability, score) -> 
 
 @pytest.mark.parametrize(
     ("score", "band"),
-    [(1, Band.low), (5, Band.low), (6, Band.moderate), (12, Band.moderate), (13, Band.high),
-     (17, Band.high), (18, Band.very_high), (20, Band.very_high)],
+    [
+        (1, Band.low),
+        (5, Band.low),
+        (6, Band.moderate),
+        (12, Band.moderate),
+        (13, Band.high),
+        (17, Band.high),
+        (18, Band.very_high),
+        (20, Band.very_high),
+    ],
 )
 def test_bands_cut_points(score, band) -> None:
     assert band_for_score(score) is band

@@ -28,8 +28,15 @@ def test_missing_file_says_how_to_make_one(tmp_path) -> None:
 
 def test_audit_columns_are_kept_apart_from_features(training_data) -> None:
     frame = training_data.frame
-    assert {"race", "hispanic", "household_id", "screened_in", "removal_2y", "latent_risk"} <= set(frame.columns)
+    assert {"race", "hispanic", "household_id", "screened_in", "removal_2y", "latent_risk"} <= set(
+        frame.columns
+    )
     assert set(frame["race"]) <= {
-        "white", "black", "black|white", "asian", "american_indian_alaska_native",
-        "native_hawaiian_pacific_islander", "other",
+        "white",
+        "black",
+        "black|white",
+        "asian",
+        "american_indian_alaska_native",
+        "native_hawaiian_pacific_islander",
+        "other",
     }

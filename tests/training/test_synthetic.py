@@ -66,14 +66,20 @@ def _group_rates(records: list[dict], group: str) -> tuple[float, float]:
 
     def excess_removal(rs: list[dict]) -> float:
         si = [r for r in rs if r["screened_in"]]
-        return float(np.mean([r["removal_2y"] for r in si]) / np.mean([r["latent_risk"] for r in si]))
+        return float(
+            np.mean([r["removal_2y"] for r in si]) / np.mean([r["latent_risk"] for r in si])
+        )
 
     return share, excess_removal(inside) / excess_removal(outside)
 
 
 def test_planted_disparities_appear_and_vanish_with_their_knobs() -> None:
-    fair = list(generate(SynthConfig(n_referrals=8000, seed=5, surveillance_bias=1.0, label_bias=1.0)))
-    biased = list(generate(SynthConfig(n_referrals=8000, seed=5, surveillance_bias=2.0, label_bias=2.0)))
+    fair = list(
+        generate(SynthConfig(n_referrals=8000, seed=5, surveillance_bias=1.0, label_bias=1.0))
+    )
+    biased = list(
+        generate(SynthConfig(n_referrals=8000, seed=5, surveillance_bias=2.0, label_bias=2.0))
+    )
     fair_share, fair_label = _group_rates(fair, "black")
     biased_share, biased_label = _group_rates(biased, "black")
     # Over-reporting at equal risk: the group's share of referrals grows.
