@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from fairness import disparity_audit, write_audit
 from models import ModelRegistry
 from training.errors import PromotionRefused
 
@@ -9,6 +12,8 @@ CHAMPION = "champion"
 # A model that ranks referrals little better than chance must never reach screeners.
 MIN_AUC = 0.6
 MAX_CALIBRATION_ERROR = 0.05
+# AFST's 2017 mandatory screen-in range (the top 25%): where the audit compares groups.
+AUDIT_THRESHOLD = 16
 
 
 def promote_version(registry: ModelRegistry, version: int, *, by: str, reason: str) -> str:
@@ -40,6 +45,7 @@ def promote_version(registry: ModelRegistry, version: int, *, by: str, reason: s
     ece = metrics.get("expected_calibration_error")
     if ece is None or ece > MAX_CALIBRATION_ERROR:
         failures.append(f"calibration error {ece} is above the maximum {MAX_CALIBRATION_ERROR}")
+    audit_note = _audit(registry, version)
     if failures:
         registry.append_history(
             {"event": "refused", "version": version, "failures": failures, "by": by}
@@ -48,4 +54,21 @@ def promote_version(registry: ModelRegistry, version: int, *, by: str, reason: s
     previous = registry.alias(CHAMPION)
     registry.set_alias(CHAMPION, version, reason=reason, by=by)
     was = f" (was version {previous})" if previous is not None else ""
-    return f"version {version} is now the champion{was}"
+    return f"version {version} is now the champion{was}; {audit_note}"
+
+
+def _audit(registry: ModelRegistry, version: int) -> str:
+    """Write the fairness audit of the held-out households into the version's directory."""
+    holdout_path = registry.version_dir(version) / "holdout.parquet"
+    if not holdout_path.is_file():
+        return "no held-out predictions to audit"
+    holdout = pd.read_parquet(holdout_path)
+    label = str(registry.metadata(version).get("label", "removal_2y"))
+    labelled = holdout[holdout[label].notna()].copy()
+    labelled[label] = labelled[label].astype(int)
+    result = disparity_audit(
+        labelled, label=label, score="score", groups=["race"], threshold=AUDIT_THRESHOLD
+    )
+    out = registry.version_dir(version) / "audit"
+    write_audit(result, out)
+    return f"fairness audit with {len(result.flags)} flags in {out / 'audit.html'}"
