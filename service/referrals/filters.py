@@ -37,6 +37,54 @@ def area_reason(service: IndexedService, family: FamilyProfile, county: str | No
     return f"Serves {county or family.county}"
 
 
+def clients_of(need: Need, family: FamilyProfile) -> tuple[tuple[float, ...], str]:
+    """Return the ages a need's age check reads, and what to call those people.
+
+    Parameters
+    ----------
+    need : Need
+        The need a service is matched for.
+    family : FamilyProfile
+        The family.
+
+    Returns
+    -------
+    tuple[tuple[float, ...], str]
+        The ages (people of unknown role always included) and "child", "caregiver",
+        "family member" or "person".
+    """
+    if need in CHILD_CLIENT_NEEDS:
+        ages, who = family.child_ages, "child"
+    elif need in CAREGIVER_CLIENT_NEEDS:
+        ages, who = family.caregiver_ages, "caregiver"
+    else:
+        ages, who = family.child_ages + family.caregiver_ages, "family member"
+    if family.other_ages:
+        who = "person"
+    return ages + family.other_ages, who
+
+
+def ages_fit(low: float | None, high: float | None, ages: tuple[float, ...]) -> bool:
+    """Return whether an age range passes for these ages (any fits, or no ages are known).
+
+    Parameters
+    ----------
+    low, high : float or None
+        The service's minimum and maximum age; None is open-ended.
+    ages : tuple[float, ...]
+        The ages from :func:`clients_of`.
+
+    Returns
+    -------
+    bool
+        The same verdict as :func:`age_ok`, without building a reason.
+    """
+    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
+    return not ages or any(
+        (low is None or a >= low) and (high is None or int(a) <= high) for a in ages
+    )
+
+
 def age_ok(
     service: IndexedService, family: FamilyProfile, need: Need, *, explain: bool = True
 ) -> str | None:
@@ -44,15 +92,7 @@ def age_ok(
     low, high = service.minimum_age, service.maximum_age
     if low is None and high is None:
         return PASS_SILENTLY
-    if need in CHILD_CLIENT_NEEDS:
-        ages, who = family.child_ages, "child"
-    elif need in CAREGIVER_CLIENT_NEEDS:
-        ages, who = family.caregiver_ages, "caregiver"
-    else:
-        ages, who = family.child_ages + family.caregiver_ages, "family member"
-    ages = ages + family.other_ages
-    if family.other_ages:
-        who = "person"
+    ages, who = clients_of(need, family)
     # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
     fitting = [a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)]
     if ages and not fitting:

@@ -10,20 +10,30 @@ once, with the others under ``also_meets``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models.referral import Need, Referral
-from service.referrals.directory import Directory, IndexedService, ZipCentroid
+from service.referrals.directory import Directory, IndexedService, MatchFacts, ZipCentroid
+from service.referrals.eligibility import Requirement
 from service.referrals.family import FamilyProfile, profile_from_referral
-from service.referrals.filters import age_ok, area_reason, eligibility_ok, language_ok, status_ok
+from service.referrals.filters import (
+    age_ok,
+    ages_fit,
+    area_reason,
+    clients_of,
+    eligibility_ok,
+    language_ok,
+)
 from service.referrals.languages import language_name, normalize_language
 from service.referrals.needs import DerivedNeed, derive_needs
-from service.referrals.ranking import DEFAULT_WEIGHTS, RankingWeights, haversine_km, score
+from service.referrals.ranking import DEFAULT_WEIGHTS, EARTH_RADIUS_KM, RankingWeights, Scorer
 from service.referrals.suggestion import ReferralSuggestion
 
 MIN_LIMIT = 3
 MAX_LIMIT = 50
+_EARTH_DIAMETER_KM = 2 * EARTH_RADIUS_KM
 _BAD_LIMIT = (
     "limit must be between {low} and {high} (I&R practice offers at least three options, "
     "never one 'best' pick), got {limit}"
@@ -169,55 +179,142 @@ def match(
         county = directory.zip_centroids[family.zip_code].county
     origin = directory.zip_centroids.get(family.zip_code)
     family_needs = frozenset(n.need for n in needs)
-    ranked: list[tuple[DerivedNeed, list[_Candidate]]] = []
+    # Everything but the age check is the same whichever need a service is a candidate
+    # for, so each service is filtered and scored once per referral, not once per need.
+    judged = _Judge(family, family_needs, origin, weights)
+    ranked: list[tuple[DerivedNeed, list[_Ranked]]] = []
     for derived in needs:
-        candidates = [
-            c
-            for service in directory.candidates(
-                derived.need, zip_code=family.zip_code, county=county
-            )
-            if (c := _evaluate(service, family, derived.need, family_needs, origin, weights))
-        ]
-        candidates.sort(key=lambda c: (-round(c.score, 9), c.service.name.casefold(), c.service.id))
+        ages = clients_of(derived.need, family)[0]
+        age_verdicts: dict[tuple[float | None, float | None], bool] = {}
+        candidates: list[_Ranked] = []
+        for facts in directory.candidate_facts(
+            derived.need, zip_code=family.zip_code, county=county
+        ):
+            service = facts.service
+            if facts.has_age_range:
+                # Few distinct age ranges exist, so the verdict is shared between services.
+                span = (service.minimum_age, service.maximum_age)
+                fits = age_verdicts.get(span)
+                if fits is None:
+                    fits = age_verdicts[span] = ages_fit(span[0], span[1], ages)
+                if not fits:
+                    continue
+            entry = judged.rank(facts)
+            if entry is not None:
+                candidates.append(entry)
+        # Keys (negated rounded score, casefolded name, id) are unique, so the service
+        # objects after them are never compared.
+        candidates.sort()
         ranked.append((derived, candidates))
     chosen = _spread(ranked, limit=limit)
     family_order = [n.need for n in needs]
     return [
-        _suggestion(c, d, family, county, family_order, rank=i)
+        _suggestion(
+            _Candidate(service=c[3], score=c[4], distance_km=c[5]),
+            d,
+            family,
+            county,
+            family_order,
+            rank=i,
+        )
         for i, (d, c) in enumerate(chosen, start=1)
     ]
 
 
-def _evaluate(
-    service: IndexedService,
-    family: FamilyProfile,
-    need: Need,
-    family_needs: frozenset[Need],
-    origin: ZipCentroid | None,
-    weights: RankingWeights,
-) -> _Candidate | None:
-    # Filters run without building reasons; _why() writes them for the options returned.
-    if (
-        status_ok(service) is None
-        or age_ok(service, family, need, explain=False) is None
-        or eligibility_ok(service, family, explain=False) is None
-    ):
-        return None
-    language = language_ok(service, family, explain=False)
-    if language is None:
-        return None
-    distance = _distance(service, origin)
-    value = score(
-        needs_met=len(service.needs & family_needs),
-        needs_total=len(family_needs),
-        distance_km=distance,
-        capacity=service.capacity,
-        verified=service.verified,
-        as_of=family.as_of,
-        direct_language=language[1],
-        weights=weights,
+_Ranked = tuple[float, str, str, IndexedService, float, float | None]
+"""Sort key (negated rounded score, casefolded name, id), then service, score, distance."""
+
+
+class _Judge:
+    """The need-independent filters and the score of each service, memoised per referral."""
+
+    __slots__ = (
+        "_eligible",
+        "_family",
+        "_family_needs",
+        "_languages",
+        "_origin",
+        "_seen",
+        "_score",
     )
-    return _Candidate(service=service, score=value, distance_km=distance)
+
+    def __init__(
+        self,
+        family: FamilyProfile,
+        family_needs: frozenset[Need],
+        origin: ZipCentroid | None,
+        weights: RankingWeights,
+    ) -> None:
+        self._family = family
+        self._family_needs = family_needs
+        self._score = Scorer(needs_total=len(family_needs), as_of=family.as_of, weights=weights)
+        self._languages = frozenset(family.languages)
+        self._origin = (
+            None
+            if origin is None
+            else (
+                math.radians(origin.latitude),
+                math.cos(math.radians(origin.latitude)),
+                origin.longitude,
+            )
+        )
+        self._seen: dict[str, _Ranked | None] = {}
+        self._eligible: dict[tuple[Requirement, ...], bool] = {}
+
+    def rank(self, facts: MatchFacts) -> _Ranked | None:
+        """Return the service's ranking entry, or None if a family-wide filter excludes it."""
+        service = facts.service
+        key = service.id
+        if key in self._seen:
+            return self._seen[key]
+        entry = self._judge(facts)
+        self._seen[key] = entry
+        return entry
+
+    def _judge(self, facts: MatchFacts) -> _Ranked | None:
+        service = facts.service
+        family = self._family
+        # Status needs no check here: the directory indexes only active services.
+        if service.requirements:
+            eligible = self._eligible.get(service.requirements)
+            if eligible is None:
+                eligible = eligibility_ok(service, family, explain=False) is not None
+                self._eligible[service.requirements] = eligible
+            if not eligible:
+                return None
+        # Same verdict as language_ok(explain=False), without building the list of codes.
+        direct = False
+        if self._languages:
+            direct = not self._languages.isdisjoint(service.languages)
+            if not direct and not service.interpretation:
+                return None
+        distance = self._distance(facts)
+        value = self._score(
+            needs_met=len(service.needs & self._family_needs),
+            distance_km=distance,
+            capacity=service.capacity,
+            verified=service.verified,
+            direct_language=direct,
+        )
+        return (-round(value, 9), facts.sort_name, service.id, service, value, distance)
+
+    def _distance(self, facts: MatchFacts) -> float | None:
+        # The haversine formula of ranking.haversine_km, with each end's radians and cosine
+        # worked out beforehand; the operations are the same, so the result is identical.
+        if self._origin is None or not facts.site_points:
+            return None
+        p1, cos1, lon1 = self._origin
+        nearest = min(
+            _EARTH_DIAMETER_KM
+            * math.asin(
+                math.sqrt(
+                    math.sin((p2 - p1) / 2) ** 2
+                    + cos1 * cos2 * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+                )
+            )
+            for p2, cos2, lon2 in facts.site_points
+        )
+        return round(nearest, 1)
 
 
 def _why(
@@ -243,36 +340,22 @@ def _why(
     return [w for w in why if w]
 
 
-def _distance(service: IndexedService, origin: ZipCentroid | None) -> float | None:
-    if origin is None:
-        return None
-    distances = [
-        haversine_km(origin.latitude, origin.longitude, site.latitude, site.longitude)
-        for site in service.sites
-        if site.latitude is not None and site.longitude is not None
-    ]
-    return round(min(distances), 1) if distances else None
-
-
 def _spread(
-    ranked: list[tuple[DerivedNeed, list[_Candidate]]], *, limit: int
-) -> list[tuple[DerivedNeed, _Candidate]]:
-    chosen: list[tuple[DerivedNeed, _Candidate]] = []
+    ranked: list[tuple[DerivedNeed, list[_Ranked]]], *, limit: int
+) -> list[tuple[DerivedNeed, _Ranked]]:
+    chosen: list[tuple[DerivedNeed, _Ranked]] = []
     used: set[str] = set()
     positions = [0] * len(ranked)
     while len(chosen) < limit:
         progressed = False
         for index, (derived, candidates) in enumerate(ranked):
-            while (
-                positions[index] < len(candidates)
-                and candidates[positions[index]].service.id in used
-            ):
+            while positions[index] < len(candidates) and candidates[positions[index]][2] in used:
                 positions[index] += 1
             if positions[index] >= len(candidates) or len(chosen) >= limit:
                 continue
             candidate = candidates[positions[index]]
             positions[index] += 1
-            used.add(candidate.service.id)
+            used.add(candidate[2])
             chosen.append((derived, candidate))
             progressed = True
         if not progressed:

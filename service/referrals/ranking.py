@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from service.referrals.directory import Capacity
 
 _CAPACITY: dict[Capacity, float] = {"accepting": 1.0, "unknown": 0.5, "waitlist": 0.0}
-_EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -84,17 +84,64 @@ def score(
     float
         The weighted sum described in the module docstring.
     """
-    need_part = needs_met / needs_total if needs_total else 0.0
-    distance_part = 0.0
-    if distance_km is not None:
-        distance_part = max(0.0, 1.0 - distance_km / weights.distance_scale_km)
-    return (
-        weights.need * need_part
-        + weights.distance * distance_part
-        + weights.capacity * _CAPACITY[capacity]
-        + weights.freshness * freshness(verified, as_of=as_of, weights=weights)
-        + weights.language * (1.0 if direct_language else 0.0)
+    return Scorer(needs_total=needs_total, as_of=as_of, weights=weights)(
+        needs_met=needs_met,
+        distance_km=distance_km,
+        capacity=capacity,
+        verified=verified,
+        direct_language=direct_language,
     )
+
+
+class Scorer:
+    """:func:`score` for one family, with what is the same for every candidate set once.
+
+    The matcher scores dozens of candidates per referral; keeping the weights, the day and
+    each record date's freshness here saves re-deriving them per candidate.
+
+    Parameters
+    ----------
+    needs_total : int
+        How many needs the family has.
+    as_of : datetime.date
+        The day to judge freshness on.
+    weights : RankingWeights
+        Weights and scales.
+    """
+
+    __slots__ = ("_as_of", "_fresh", "_needs_total", "_weights")
+
+    def __init__(self, *, needs_total: int, as_of: dt.date, weights: RankingWeights) -> None:
+        self._needs_total = needs_total
+        self._as_of = as_of
+        self._weights = weights
+        self._fresh: dict[dt.date | None, float] = {}
+
+    def __call__(
+        self,
+        *,
+        needs_met: int,
+        distance_km: float | None,
+        capacity: Capacity,
+        verified: dt.date | None,
+        direct_language: bool,
+    ) -> float:
+        """Return the candidate's score; see :func:`score` for the parameters."""
+        weights = self._weights
+        need_part = needs_met / self._needs_total if self._needs_total else 0.0
+        distance_part = 0.0
+        if distance_km is not None:
+            distance_part = max(0.0, 1.0 - distance_km / weights.distance_scale_km)
+        fresh = self._fresh.get(verified)
+        if fresh is None:
+            fresh = self._fresh[verified] = freshness(verified, as_of=self._as_of, weights=weights)
+        return (
+            weights.need * need_part
+            + weights.distance * distance_part
+            + weights.capacity * _CAPACITY[capacity]
+            + weights.freshness * fresh
+            + weights.language * (1.0 if direct_language else 0.0)
+        )
 
 
 def freshness(verified: dt.date | None, *, as_of: dt.date, weights: RankingWeights) -> float:
@@ -140,4 +187,4 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
