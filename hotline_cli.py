@@ -7,6 +7,7 @@ import click
 from fairness.cli import audit, threshold_near
 from models.cli import models_group
 from service.cli import serve
+from service.decision_log.cli import log_group, monitor, outcomes_group
 from service.rules.cli import rules
 from training.cli import demo, promote, synth, train_command
 
@@ -27,5 +28,8 @@ for command in (
     rules,
     serve,
     demo,
+    log_group,
+    outcomes_group,
+    monitor,
 ):
     main.add_command(command)

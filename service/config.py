@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Final, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+DEV_PSEUDONYM_KEY: Final = "dev-only-pseudonym-key-NOT-A-SECRET-change-me"
+"""Lets `make run` work out of the box; refused when ``environment`` is ``production``."""
 
 
 class ServiceSettings(BaseSettings):
@@ -26,6 +30,14 @@ class ServiceSettings(BaseSettings):
         Community-services directory (HSDS 3.0, tabular package or JSON).
     host, port, workers : str, int, int
         Where `hotline serve` listens.
+    environment : {"dev", "test", "production"}
+        ``production`` refuses the development pseudonym key.
+    database_url : str
+        Decision log: ``sqlite:///path.db`` (default ``var/decisions.db``) or a PostgreSQL URL.
+    pseudonym_key : pydantic.SecretStr
+        HMAC key replacing family identifiers in the log (``HOTLINE_PSEUDONYM_KEY``).
+    monitor_threshold : int
+        Score at or above which the tool alone counts as "screen in" in monitoring.
     """
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
@@ -38,6 +50,22 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     referral_limit: int = Field(default=5, ge=3, le=50)
+    environment: Literal["dev", "test", "production"] = "dev"
+    database_url: str = "sqlite:///var/decisions.db"
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    monitor_threshold: int = Field(default=16, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _enforce_secret_pseudonym_key(self) -> ServiceSettings:
+        # A known key lets anyone recompute the hash of a household id and find its records.
+        key = self.pseudonym_key.get_secret_value()
+        if self.environment == "production" and (key == DEV_PSEUDONYM_KEY or len(key) < 32):
+            raise ValueError(
+                "HOTLINE_PSEUDONYM_KEY is the development default or shorter than 32 characters; "
+                "set a random secret of at least 32 characters, e.g. from "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
 
 
 @lru_cache

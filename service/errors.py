@@ -5,6 +5,9 @@ Hierarchy::
     ServiceError
     └── ModelUnavailable   no model is loaded (503)
 
+and the decision log's own errors (:mod:`service.decision_log.errors`), translated by
+:data:`DECISION_LOG_HTTP`.
+
 Every error body has the same shape: ``{"error": {"code", "message", "fields": [...]}}``
 where each field names its location and what was wrong with it.
 """
@@ -17,6 +20,22 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.decision_log.errors import (
+    DecisionLogError,
+    DecisionLogUnavailable,
+    DecisionNotFound,
+    InvalidScreening,
+    ScreeningAlreadyRecorded,
+)
+
+DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
+    DecisionLogUnavailable: (503, "decision_log_unavailable"),
+    DecisionNotFound: (404, "decision_not_found"),
+    ScreeningAlreadyRecorded: (409, "screening_already_recorded"),
+    InvalidScreening: (422, "invalid_screening"),
+}
+"""Status and stable code of each decision-log error."""
 
 
 class ServiceError(Exception):
@@ -86,6 +105,18 @@ async def _on_service_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_decision_log_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DecisionLogError)
+    status, code = DECISION_LOG_HTTP.get(type(exc), (500, "decision_log_error"))
+    fields = []
+    if isinstance(exc, InvalidScreening):
+        fields = [{"field": exc.field, "message": str(exc), "type": "value_error"}]
+    headers = {"Retry-After": "30"} if status == 503 else None
+    return JSONResponse(
+        status_code=status, content=error_body(code, str(exc), fields), headers=headers
+    )
+
+
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -105,4 +136,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(ServiceError, _on_service_error)
+    app.add_exception_handler(DecisionLogError, _on_decision_log_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from models import ModelError, ModelRegistry
-from service.api import health, referrals, rules, score
+from service.api import decisions, health, outcomes, referrals, reports, rules, score
 from service.config import ServiceSettings, get_settings
+from service.decision_log import open_log
+from service.decision_log.startup import start_log
 from service.errors import install_error_handlers
 from service.model_holder import ModelHolder
 from service.referrals import load_directory
@@ -41,6 +43,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for problem in directory_load.problems:
         log.warning("directory: %s", problem)
     holder = ModelHolder(ModelRegistry(settings.registry_dir), alias=settings.model_alias)
+    decision_log = open_log(
+        settings.database_url, key=settings.pseudonym_key.get_secret_value().encode()
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -50,7 +55,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # Refuse the bad artifact but keep running, so /ready can say why.
             holder.last_error = str(exc)
             log.error("model not loaded: %s", exc)
+        # A log that cannot be migrated does not stop the service: /v1/score answers 503.
+        start_log(decision_log)
         yield
+        decision_log.dispose()
 
     app = FastAPI(
         title="Hotline screening decision support",
@@ -65,9 +73,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.models = holder
     app.state.rules = rules_holder
     app.state.directory = directory_load.directory
+    app.state.decision_log = decision_log
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(score.router)
     app.include_router(rules.router)
     app.include_router(referrals.router)
+    app.include_router(decisions.router)
+    app.include_router(outcomes.router)
+    app.include_router(reports.router)
     return app

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from models import Referral, score_referral
+from models import Referral, build_features, score_referral
+from service.decision_log import record_score
 from service.errors import error_body
 from service.referrals import suggest_referrals
 from service.rules import evaluate_rules
@@ -16,14 +17,18 @@ router = APIRouter(tags=["scoring"])
 
 _ERRORS = {
     422: {"description": "The referral is invalid; the body names each field at fault."},
-    503: {"description": "No model is loaded; the body says how to build one."},
+    503: {
+        "description": "No model is loaded, or the decision log cannot be written "
+        "(code decision_log_unavailable): no score is returned unrecorded."
+    },
 }
 
 
 @router.post("/v1/score", response_model=ScoreResponse, responses=_ERRORS)  # type: ignore[arg-type]
-async def score(referral: Referral, request: Request) -> ScoreResponse:
+def score(referral: Referral, request: Request) -> ScoreResponse:
     """Score one referral, apply the policy rules and suggest community services."""
-    # async: this is sub-millisecond CPU work with no I/O; a threadpool hop would cost more.
+    # def, not async: the decision-log write below is blocking I/O, so the route runs in the
+    # threadpool (docs/decision-log.md has the figures for both choices).
     state = request.app.state
     loaded = state.models.current  # read once: a model swap mid-request cannot mix versions
     ruleset = state.rules.current
@@ -40,7 +45,7 @@ async def score(referral: Referral, request: Request) -> ScoreResponse:
         referral,
         limit=state.settings.referral_limit,
     )
-    return ScoreResponse(
+    response = ScoreResponse(
         decision_id=uuid.uuid4().hex,
         referral_id=referral.referral_id,
         model_version=loaded.version,
@@ -54,6 +59,9 @@ async def score(referral: Referral, request: Request) -> ScoreResponse:
         explanation=result.explanation,
         referrals=suggestions,
     )
+    # Written before it is returned: if this raises, the client gets a 503 and no score.
+    record_score(state.decision_log, response, referral=referral, features=build_features(referral))
+    return response
 
 
 __all__ = ["error_body", "router"]

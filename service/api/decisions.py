@@ -1,0 +1,56 @@
+"""`/v1/decisions/{decision_id}`: the screener's decision, referral statuses, the whole record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.api.log_deps import DecisionLogDep
+from service.decision_log import (
+    get_decision,
+    record_referral_statuses,
+    record_screening,
+)
+from service.decision_log.schemas import (
+    Appended,
+    DecisionRecord,
+    ReferralStatusBatch,
+    ScreeningRequest,
+)
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No score was recorded under this decision id."},
+    503: {"description": "The decision log cannot be written or read."},
+}
+
+
+@router.post(
+    "/{decision_id}/screening",
+    status_code=201,
+    responses={
+        **_ERRORS,
+        409: {"description": "A screening decision is already on record for this id."},
+        422: {
+            "description": "Invalid, or no reason/supervisor when overriding a required screen-in."
+        },
+    },
+)
+def post_screening(decision_id: str, body: ScreeningRequest, log: DecisionLogDep) -> Appended:
+    """Record the screener's decision, ratings, reason and referral statuses (once)."""
+    return record_screening(log, decision_id, body)
+
+
+@router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS)
+def post_referral_statuses(
+    decision_id: str, body: ReferralStatusBatch, log: DecisionLogDep
+) -> Appended:
+    """Record later statuses of the community referrals (made, accepted, declined...)."""
+    return record_referral_statuses(log, decision_id, body)
+
+
+@router.get("/{decision_id}", responses=_ERRORS)
+def read_decision(decision_id: str, log: DecisionLogDep) -> DecisionRecord:
+    """Return the whole record: score, rules, referrals, screening, statuses, outcomes."""
+    return get_decision(log, decision_id)

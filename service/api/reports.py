@@ -1,0 +1,31 @@
+"""`GET /v1/reports/monitoring`: screen-in rates, overrides, drift, threshold-near."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from service.api.log_deps import DecisionLogDep
+from service.decision_log.monitoring import decision_frame, monitoring_report
+from service.decision_log.reference import reference_for
+from service.decision_log.render import render_monitoring, report_json
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/v1/reports/monitoring", response_model=None)
+def monitoring(
+    request: Request, log: DecisionLogDep, format: Literal["html", "json"] = "html"
+) -> HTMLResponse | JSONResponse:
+    """Report for supervisors (HTML, or JSON with ?format=json)."""
+    holder, settings = request.app.state.models, request.app.state.settings
+    loaded = holder.current if holder.ready else None
+    reference = reference_for(holder.registry, loaded.version, loaded.model) if loaded else None
+    report: dict[str, Any] = monitoring_report(
+        decision_frame(log), reference, threshold=settings.monitor_threshold
+    )
+    if format == "json":
+        return JSONResponse(report_json(report))
+    return HTMLResponse(render_monitoring(report))

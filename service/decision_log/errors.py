@@ -1,0 +1,36 @@
+"""Errors of the decision log; their HTTP translation lives in :mod:`service.errors`.
+
+Hierarchy::
+
+    DecisionLogError
+    ├── DecisionLogUnavailable     the log cannot be read or written (503)
+    ├── DecisionNotFound           no score was recorded under that decision id (404)
+    ├── ScreeningAlreadyRecorded   a screening decision exists for that id (409)
+    └── InvalidScreening           the decision breaks a documented rule, e.g. no reason (422)
+"""
+
+from __future__ import annotations
+
+
+class DecisionLogError(Exception):
+    """Base class of every error raised by :mod:`service.decision_log`."""
+
+
+class DecisionLogUnavailable(DecisionLogError):
+    """The log cannot be written or read; nothing is returned unrecorded."""
+
+
+class DecisionNotFound(DecisionLogError):
+    """No score was recorded under this decision id."""
+
+
+class ScreeningAlreadyRecorded(DecisionLogError):
+    """A screening decision was already recorded for this decision id."""
+
+
+class InvalidScreening(DecisionLogError):
+    """A screening decision that breaks a documented rule; ``field`` names the field at fault."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -1,0 +1,280 @@
+"""Live monitoring for supervisors: screen-in rates, overrides, drift and threshold-near.
+
+Metrics come from :mod:`fairness` (disparity audit, threshold-near); this module only turns
+the decision log into the one-row-per-decision frame those functions take. Override rates are
+shown for review (which cases, which reasons), never as a target to push up or down.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from fairness import FairnessError, disparity_audit, threshold_near
+from models import FEATURE_SPEC, ScreeningModel
+from service.decision_log.db import DecisionLog
+from service.decision_log.drift import flag_psi, psi_of_values, summarize
+from service.decision_log.outcomes import OutcomeEvent
+from service.decision_log.repository import transaction
+from service.decision_log.tables import LogEntry
+
+TOOL_IN: Final = ("screen_in_required", "screen_in_recommended")
+MIN_THRESHOLD_NEAR: Final = 200
+"""Screened decisions needed before the threshold-near comparison is attempted."""
+FRAMING: Final = (
+    "Override rates are shown for review, not as a target: an override may be exactly right. "
+    "Read the reasons, and look at groups or units whose rates differ from the others."
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What live data is compared with: the model and its training holdout.
+
+    Attributes
+    ----------
+    model : ScreeningModel
+    holdout : pandas.DataFrame or None
+        ``probability`` and ``score`` of the training holdout.
+    version : int
+    """
+
+    model: ScreeningModel
+    holdout: pd.DataFrame | None
+    version: int
+
+
+def decision_frame(log: DecisionLog) -> pd.DataFrame:
+    """One row per scored decision, with its screening decision and outcomes joined.
+
+    Parameters
+    ----------
+    log : DecisionLog
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: decision_id, received_date, probability, score, recommendation, race,
+        tool_in, screened_in (NaN when not yet decided), override, unit, reason_code, one
+        0/1 column per outcome event (on the referral or household, on or after the call),
+        and one column per feature.
+    """
+    with transaction(log) as session:
+        rows = session.execute(
+            select(LogEntry.kind, LogEntry.decision_id, LogEntry.payload)
+            .where(LogEntry.kind.in_(("score", "screening", "outcome")))
+            .order_by(LogEntry.seq)
+        ).all()
+    scores, screenings, outcomes = [], {}, []
+    for kind, decision_id, text in rows:
+        payload = json.loads(text)
+        if kind == "score":
+            scores.append(_score_row(payload))
+        elif kind == "screening":
+            screenings[decision_id] = payload
+        else:
+            outcomes.append(payload)
+    frame = pd.DataFrame(scores, columns=_SCORE_COLUMNS)
+    features = pd.DataFrame(list(frame.pop("features")), columns=[f.name for f in FEATURE_SPEC])
+    frame = pd.concat([frame, features], axis=1)
+    decided = [screenings.get(d) for d in frame["decision_id"]]
+    frame["screened_in"] = [
+        np.nan if s is None else float(s["decision"] == "screened_in") for s in decided
+    ]
+    frame["unit"] = [None if s is None else s["unit"] for s in decided]
+    frame["reason_code"] = [None if s is None else s.get("reason_code") for s in decided]
+    frame["tool_in"] = frame["tool_in"].astype(float)
+    frame["override"] = np.where(
+        frame["screened_in"].isna(), np.nan, (frame["screened_in"] != frame["tool_in"]) * 1.0
+    )
+    _join_outcomes(frame, outcomes)
+    return frame
+
+
+_SCORE_COLUMNS: Final = [
+    "decision_id",
+    "referral_key",
+    "household_key",
+    "received_date",
+    "probability",
+    "score",
+    "recommendation",
+    "race",
+    "tool_in",
+    "features",
+]
+
+
+def _score_row(payload: dict[str, Any]) -> list[Any]:
+    referral = payload["referral"]
+    races = sorted({r for child in referral["children"] for r in child.get("race", [])})
+    recommendation = payload["recommendation"]["value"]
+    return [
+        payload["decision_id"],
+        payload["referral_id"],
+        payload["household_id"],
+        referral["received_at"][:10],
+        payload["probability"],
+        payload["score"],
+        recommendation,
+        "|".join(races) or "unknown",
+        recommendation in TOOL_IN,
+        payload["features"],
+    ]
+
+
+def _join_outcomes(frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> None:
+    # Only events on or after the day of the call count as that decision's outcome.
+    events: dict[tuple[str, str], list[str]] = {}
+    for o in outcomes:
+        events.setdefault((o["subject"], o["event"]), []).append(o["event_date"])
+    for event in OutcomeEvent:
+        frame[event.value] = [
+            float(any(day >= received for key in (ref, hh) for day in events.get((key, event), [])))
+            for ref, hh, received in zip(
+                frame["referral_key"], frame["household_key"], frame["received_date"], strict=True
+            )
+        ]
+
+
+def monitoring_report(
+    frame: pd.DataFrame,
+    reference: Reference | None,
+    *,
+    threshold: int,
+    outcome: str = OutcomeEvent.re_referral.value,
+) -> dict[str, Any]:
+    """Assemble the supervisors' report from the decision frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`decision_frame`.
+    reference : Reference or None
+        The model in service and its training holdout (drift is skipped without it).
+    threshold : int
+        A score at or above this counts as "screen in" for the tool alone.
+    outcome : str, default "re_referral"
+        Outcome event used as the audit label and threshold-near outcome.
+
+    Returns
+    -------
+    dict
+        JSON-ready; ``audit_tool`` / ``audit_decisions`` are fairness audits (or a ``note``),
+        ``overrides``, ``drift`` and ``threshold_near`` as described in docs/decision-log.md.
+    """
+    frame = frame.copy()
+    frame["tool_in"] = np.maximum(frame["tool_in"], (frame["score"] >= threshold) * 1.0)
+    decided = frame[frame["screened_in"].notna()]
+    return {
+        "counts": {
+            "decisions": len(frame),
+            "screened": len(decided),
+            "with_outcome": int(frame[outcome].sum()) if len(frame) else 0,
+        },
+        "meta": {"threshold": threshold, "outcome": outcome, "tool_in": list(TOOL_IN)},
+        "audit_tool": _audit(frame, outcome=outcome, score="tool_in", threshold=1.0),
+        "audit_decisions": _audit(decided, outcome=outcome, score="score", decision="screened_in"),
+        "overrides": {
+            "framing": FRAMING,
+            "by_group": _overrides(decided, "race"),
+            "by_unit": _overrides(decided, "unit"),
+        },
+        "drift": _drift(frame, reference),
+        "threshold_near": _threshold_near(decided, reference, threshold=threshold, outcome=outcome),
+    }
+
+
+def _audit(frame: pd.DataFrame, *, outcome: str, score: str, **selection: Any) -> dict[str, Any]:
+    if len(frame) == 0:
+        return {"note": "no decisions yet"}
+    try:
+        result = disparity_audit(
+            frame, label=outcome, score=score, groups=["race"], min_group_size=20, **selection
+        )
+    except FairnessError as exc:
+        return {"note": f"not enough data for an audit: {exc}"}
+    audit: dict[str, Any] = result.to_dict()
+    audit["_result"] = result
+    return audit
+
+
+def _overrides(decided: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    rows = []
+    for key, part in decided.groupby(by, sort=True):
+        reasons = part.loc[part["override"] == 1, "reason_code"].fillna("none").value_counts()
+        rows.append(
+            {
+                by: key,
+                "screened": len(part),
+                "overrides": int(part["override"].sum()),
+                "override_rate": round(float(part["override"].mean()), 4),
+                "reasons": {str(k): int(v) for k, v in sorted(reasons.items())},
+            }
+        )
+    return rows
+
+
+def _drift(frame: pd.DataFrame, reference: Reference | None) -> dict[str, Any]:
+    if reference is None or len(frame) == 0:
+        return {"note": "no model or no decisions: drift not computed"}
+    out: dict[str, Any] = {"model_version": reference.version, "features": {}}
+    holdout = reference.holdout
+    if holdout is not None:
+        out["score"] = summarize(
+            psi_of_values(holdout["score"], frame["score"], edges=np.arange(2, 21))
+        )
+        edges = np.unique(np.quantile(holdout["probability"], np.linspace(0.1, 0.9, 9)))
+        out["probability"] = summarize(
+            psi_of_values(holdout["probability"], frame["probability"], edges=edges)
+        )
+    model = reference.model
+    scale = model.linear.scale if model.linear is not None else None
+    for j, spec in enumerate(FEATURE_SPEC):
+        mean = float(model.baseline[j])
+        live = frame[spec.name].to_numpy(dtype=np.float64)
+        if spec.is_flag:
+            out["features"][spec.name] = summarize(
+                flag_psi(mean, live),
+                training_mean=round(mean, 4),
+                live_mean=round(float(live.mean()), 4),
+            )
+        else:
+            # Only the mean and spread of counts survive training; report the shift in SDs.
+            sd = float(scale[j]) if scale is not None else None
+            shift = (float(live.mean()) - mean) / sd if sd else None
+            out["features"][spec.name] = {
+                "psi": None,
+                "reading": "mean shift in training SDs",
+                "training_mean": round(mean, 4),
+                "live_mean": round(float(live.mean()), 4),
+                "shift_sd": None if shift is None else round(shift, 4),
+            }
+    return out
+
+
+def _threshold_near(
+    decided: pd.DataFrame, reference: Reference | None, *, threshold: int, outcome: str
+) -> dict[str, Any]:
+    if reference is None:
+        return {"note": "no model loaded: the cutoff on the probability is unknown"}
+    if len(decided) < MIN_THRESHOLD_NEAR:
+        return {
+            "note": f"not enough data: {len(decided)} screened decisions; the comparison "
+            f"needs at least {MIN_THRESHOLD_NEAR} with outcomes on both sides"
+        }
+    cutoff = float(reference.model.cutpoints[threshold - 2])
+    try:
+        result = threshold_near(
+            decided, running="probability", cutoff=cutoff, outcome=outcome, treatment="screened_in"
+        )
+    except FairnessError as exc:
+        return {"note": f"not estimable yet: {exc}"}
+    near: dict[str, Any] = result.to_dict()
+    near["_result"] = result
+    return near

@@ -1,0 +1,340 @@
+"""Write and read records of the chain. Every write goes through :func:`append`.
+
+Each public function runs one transaction. Database errors become
+:class:`~service.decision_log.errors.DecisionLogUnavailable`, so the caller answers 503
+rather than returning anything unrecorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from models import FEATURE_NAMES, Referral
+from service.decision_log.chain import GENESIS, canonical_json, record_hash
+from service.decision_log.db import DecisionLog, lock_chain
+from service.decision_log.errors import (
+    DecisionLogUnavailable,
+    DecisionNotFound,
+    InvalidScreening,
+    ScreeningAlreadyRecorded,
+)
+from service.decision_log.schemas import (
+    Appended,
+    DecisionRecord,
+    ReasonCode,
+    ReferralStatusBatch,
+    ScreeningOutcome,
+    ScreeningRequest,
+)
+from service.decision_log.tables import LogEntry
+from service.schemas import ScoreResponse
+
+UNAVAILABLE = (
+    "The decision log could not be written, so no score is returned unrecorded; retry later "
+    "or ask an administrator to check HOTLINE_DATABASE_URL"
+)
+_NOT_FOUND = "No decision {decision_id!r} is on record; use the decision_id a /v1/score returned"
+_TWICE = (
+    "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
+    "replaced. Record a correction as a note with your supervisor instead"
+)
+_NEEDS_REASON = (
+    "{field} is required when screening out a screen_in_required recommendation; accepted: "
+    "{accepted}"
+)
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with microseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@contextmanager
+def transaction(log: DecisionLog) -> Iterator[Session]:
+    """Open a session in one transaction; database failures become DecisionLogUnavailable.
+
+    Parameters
+    ----------
+    log : DecisionLog
+
+    Yields
+    ------
+    sqlalchemy.orm.Session
+    """
+    try:
+        with log.sessions() as session, session.begin():
+            yield session
+    except SQLAlchemyError as exc:
+        raise DecisionLogUnavailable(UNAVAILABLE) from exc
+
+
+def append(
+    session: Session,
+    payload: dict[str, Any],
+    *,
+    kind: str,
+    decision_id: str | None = None,
+    subject_key: str | None = None,
+    dedupe_key: str | None = None,
+) -> LogEntry:
+    """Append one record at the head of the chain (the caller holds the chain lock).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        In a transaction that called :func:`~service.decision_log.db.lock_chain`.
+    payload : dict
+        JSON-ready content.
+    kind, decision_id, subject_key, dedupe_key
+        See :class:`~service.decision_log.tables.LogEntry`.
+
+    Returns
+    -------
+    LogEntry
+        Flushed, with its ``seq`` and ``hash``.
+    """
+    head = session.execute(
+        select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    recorded_at = utc_now()
+    text = canonical_json(payload)
+    digest = record_hash(
+        seq=seq,
+        kind=kind,
+        decision_id=decision_id,
+        subject_key=subject_key,
+        dedupe_key=dedupe_key,
+        recorded_at=recorded_at,
+        payload=json.loads(text),
+        prev_hash=prev_hash,
+    )
+    entry = LogEntry(
+        seq=seq,
+        kind=kind,
+        decision_id=decision_id,
+        subject_key=subject_key,
+        dedupe_key=dedupe_key,
+        recorded_at=recorded_at,
+        payload=text,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def record_score(
+    log: DecisionLog,
+    response: ScoreResponse,
+    *,
+    referral: Referral,
+    features: npt.NDArray[np.float64],
+) -> LogEntry:
+    """Write a score response, its pseudonymized inputs and its features.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    response : ScoreResponse
+        Exactly what is about to be returned.
+    referral : Referral
+        The input; identifiers are hashed before writing.
+    features : numpy.ndarray
+        The feature vector the model scored.
+
+    Returns
+    -------
+    LogEntry
+
+    Raises
+    ------
+    DecisionLogUnavailable
+        Nothing could be written; the caller must not return the score.
+    """
+    hashed = log.pseudonymizer.referral(referral)
+    payload = response.model_dump(mode="json")
+    payload["referral_id"] = hashed["referral_id"]
+    payload["household_id"] = hashed["household_id"]
+    payload["referral"] = hashed
+    payload["features"] = dict(zip(FEATURE_NAMES, (float(v) for v in features), strict=True))
+    with transaction(log) as session:
+        lock_chain(session)
+        return append(
+            session,
+            payload,
+            kind="score",
+            decision_id=response.decision_id,
+            subject_key=hashed["referral_id"],
+            dedupe_key=f"score:{response.decision_id}",
+        )
+
+
+def record_screening(log: DecisionLog, decision_id: str, request: ScreeningRequest) -> Appended:
+    """Write a screener's decision (once per decision id) with its referral statuses.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    decision_id : str
+    request : ScreeningRequest
+
+    Returns
+    -------
+    Appended
+
+    Raises
+    ------
+    DecisionNotFound, ScreeningAlreadyRecorded, InvalidScreening, DecisionLogUnavailable
+    """
+    with transaction(log) as session:
+        score = _score_payload(session, decision_id)
+        required = score["recommendation"]["value"] == "screen_in_required"
+        if required and request.decision is ScreeningOutcome.screened_out:
+            _require_override_reason(request)
+        lock_chain(session)
+        previous = session.scalar(
+            select(LogEntry.seq).where(LogEntry.dedupe_key == f"screening:{decision_id}")
+        )
+        if previous is not None:
+            raise ScreeningAlreadyRecorded(_TWICE.format(decision_id=decision_id, seq=previous))
+        now = utc_now()
+        payload = request.model_dump(mode="json")
+        payload["decided_at"] = payload["decided_at"] or now
+        payload["referral_statuses"] = [
+            _status(s, now) for s in request.model_dump(mode="json")["referral_statuses"]
+        ]
+        payload["recommendation"] = score["recommendation"]["value"]
+        entry = append(
+            session,
+            payload,
+            kind="screening",
+            decision_id=decision_id,
+            dedupe_key=f"screening:{decision_id}",
+        )
+        return Appended(decision_id=decision_id, seq=entry.seq, hash=entry.hash)
+
+
+def record_referral_statuses(
+    log: DecisionLog, decision_id: str, batch: ReferralStatusBatch
+) -> Appended:
+    """Write later status updates of a decision's community referrals.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    decision_id : str
+    batch : ReferralStatusBatch
+
+    Returns
+    -------
+    Appended
+
+    Raises
+    ------
+    DecisionNotFound, DecisionLogUnavailable
+    """
+    with transaction(log) as session:
+        _score_payload(session, decision_id)
+        lock_chain(session)
+        now = utc_now()
+        statuses = [_status(s, now) for s in batch.model_dump(mode="json")["statuses"]]
+        entry = append(
+            session, {"statuses": statuses}, kind="referral_status", decision_id=decision_id
+        )
+        return Appended(decision_id=decision_id, seq=entry.seq, hash=entry.hash)
+
+
+def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
+    """Return everything on record about one scoring.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    decision_id : str
+
+    Returns
+    -------
+    DecisionRecord
+
+    Raises
+    ------
+    DecisionNotFound, DecisionLogUnavailable
+    """
+    with transaction(log) as session:
+        entries = list(
+            session.scalars(
+                select(LogEntry).where(LogEntry.decision_id == decision_id).order_by(LogEntry.seq)
+            )
+        )
+        scores = [e for e in entries if e.kind == "score"]
+        if not scores:
+            raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
+        score = json.loads(scores[0].payload)
+        keys = [score["referral_id"], score["household_id"]]
+        outcomes = list(
+            session.scalars(
+                select(LogEntry)
+                .where(LogEntry.kind == "outcome", or_(*(LogEntry.subject_key == k for k in keys)))
+                .order_by(LogEntry.seq)
+            )
+        )
+    screening = next((json.loads(e.payload) for e in entries if e.kind == "screening"), None)
+    statuses = [
+        status
+        for e in entries
+        if e.kind in ("screening", "referral_status")
+        for status in json.loads(e.payload).get(
+            "referral_statuses" if e.kind == "screening" else "statuses", []
+        )
+    ]
+    return DecisionRecord(
+        decision_id=decision_id,
+        recorded_at=scores[0].recorded_at,
+        score=score,
+        screening=screening,
+        referral_statuses=statuses,
+        outcomes=[json.loads(e.payload) for e in outcomes],
+        chain=[{"seq": e.seq, "kind": e.kind, "hash": e.hash} for e in [*entries, *outcomes]],
+    )
+
+
+def _score_payload(session: Session, decision_id: str) -> dict[str, Any]:
+    text = session.scalar(
+        select(LogEntry.payload).where(LogEntry.dedupe_key == f"score:{decision_id}")
+    )
+    if text is None:
+        raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
+    payload: dict[str, Any] = json.loads(text)
+    return payload
+
+
+def _require_override_reason(request: ScreeningRequest) -> None:
+    if request.reason_code is None:
+        accepted = ", ".join(r.value for r in ReasonCode)
+        raise InvalidScreening(
+            _NEEDS_REASON.format(field="reason_code", accepted=accepted), field="reason_code"
+        )
+    if request.supervisor_id is None:
+        raise InvalidScreening(
+            _NEEDS_REASON.format(
+                field="supervisor_id",
+                accepted="the pseudonymous id of the supervisor who signed off",
+            ),
+            field="supervisor_id",
+        )
+
+
+def _status(status: dict[str, Any], now: str) -> dict[str, Any]:
+    return {**status, "recorded_at": status.get("recorded_at") or now}

@@ -1,0 +1,107 @@
+"""What screeners send back and what the log returns: screening decisions, statuses, records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models.referral import Identifier
+from service.referrals.status import ReferralStatusUpdate
+
+
+class ScreeningOutcome(StrEnum):
+    """What the screener decided."""
+
+    screened_in = "screened_in"
+    screened_out = "screened_out"
+
+
+class RiskRating(StrEnum):
+    """The screener's own rating of future risk."""
+
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+
+
+class SafetyRating(StrEnum):
+    """The screener's own rating of immediate safety."""
+
+    no_threat = "no_threat"
+    impending_danger = "impending_danger"
+    present_danger = "present_danger"
+
+
+class ReasonCode(StrEnum):
+    """Documented reasons for a decision, required when going against a required screen-in."""
+
+    no_allegation_of_maltreatment = "no_allegation_of_maltreatment"
+    """The report, read in full, alleges nothing that meets the statutory definition."""
+    information_contradicts_record = "information_contradicts_record"
+    """The caller or collateral contacts contradict the records the score used."""
+    already_open_case = "already_open_case"
+    """The family has an open investigation or case that covers this report."""
+    duplicate_report = "duplicate_report"
+    """The same incident was already reported and screened."""
+    outside_jurisdiction = "outside_jurisdiction"
+    """The family lives outside the agency's jurisdiction; transferred."""
+    family_connected_to_services = "family_connected_to_services"
+    """The need is met by a community service the family is already engaged with."""
+    immediate_safety_concern = "immediate_safety_concern"
+    """A present or impending danger the score does not see (screening in against the tool)."""
+    supervisor_directed = "supervisor_directed"
+    """A supervisor decided after review."""
+    other = "other"
+    """Anything else; the note must say what."""
+
+
+class ScreeningRequest(BaseModel):
+    """A screener's decision on one scored referral."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    decision: ScreeningOutcome
+    screener_risk: RiskRating
+    screener_safety: SafetyRating
+    screener_id: Identifier = Field(description="Pseudonymous staff id of the screener.")
+    unit: Identifier = Field(description="The screener's unit or team.")
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Required (with supervisor_id) when screening out a screen_in_required.",
+    )
+    reason_note: Annotated[str, Field(max_length=2000)] | None = None
+    supervisor_id: Identifier | None = None
+    referral_statuses: Annotated[list[ReferralStatusUpdate], Field(max_length=50)] = []
+    decided_at: AwareDatetime | None = Field(
+        default=None, description="When the decision was made; the server time if omitted."
+    )
+
+
+class ReferralStatusBatch(BaseModel):
+    """Later status updates of community referrals (the closed loop)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    statuses: Annotated[list[ReferralStatusUpdate], Field(min_length=1, max_length=50)]
+
+
+class DecisionRecord(BaseModel):
+    """Everything on record about one scoring, oldest first."""
+
+    decision_id: str
+    recorded_at: str = Field(description="When the score was written (UTC).")
+    score: dict[str, Any] = Field(description="The score response as logged, inputs hashed.")
+    screening: dict[str, Any] | None
+    referral_statuses: list[dict[str, Any]]
+    outcomes: list[dict[str, Any]]
+    chain: list[dict[str, Any]] = Field(description="seq and hash of each record shown.")
+
+
+class Appended(BaseModel):
+    """Acknowledgement of a record written to the chain."""
+
+    decision_id: str
+    seq: int
+    hash: str

@@ -1,0 +1,59 @@
+"""The tables of the decision log (SQLAlchemy 2 declarative).
+
+One append-only table holds every kind of record in one hash chain; the columns besides
+``payload`` exist to find records (by decision, by referral or household) and to refuse
+duplicates (``dedupe_key`` is unique: one score and one screening decision per decision id,
+one row per outcome event).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+KINDS: Final = ("score", "screening", "referral_status", "outcome")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the decision-log tables."""
+
+
+class LogEntry(Base):
+    """One record of the chain.
+
+    Attributes
+    ----------
+    seq : int
+        Position in the chain, from 1, without gaps.
+    kind : str
+        One of :data:`KINDS`.
+    decision_id : str or None
+        The scoring the record belongs to (None for outcomes).
+    subject_key : str or None
+        Keyed hash of the referral (score records) or of the referral or household an
+        outcome is about.
+    dedupe_key : str or None
+        Unique key that makes a repeated write idempotent or refused.
+    recorded_at : str
+        ISO 8601 UTC time of the write.
+    payload : str
+        Canonical JSON of the content.
+    prev_hash, hash : str
+        Predecessor's hash and this record's hash (:func:`service.decision_log.chain.record_hash`).
+    """
+
+    __tablename__ = "log_entries"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    decision_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
