@@ -57,7 +57,9 @@ def score_referral(model: ScreeningModel, referral: Referral, *, top_k: int = 5)
     x = build_features(referral)
     probability = model.predict_one(x)
     score = int(probability_to_score(probability, cutpoints=model.cutpoints))
-    return ScoreResult(
+    # model_construct: the values are computed here, not user input, and validating them
+    # again costs more than the whole model evaluation on the request path.
+    return ScoreResult.model_construct(
         probability=probability,
         score=score,
         band=band_for_score(score),
@@ -97,7 +99,7 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
         spec = FEATURE_SPEC[j]
         typical = float(model.baseline[j])
         factors.append(
-            Factor(
+            Factor.model_construct(
                 feature=spec.name,
                 label=_describe(spec.label, float(x[j]), typical, is_flag=spec.is_flag),
                 value=float(x[j]),

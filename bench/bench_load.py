@@ -1,0 +1,197 @@
+"""Load test on loopback: POST /v1/score with varied referrals vs GET /health, same server.
+
+Usage: python bench/bench_load.py [--workers 2] [--seconds 10] [--connections 64]
+
+Starts `hotline serve` with N workers on a free loopback port (building a demo model in a
+temporary registry unless HOTLINE_REGISTRY_DIR names one with a champion), then drives it with
+wrk (Debian's package; installed if missing and we are root):
+
+1. saturation: wrk closed loop, C connections, for /health and for /v1/score;
+2. /v1/score at 80% of its saturating rate: each connection sleeps between requests (wrk's
+   delay() hook) so the offered rate is fixed, and latency percentiles are read at that rate.
+
+Prints requests/s and p50/p99 for each and the score/health throughput ratio.
+Targets (issue 8, 2 workers on 2 cores): ratio >= 0.5; p99 < 20 ms at 80% of saturation.
+wrk runs on the same two cores as the server, as a real co-located client would not; the
+figures are therefore conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from training.synthetic import SynthConfig, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+
+LUA = r"""
+local bodies = {}
+local i = 0
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+local pause = %(pause_ms)d
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("%(method)s", "%(path)s", %(headers)s, %(body)s)
+end
+if pause > 0 then delay = function() return pause end end
+done = function(summary, latency, requests)
+  local s = summary.duration / 1e6
+  io.write(string.format('JSON{"requests": %%d, "seconds": %%f, "non2xx": %%d, "errors": %%d, ' ..
+    '"p50_ms": %%f, "p99_ms": %%f, "mean_ms": %%f}\n',
+    summary.requests, s, summary.errors.status, summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    return found
+
+
+def _wrk(
+    base: str,
+    path: str,
+    *,
+    method: str,
+    bodies: Path,
+    seconds: int,
+    connections: int,
+    pause_ms: int,
+    tmp: Path,
+    auth: str | None,
+) -> dict[str, float]:
+    headers = (
+        '{["content-type"] = "application/json"'
+        + (f', ["authorization"] = "{auth}"' if auth else "")
+        + "}"
+    )
+    script = tmp / f"{method}-{pause_ms}.lua"
+    script.write_text(
+        LUA
+        % {
+            "bodies": bodies,
+            "pause_ms": pause_ms,
+            "method": method,
+            "path": path,
+            "headers": headers,
+            "body": "bodies[i]" if method == "POST" else "nil",
+        }
+    )
+    out = subprocess.run(
+        [_ensure_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base + path],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("JSON"))
+    r = json.loads(line[4:])
+    r["rps"] = r["requests"] / r["seconds"]
+    return r
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    start = time.time()
+    while time.time() - start < timeout:
+        if proc.poll() is not None:
+            sys.exit("server exited before it was ready")
+        try:
+            with urllib.request.urlopen(base + "/ready", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit("server not ready in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        env = dict(os.environ, OMP_NUM_THREADS="1", HOTLINE_DATA_DIR=str(tmp / "data"))
+        env.setdefault("HOTLINE_REGISTRY_DIR", str(tmp / "registry"))
+        env.setdefault("HOTLINE_DATABASE_URL", f"sqlite:///{tmp / 'decisions.db'}")
+        subprocess.run(
+            [HOTLINE, "demo", "--if-missing"], env=env, check=True, capture_output=True, cwd=ROOT
+        )
+        auth = os.environ.get("HOTLINE_BENCH_AUTH")  # e.g. "Bearer <screener key>" once keys exist
+        bodies = tmp / "bodies.jsonl"
+        config = SynthConfig(n_referrals=500, seed=11, start=dt.date(2026, 1, 1), years=1)
+        bodies.write_text("".join(json.dumps(r["referral"]) + "\n" for r in generate(config)))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [HOTLINE, "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_ready(base, server)
+            common = {"bodies": bodies, "seconds": args.seconds, "tmp": tmp, "auth": auth}
+            health = _wrk(
+                base, "/health", method="GET", connections=args.connections, pause_ms=0, **common
+            )
+            score = _wrk(
+                base, "/v1/score", method="POST", connections=args.connections, pause_ms=0, **common
+            )
+            # Fixed offered rate at 80% of saturation: each of C connections waits so that
+            # C / (pause + latency) = 0.8 * rps.
+            conns = 16
+            target = 0.8 * score["rps"]
+            pause = max(1, int(1000 * conns / target - score["mean_ms"] / 4))
+            at80 = _wrk(
+                base, "/v1/score", method="POST", connections=conns, pause_ms=pause, **common
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"{args.workers} workers, wrk -t2, {args.seconds}s per run, loopback")
+    print(f"{'run':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'errors':>7}")
+    for name, r in (
+        (f"GET /health (c={args.connections})", health),
+        (f"POST /v1/score (c={args.connections})", score),
+        (f"POST /v1/score at ~80% (c={conns})", at80),
+    ):
+        print(
+            f"{name:<34} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['non2xx']:>8} {r['errors']:>7}"
+        )
+    print(f"score/health throughput ratio: {score['rps'] / health['rps']:.2f}   (target >= 0.5)")
+    print(
+        f"offered {target:.0f} req/s, achieved {at80['rps']:.0f}; p99 {at80['p99_ms']:.2f} ms   (target < 20 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
