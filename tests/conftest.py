@@ -15,6 +15,15 @@ from training.synthetic import SynthConfig, write_jsonl
 SMALL_N = 12_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _decision_log_in_tmp(tmp_path_factory: pytest.TempPathFactory):
+    # Apps built by tests write their decision log here, never into the checkout's var/.
+    with pytest.MonkeyPatch.context() as mp:
+        path = tmp_path_factory.mktemp("decision-log") / "decisions.db"
+        mp.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{path}")
+        yield
+
+
 @pytest.fixture(scope="session")
 def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("synth") / "small.jsonl"
