@@ -186,14 +186,23 @@ class Referral(_Strict):
 
     @model_validator(mode="after")
     def _nothing_after_receipt(self) -> Referral:
-        # A record dated after the call would leak the future into the features.
+        # A record dated after the call would leak the future into the features. This runs
+        # on every training row, so compare plain dates first and name the field only on failure.
         today = self.received_at.date()
-        for where, day in _dated_fields(self):
-            if day > today:
-                raise ValueError(
-                    f"{where} is {day}, after received_at {today}; "
-                    "dates must be on or before the day the referral was received"
-                )
+        latest = max(
+            (
+                *(r.report_date for r in self.prior_reports),
+                *(p.end_date or p.start_date for p in self.prior_placements),
+                *(e.end_date or e.start_date for c in self.caregivers for e in c.involvements),
+            ),
+            default=today,
+        )
+        if latest > today:
+            where, day = next((w, d) for w, d in _dated_fields(self) if d > today)
+            raise ValueError(
+                f"{where} is {day}, after received_at {today}; "
+                "dates must be on or before the day the referral was received"
+            )
         return self
 
 

@@ -9,7 +9,6 @@ chunks; the result does not depend on the number of workers.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from models import Referral, build_feature_matrix
 from training.errors import TrainingDataError
@@ -129,6 +128,21 @@ class _ChunkResult:
     errors: list[str]
 
 
+class _Record(BaseModel):
+    """One training line: the referral plus whichever outcome columns the file carries."""
+
+    # Agency extracts may carry more columns than these; they are ignored, not refused.
+    model_config = ConfigDict(extra="ignore")
+
+    referral: Referral
+    screened_in: bool | None = None
+    removal_2y: bool | None = None
+    rereferral_6m: bool | None = None
+    rereferral_2y: bool | None = None
+    substantiated_rereport_2y: bool | None = None
+    latent_risk: float | None = None
+
+
 def _process_chunk(chunk: tuple[int, list[bytes]]) -> _ChunkResult:
     start, lines = chunk
     referrals: list[Referral] = []
@@ -140,21 +154,13 @@ def _process_chunk(chunk: tuple[int, list[bytes]]) -> _ChunkResult:
             errors.append(f"line {lineno}: empty line")
             continue
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "referral" not in record:
-                raise TypeError('expected an object with a "referral" key')
-            referral = Referral.model_validate(record["referral"])
-        except json.JSONDecodeError as exc:
-            errors.append(f"line {lineno}: not JSON ({exc.msg})")
-            continue
-        except TypeError as exc:
-            errors.append(f"line {lineno}: {exc}")
-            continue
+            # One pass in pydantic's JSON parser: about twice as fast as json.loads followed
+            # by model_validate, which matters at a million lines.
+            record = _Record.model_validate_json(line)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"]) or "referral"
-            errors.append(f"line {lineno}: {loc}: {first['msg']}")
+            errors.append(f"line {lineno}: {_describe(exc)}")
             continue
+        referral = record.referral
         referrals.append(referral)
         races = sorted({r.value for c in referral.children for r in c.race})
         row: dict[str, Any] = {
@@ -165,7 +171,17 @@ def _process_chunk(chunk: tuple[int, list[bytes]]) -> _ChunkResult:
             "hispanic": any(c.hispanic for c in referral.children),
         }
         for column in OUTCOME_COLUMNS:
-            if column in record:
-                row[column] = record[column]
+            if column in record.model_fields_set:
+                row[column] = getattr(record, column)
         rows.append(row)
     return _ChunkResult(features=build_feature_matrix(referrals), rows=rows, errors=errors)
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    if first["type"] == "json_invalid":
+        return f"not JSON ({first['ctx']['error']})"
+    loc = [str(p) for p in first["loc"]]
+    if loc[:1] == ["referral"] and len(loc) > 1:
+        loc = loc[1:]  # name fields as the contract does
+    return f"{'.'.join(loc) or 'line'}: {first['msg']}"

@@ -16,8 +16,8 @@ def test_invalid_lines_are_reported_with_line_and_field(tmp_path) -> None:
     with pytest.raises(TrainingDataError) as info:
         load_jsonl(path, workers=1)
     assert str(info.value) == (
-        f"{path}: 2 invalid lines: line 2: not JSON (Expecting property name enclosed in double "
-        "quotes); line 3: children.0.age_years: Input should be less than or equal to 21"
+        f"{path}: 2 invalid lines: line 2: not JSON (key must be a string at line 1 column 2); "
+        "line 3: children.0.age_years: Input should be less than or equal to 21"
     )
 
 
