@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,10 +19,15 @@ from service.decision_log.reference import load_reference
 from service.decision_log.verify import verify_chain
 
 
-def _open(database_url: str | None) -> DecisionLog:
+@contextmanager
+def _open(database_url: str | None) -> Iterator[DecisionLog]:
     settings = get_settings()
     key = settings.pseudonym_key.get_secret_value().encode()
-    return open_log(database_url or settings.database_url, key=key)
+    decision_log = open_log(database_url or settings.database_url, key=key)
+    try:
+        yield decision_log
+    finally:
+        decision_log.dispose()
 
 
 _DB = click.option("--database-url", default=None, help="Default: HOTLINE_DATABASE_URL.")
@@ -35,9 +42,9 @@ def log_group() -> None:
 @_DB
 def migrate_command(database_url: str | None) -> None:
     """Create or upgrade the decision-log tables."""
-    decision_log = _open(database_url)
     try:
-        migrate(decision_log.engine)
+        with _open(database_url) as decision_log:
+            migrate(decision_log.engine)
     except Exception as exc:  # noqa: BLE001 - any failure is reported in one line
         raise click.ClickException(f"migration failed: {exc}") from exc
     click.echo("ok: decision log at the latest schema")
@@ -48,7 +55,8 @@ def migrate_command(database_url: str | None) -> None:
 def verify_command(database_url: str | None) -> None:
     """Walk the hash chain; print "ok: N records" or the first broken record (exit 1)."""
     try:
-        report = verify_chain(_open(database_url))
+        with _open(database_url) as decision_log:
+            report = verify_chain(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     if not report.ok:
@@ -70,7 +78,8 @@ def import_command(file: Path, database_url: str | None) -> None:
     with file.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     try:
-        result = record_outcomes(_open(database_url), rows, first_row=2)
+        with _open(database_url) as decision_log:
+            result = record_outcomes(decision_log, rows, first_row=2)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     for p in result.rejected:
@@ -91,7 +100,8 @@ def monitor(out: Path, database_url: str | None) -> None:
 
     settings = get_settings()
     try:
-        frame = decision_frame(_open(database_url))
+        with _open(database_url) as decision_log:
+            frame = decision_frame(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     reference = load_reference(settings.registry_dir, alias=settings.model_alias)

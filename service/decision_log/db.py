@@ -61,7 +61,7 @@ def open_log(database_url: str, *, key: bytes) -> DecisionLog:
     DecisionLog
     """
     engine = make_engine(database_url)
-    return DecisionLog(engine, sessionmaker(engine), Pseudonymizer(key))
+    return DecisionLog(engine, sessionmaker(engine, expire_on_commit=False), Pseudonymizer(key))
 
 
 def make_engine(database_url: str) -> Engine:

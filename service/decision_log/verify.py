@@ -53,17 +53,18 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
     """
     expected_seq, prev_hash, count = 1, GENESIS, 0
     with transaction(log) as session:
-        rows = session.execute(
+        result = session.execute(
             select(LogEntry).order_by(LogEntry.seq).execution_options(yield_per=batch_size)
-        ).scalars()
-        for entry in rows:
-            count += 1
-            problem = _check(entry, expected_seq=expected_seq, prev_hash=prev_hash)
-            if problem:
-                return ChainReport(
-                    count, f"broken at record {entry.seq} ({_name(entry)}): {problem}"
-                )
-            expected_seq, prev_hash = entry.seq + 1, entry.hash
+        )
+        # Closed explicitly: an early return must not leave a server-side cursor open.
+        with result:
+            for entry in result.scalars():
+                count += 1
+                problem = _check(entry, expected_seq=expected_seq, prev_hash=prev_hash)
+                if problem:
+                    line = f"broken at record {entry.seq} ({_name(entry)}): {problem}"
+                    return ChainReport(count, line)
+                expected_seq, prev_hash = entry.seq + 1, entry.hash
     return ChainReport(count)
 
 

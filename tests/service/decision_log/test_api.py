@@ -15,7 +15,9 @@ REASONS = (
 
 
 def _keyed(kind: str, value: str) -> str:
-    return hmac.new(DEV_PSEUDONYM_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        DEV_PSEUDONYM_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def test_score_is_written_with_the_fields_of_the_response(client) -> None:
@@ -28,8 +30,19 @@ def test_score_is_written_with_the_fields_of_the_response(client) -> None:
     assert logged["household_id"] == _keyed("household", "hh-0000042")
     assert logged["referral"]["referral_id"] == _keyed("referral", "ref-0001")
     assert "ref-0001" not in str(logged) and "hh-0000042" not in str(logged)
-    for key in ("decision_id", "model_version", "rules_version", "probability", "score", "band",
-                "label", "recommendation", "rule_hits", "explanation", "referrals"):
+    for key in (
+        "decision_id",
+        "model_version",
+        "rules_version",
+        "probability",
+        "score",
+        "band",
+        "label",
+        "recommendation",
+        "rule_hits",
+        "explanation",
+        "referrals",
+    ):
         assert logged[key] == body[key], key
     assert sorted(logged["features"]) == sorted(FEATURE_NAMES)
     assert record["screening"] is None
@@ -44,18 +57,24 @@ def test_screening_decision_is_recorded_once(client) -> None:
     assert first.json()["seq"] == 2 and first.json()["decision_id"] == decision_id
     again = client.post(f"/v1/decisions/{decision_id}/screening", json=screening())
     assert again.status_code == 409
-    assert again.json() == {"error": {
-        "code": "screening_already_recorded",
-        "message": f"A screening decision for {decision_id!r} is already on record (seq 2); it "
-                   "cannot be replaced. Record a correction as a note with your supervisor instead",
-        "fields": [],
-    }}
+    assert again.json() == {
+        "error": {
+            "code": "screening_already_recorded",
+            "message": f"A screening decision for {decision_id!r} is already on record (seq 2); it "
+            "cannot be replaced. Record a correction as a note with your supervisor instead",
+            "fields": [],
+        }
+    }
     record = client.get(f"/v1/decisions/{decision_id}").json()
     assert record["screening"]["decision"] == "screened_out"
     assert record["screening"]["unit"] == "unit-a"
     assert record["referral_statuses"] == [
-        {"service_id": "svc-035", "status": "made", "note": None,
-         "recorded_at": record["referral_statuses"][0]["recorded_at"]}
+        {
+            "service_id": "svc-035",
+            "status": "made",
+            "note": None,
+            "recorded_at": record["referral_statuses"][0]["recorded_at"],
+        }
     ]
 
 
@@ -65,15 +84,23 @@ def test_screening_out_a_required_screen_in_needs_reason_and_supervisor(client) 
     url = f"/v1/decisions/{scored['decision_id']}/screening"
     no_reason = client.post(url, json=screening())
     assert no_reason.status_code == 422
-    message = ("reason_code is required when screening out a screen_in_required recommendation; "
-               f"accepted: {REASONS}")
-    assert no_reason.json() == {"error": {"code": "invalid_screening", "message": message,
-        "fields": [{"field": "reason_code", "message": message, "type": "value_error"}]}}
+    message = (
+        "reason_code is required when screening out a screen_in_required recommendation; "
+        f"accepted: {REASONS}"
+    )
+    assert no_reason.json() == {
+        "error": {
+            "code": "invalid_screening",
+            "message": message,
+            "fields": [{"field": "reason_code", "message": message, "type": "value_error"}],
+        }
+    }
     no_supervisor = client.post(url, json=screening(reason_code="already_open_case"))
     assert no_supervisor.status_code == 422
     assert no_supervisor.json()["error"]["message"] == (
         "supervisor_id is required when screening out a screen_in_required recommendation; "
-        "accepted: the pseudonymous id of the supervisor who signed off")
+        "accepted: the pseudonymous id of the supervisor who signed off"
+    )
     ok = client.post(url, json=screening(reason_code="already_open_case", supervisor_id="sup-3"))
     assert ok.status_code == 201
 
@@ -82,30 +109,53 @@ def test_unknown_decision_is_404(client) -> None:
     for response in (
         client.get("/v1/decisions/nope"),
         client.post("/v1/decisions/nope/screening", json=screening()),
-        client.post("/v1/decisions/nope/referrals", json={"statuses": [
-            {"service_id": "svc-1", "status": "accepted"}]}),
+        client.post(
+            "/v1/decisions/nope/referrals",
+            json={"statuses": [{"service_id": "svc-1", "status": "accepted"}]},
+        ),
     ):
         assert response.status_code == 404
-        assert response.json() == {"error": {
-            "code": "decision_not_found",
-            "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
-            "fields": []}}
+        assert response.json() == {
+            "error": {
+                "code": "decision_not_found",
+                "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
+                "fields": [],
+            }
+        }
 
 
 def test_referral_statuses_close_the_loop(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     client.post(f"/v1/decisions/{decision_id}/screening", json=screening())
-    later = client.post(f"/v1/decisions/{decision_id}/referrals", json={"statuses": [
-        {"service_id": "svc-035", "status": "accepted", "note": "first visit booked",
-         "recorded_at": "2026-03-09T09:00:00+00:00"}]})
+    later = client.post(
+        f"/v1/decisions/{decision_id}/referrals",
+        json={
+            "statuses": [
+                {
+                    "service_id": "svc-035",
+                    "status": "accepted",
+                    "note": "first visit booked",
+                    "recorded_at": "2026-03-09T09:00:00+00:00",
+                }
+            ]
+        },
+    )
     assert later.status_code == 201 and later.json()["seq"] == 3
     statuses = client.get(f"/v1/decisions/{decision_id}").json()["referral_statuses"]
     assert [(s["service_id"], s["status"]) for s in statuses] == [
-        ("svc-035", "made"), ("svc-035", "accepted")]
-    assert statuses[1] == {"service_id": "svc-035", "status": "accepted",
-                           "note": "first visit booked", "recorded_at": "2026-03-09T09:00:00Z"}
-    bad = client.post(f"/v1/decisions/{decision_id}/referrals", json={"statuses": [
-        {"service_id": "svc-035", "status": "lost"}]})
+        ("svc-035", "made"),
+        ("svc-035", "accepted"),
+    ]
+    assert statuses[1] == {
+        "service_id": "svc-035",
+        "status": "accepted",
+        "note": "first visit booked",
+        "recorded_at": "2026-03-09T09:00:00Z",
+    }
+    bad = client.post(
+        f"/v1/decisions/{decision_id}/referrals",
+        json={"statuses": [{"service_id": "svc-035", "status": "lost"}]},
+    )
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["field"] == "statuses.0.status"
 
@@ -120,22 +170,45 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
     ]
     first = client.post("/v1/outcomes", json=rows)
     assert first.status_code == 200
-    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": [
-        {"row": 2, "column": "event", "message": "'arrest' is not an event; accepted: "
-         "re_referral, substantiation, removal, injury"},
-        {"row": 3, "column": "referral_id", "message": "neither referral_id nor household_id is "
-         "given; accepted: either one, an agency identifier of 1-64 letters, digits or _ . : -"},
-        {"row": 3, "column": "event_date", "message": "'31/12/2026' is not a date; accepted: "
-         "YYYY-MM-DD, e.g. 2026-03-31"},
-    ]}
+    assert first.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": [
+            {
+                "row": 2,
+                "column": "event",
+                "message": "'arrest' is not an event; accepted: "
+                "re_referral, substantiation, removal, injury",
+            },
+            {
+                "row": 3,
+                "column": "referral_id",
+                "message": "neither referral_id nor household_id is "
+                "given; accepted: either one, an agency identifier of 1-64 letters, digits or _ . : -",
+            },
+            {
+                "row": 3,
+                "column": "event_date",
+                "message": "'31/12/2026' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31",
+            },
+        ],
+    }
     again = client.post("/v1/outcomes", json=rows[:2])
     assert again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
     outcomes = client.get(f"/v1/decisions/{decision_id}").json()["outcomes"]
     assert outcomes == [
-        {"by": "referral", "subject": _keyed("referral", "ref-0001"), "event": "re_referral",
-         "event_date": "2026-12-01"},
-        {"by": "household", "subject": _keyed("household", "hh-0000042"), "event": "removal",
-         "event_date": "2027-01-15"},
+        {
+            "by": "referral",
+            "subject": _keyed("referral", "ref-0001"),
+            "event": "re_referral",
+            "event_date": "2026-12-01",
+        },
+        {
+            "by": "household",
+            "subject": _keyed("household", "hh-0000042"),
+            "event": "removal",
+            "event_date": "2027-01-15",
+        },
     ]
 
 
@@ -146,11 +219,14 @@ def test_log_failure_is_a_503_and_no_score(client) -> None:
     response = client.post("/v1/score", json=example())
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
-    assert response.json() == {"error": {
-        "code": "decision_log_unavailable",
-        "message": "The decision log could not be written, so no score is returned unrecorded; "
-                   "retry later or ask an administrator to check HOTLINE_DATABASE_URL",
-        "fields": []}}
+    assert response.json() == {
+        "error": {
+            "code": "decision_log_unavailable",
+            "message": "The decision log could not be written, so no score is returned unrecorded; "
+            "retry later or ask an administrator to check HOTLINE_DATABASE_URL",
+            "fields": [],
+        }
+    }
     assert "probability" not in response.text
 
 
@@ -160,13 +236,25 @@ def test_monitoring_report_json_and_html(client) -> None:
     report = client.get("/v1/reports/monitoring?format=json").json()
     assert report["counts"] == {"decisions": 1, "screened": 1, "with_outcome": 0}
     assert report["overrides"]["by_unit"] == [
-        {"unit": "unit-a", "screened": 1, "overrides": 1, "override_rate": 1.0,
-         "reasons": {"none": 1}}]
-    assert report["threshold_near"] == {"note": "not enough data: 1 screened decisions; the "
-        "comparison needs at least 200 with outcomes on both sides"}
+        {
+            "unit": "unit-a",
+            "screened": 1,
+            "overrides": 1,
+            "override_rate": 1.0,
+            "reasons": {"none": 1},
+        }
+    ]
+    assert report["threshold_near"] == {
+        "note": "not enough data: 1 screened decisions; the "
+        "comparison needs at least 200 with outcomes on both sides"
+    }
     # The fixture registry keeps no holdout, so only the features are compared.
     assert "score" not in report["drift"]
-    assert report["drift"]["features"]["young_caregiver"]["reading"] in {"stable", "moderate change: worth a look", "shifted: review the model's fit to today's referrals"}
+    assert report["drift"]["features"]["young_caregiver"]["reading"] in {
+        "stable",
+        "moderate change: worth a look",
+        "shifted: review the model's fit to today's referrals",
+    }
     page = client.get("/v1/reports/monitoring")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Overrides, for review" in page.text

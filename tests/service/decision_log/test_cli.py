@@ -1,0 +1,105 @@
+import sqlalchemy as sa
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from hotline_cli import main
+from service.main import create_app
+from tests.service.decision_log.conftest import make_settings
+from tests.service.decision_log.factories import example, screening
+
+
+def _three_records(registry, url: str) -> str:
+    with TestClient(create_app(make_settings(registry.root, url))) as c:
+        decision_id = c.post("/v1/score", json=example()).json()["decision_id"]
+        c.post(f"/v1/decisions/{decision_id}/screening", json=screening())
+        c.post("/v1/score", json=example())
+    return decision_id
+
+
+def test_verify_passes_then_names_the_edited_record(registry_with_champion, database_url) -> None:
+    decision_id = _three_records(registry_with_champion, database_url)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["log", "verify", "--database-url", database_url])
+    assert (ok.exit_code, ok.output) == (0, "ok: 3 records\n")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        # The trigger refuses edits; someone with DDL rights removes it first.
+        if engine.dialect.name == "sqlite":
+            conn.execute(sa.text("DROP TRIGGER log_entries_no_update"))
+        else:
+            conn.execute(sa.text("ALTER TABLE log_entries DISABLE TRIGGER log_entries_append_only"))
+        conn.execute(
+            sa.text(
+                "UPDATE log_entries SET payload = replace(payload, 'screened_out', 'screened_in') "
+                "WHERE seq = 2"
+            )
+        )
+    engine.dispose()
+    broken = runner.invoke(main, ["log", "verify", "--database-url", database_url])
+    assert broken.exit_code == 1
+    assert broken.output == (
+        f"broken at record 2 (screening of decision {decision_id}): its content does not match "
+        "its hash (edited after it was written)\n"
+    )
+
+
+def test_the_log_refuses_updates(registry_with_champion, database_url) -> None:
+    _three_records(registry_with_champion, database_url)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM log_entries WHERE seq = 1"))
+    except sa.exc.DatabaseError as exc:
+        assert "log_entries is append-only" in str(exc)
+    else:
+        raise AssertionError("delete was allowed")
+    finally:
+        engine.dispose()
+
+
+def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
+    registry_with_champion, database_url, tmp_path
+) -> None:
+    csv = tmp_path / "outcomes.csv"
+    csv.write_text(
+        "referral_id,household_id,event,event_date\n"
+        "ref-0001,,substantiation,2026-12-03\n"
+        ",hh 42,removal,2027-01-01\n"
+        ",hh-0000042,injury,2027-02-30\n"
+        ",hh-0000042,re_referral,2027-03-01\n"
+    )
+    runner = CliRunner()
+    args = ["outcomes", "import", str(csv), "--database-url", database_url]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0
+    assert first.output == (
+        "row 3, household_id: 'hh 42' is not an identifier; accepted: an agency identifier of "
+        "1-64 letters, digits or _ . : -\n"
+        "row 4, event_date: '2027-02-30' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
+        "2 recorded, 0 already on record, 2 rejected\n"
+    )
+    again = runner.invoke(main, args)
+    assert again.output.endswith("0 recorded, 2 already on record, 2 rejected\n")
+    assert runner.invoke(main, ["log", "verify", "--database-url", database_url]).output == (
+        "ok: 2 records\n"
+    )
+
+
+def test_monitor_writes_html_and_json(
+    registry_with_champion, database_url, tmp_path, monkeypatch
+) -> None:
+    _three_records(registry_with_champion, database_url)
+    monkeypatch.setenv("HOTLINE_REGISTRY_DIR", str(registry_with_champion.root))
+    from service.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            main, ["monitor", "--out", str(tmp_path / "m"), "--database-url", database_url]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("(2 decisions)\n")
+    assert (tmp_path / "m" / "monitoring.html").read_text().startswith("<!doctype html>")
+    assert '"decisions": 2' in (tmp_path / "m" / "monitoring.json").read_text()
