@@ -21,6 +21,7 @@ from models.features import (
     build_features,
     feature_spec_hash,
 )
+from models.history import champion_lineage, describe_event, rollback_champion
 from models.referral import (
     AllegationType,
     Caregiver,
@@ -84,9 +85,12 @@ __all__ = [
     "band_for_score",
     "build_feature_matrix",
     "build_features",
+    "champion_lineage",
+    "describe_event",
     "explain",
     "feature_spec_hash",
     "probability_to_score",
+    "rollback_champion",
     "score_referral",
     "sha256_file",
     "ventile_cutpoints",

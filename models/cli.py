@@ -1,4 +1,4 @@
-"""`hotline models`: list and show registered model versions."""
+"""`hotline models`: list, show and trace registered versions; roll the champion back."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from models.errors import ModelError
+from models.history import describe_event, rollback_champion
 from models.registry import ModelRegistry
 
 _DEFAULT_REGISTRY = Path("var/registry")
@@ -60,8 +61,22 @@ def show(registry: ModelRegistry, version: str) -> None:
 
 
 @models_group.command()
+@click.option("--json", "as_json", is_flag=True, help="One raw JSON record per line.")
 @click.pass_obj
-def history(registry: ModelRegistry) -> None:
-    """Show every promotion, refusal and alias move, oldest first."""
+def history(registry: ModelRegistry, as_json: bool) -> None:
+    """Show every promotion, refusal, waiver and rollback, oldest first."""
     for event in registry.history():
-        click.echo(json.dumps(event, sort_keys=True))
+        click.echo(json.dumps(event, sort_keys=True) if as_json else describe_event(event))
+
+
+@models_group.command()
+@click.option("--by", default="", help="Who rolls back (recorded).")
+@click.option("--reason", default="", help="Why (recorded).")
+@click.pass_obj
+def rollback(registry: ModelRegistry, by: str, reason: str) -> None:
+    """Return the champion to the version it was before the current one."""
+    try:
+        was, now = rollback_champion(registry, by=by, reason=reason)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"champion is version {now} again (was version {was})")

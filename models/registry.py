@@ -193,7 +193,15 @@ class ModelRegistry:
         return model
 
     # -- aliases --------------------------------------------------------------------------
-    def set_alias(self, name: str, version: int, *, reason: str = "", by: str = "") -> None:
+    def set_alias(
+        self,
+        name: str,
+        version: int,
+        *,
+        reason: str = "",
+        by: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Point an alias at a version, atomically, and append the move to the history.
 
         Parameters
@@ -204,6 +212,8 @@ class ModelRegistry:
             A registered version.
         reason, by : str
             Recorded in the history.
+        extra : dict, optional
+            More facts for the history record (e.g. ``{"action": "rollback"}``).
         """
         _check_alias(name)
         self.version_dir(version)
@@ -216,7 +226,14 @@ class ModelRegistry:
             json.dump(record, fh)
         os.replace(tmp, aliases / f"{name}.json")
         self.append_history(
-            {"event": "alias", **record, "previous": previous, "reason": reason, "by": by}
+            {
+                **(extra or {}),
+                "event": "alias",
+                **record,
+                "previous": previous,
+                "reason": reason,
+                "by": by,
+            }
         )
 
     def alias(self, name: str) -> int | None:

@@ -1,11 +1,22 @@
-"""The model the service is scoring with, swappable without a restart."""
+"""The model the service is scoring with, swappable without a restart.
+
+The holder follows an alias (``champion``): :meth:`ModelHolder.watch` runs in a background
+thread and calls :meth:`ModelHolder.refresh` every few seconds. Loading (hashing and
+unpickling the artifact) happens in that thread, never on the event loop; the swap itself is
+one reference assignment, atomic in CPython, so a request that has already read
+:attr:`ModelHolder.current` finishes on the old model while new requests get the new one.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
-from models import ModelRegistry, ScreeningModel
+from models import ModelError, ModelRegistry, ScreeningModel
 from service.errors import ModelUnavailable
+
+log = logging.getLogger("hotline.service.models")
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,9 @@ class ModelHolder:
         self.alias = alias
         self._loaded: LoadedModel | None = None
         self.last_error: str | None = None
+        # A version that failed to load is not retried until the alias moves again: hashing
+        # a bad artifact every poll would only repeat the same log line.
+        self._refused: int | None = None
 
     def load(self) -> LoadedModel | None:
         """Load the version the alias points at; keep the current one on failure.
@@ -42,6 +56,12 @@ class ModelHolder:
         -------
         LoadedModel or None
             What is active after the attempt.
+
+        Raises
+        ------
+        models.ModelError
+            The alias or the artifact is unreadable, tampered or built on another feature
+            spec; the current model (if any) stays active.
         """
         version = self.registry.alias(self.alias)
         if version is None:
@@ -51,10 +71,75 @@ class ModelHolder:
             )
             return self._loaded
         if self._loaded is not None and self._loaded.version == version:
+            self.last_error, self._refused = None, None
             return self._loaded
         self._loaded = LoadedModel(version=version, model=self.registry.load(version))
         self.last_error = None
+        self._refused = None
         return self._loaded
+
+    def refresh(self) -> LoadedModel | None:
+        """Follow the alias if it moved; never raise, so the poller keeps running.
+
+        Returns
+        -------
+        LoadedModel or None
+            What is active after the attempt.
+        """
+        before = self._loaded
+        version: int | None = None
+        try:
+            version = self.registry.alias(self.alias)
+            if version is not None and version == self._refused:
+                return self._loaded
+            loaded = self.load()
+        except ModelError as exc:
+            self._refused = version
+            serving = self._loaded
+            keep = f"; still serving version {serving.version}" if serving is not None else ""
+            self.last_error = f"'{self.alias}' was not loaded: {exc}{keep}"
+            log.error("model not loaded: %s%s", exc, keep)
+            return self._loaded
+        if loaded is not None and loaded is not before:
+            was = f" (was version {before.version})" if before is not None else ""
+            log.warning("now scoring with model version %s%s", loaded.version, was)
+        return loaded
+
+    def watch(self, stop: threading.Event, *, interval: float) -> None:
+        """Poll the alias every ``interval`` seconds until ``stop`` is set (thread target).
+
+        Parameters
+        ----------
+        stop : threading.Event
+        interval : float
+            Seconds between checks.
+        """
+        while not stop.wait(interval):
+            self.refresh()
+
+    def start_watching(self, *, interval: float) -> tuple[threading.Thread, threading.Event]:
+        """Start :meth:`watch` in a daemon thread.
+
+        Parameters
+        ----------
+        interval : float
+            Seconds between checks.
+
+        Returns
+        -------
+        tuple of threading.Thread and threading.Event
+            Set the event (then join the thread) to stop it.
+        """
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=self.watch,
+            args=(stop,),
+            kwargs={"interval": interval},
+            name=f"follow-{self.alias}",
+            daemon=True,
+        )
+        thread.start()
+        return thread, stop
 
     @property
     def current(self) -> LoadedModel:

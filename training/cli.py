@@ -12,8 +12,10 @@ from models import ModelError, ModelRegistry
 from training.config import get_settings
 from training.data import load_jsonl
 from training.errors import TrainingError
+from training.gates import load_policy
 from training.pipeline import LABELS, train
-from training.promote import promote_version
+from training.promote import Waiver, promote_version
+from training.register import register_result
 from training.synthetic import SynthConfig, write_jsonl
 
 
@@ -109,23 +111,47 @@ def _train(
         loaded = load_jsonl(data, progress=tick)
     click.echo(f"read {len(loaded.frame):,} referrals in {time.perf_counter() - started:.1f}s")
     result = train(loaded, kind=kind, label=label, seed=seed, log=click.echo)  # type: ignore[arg-type]
-    reg = _registry(registry)
-    meta = dict(result.metadata, data_path=str(data))
-    version = reg.register(result.model, metadata=meta)
-    result.holdout.to_parquet(reg.version_dir(version) / "holdout.parquet", index=False)
+    version = register_result(_registry(registry), result, data_path=data)
     return version, result
 
 
 @click.command()
 @click.argument("version")
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--by", default="", help="Who promotes (recorded).")
-@click.option("--reason", default="", help="Why (recorded).")
-def promote(version: str, registry: Path | None, by: str, reason: str) -> None:
-    """Audit a version and make it the champion the service scores with."""
+@click.option("--by", default="", help="Who promotes (recorded; required with --waive).")
+@click.option("--reason", default="", help="Why (recorded; required with --waive).")
+@click.option(
+    "--waive",
+    "waive",
+    multiple=True,
+    metavar="GATE",
+    help="Let the model past this failed gate (repeatable); needs --by and --reason.",
+)
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Gate policy file (default: the shipped training/gate_policy.yaml).",
+)
+def promote(
+    version: str,
+    registry: Path | None,
+    by: str,
+    reason: str,
+    waive: tuple[str, ...],
+    policy: Path | None,
+) -> None:
+    """Run every promotion gate on VERSION and make it the champion if all pass."""
     reg = _registry(registry)
     try:
-        outcome = promote_version(reg, reg.resolve(version), by=by, reason=reason)
+        outcome = promote_version(
+            reg,
+            reg.resolve(version),
+            by=by,
+            reason=reason,
+            waivers=[Waiver(gate=g, by=by, reason=reason) for g in waive],
+            policy=load_policy(policy),
+        )
     except (TrainingError, ModelError) as exc:
         raise _fail(exc) from exc
     click.echo(outcome)
@@ -138,16 +164,22 @@ def promote(version: str, registry: Path | None, by: str, reason: str) -> None:
 )
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
 def demo(if_missing: bool, n_referrals: int, registry: Path | None) -> None:
-    """Build a demo model: synthesize data, train, audit and promote it."""
+    """Build a demo model: synthesize data, train, and promote it through every gate.
+
+    The demo data has no planted bias: with the synthetic defaults (surveillance and label
+    bias 1.25) the gates find the planted disparities and rightly refuse the model (see
+    docs/promotion.md), and the demo does not bypass them.
+    """
     reg = _registry(registry)
     try:
         if if_missing and reg.alias("champion") is not None:
             click.echo(f"champion is version {reg.alias('champion')}; nothing to build")
             return
-        data = get_settings().data_dir / f"demo-{n_referrals}.jsonl"
+        data = get_settings().data_dir / f"demo-{n_referrals}-unbiased.jsonl"
         if not data.is_file():
-            write_jsonl(SynthConfig(n_referrals=n_referrals), data)
-            click.echo(f"wrote {n_referrals:,} synthetic referrals to {data}")
+            config = SynthConfig(n_referrals=n_referrals, surveillance_bias=1.0, label_bias=1.0)
+            write_jsonl(config, data)
+            click.echo(f"wrote {n_referrals:,} synthetic referrals (no planted bias) to {data}")
         version, _ = _train(data, kind="logistic", label="removal_2y", seed=0, registry=registry)
         click.echo(promote_version(reg, version, by="make run", reason="demo model"))
     except (TrainingError, ModelError) as exc:

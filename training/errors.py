@@ -4,7 +4,9 @@ Hierarchy::
 
     TrainingError
     ├── TrainingDataError   the input file is missing, malformed or has invalid rows
-    └── PromotionRefused    a gate failed and no waiver was given
+    ├── PromotionRefused    a gate failed and no waiver was given
+    ├── GatePolicyError     the gate policy file is unreadable or invalid
+    └── WaiverInvalid       a waiver names an unknown gate or lacks who and why
 """
 
 from __future__ import annotations
@@ -20,3 +22,11 @@ class TrainingDataError(TrainingError, ValueError):
 
 class PromotionRefused(TrainingError):
     """A model failed a promotion gate."""
+
+
+class GatePolicyError(TrainingError, ValueError):
+    """A gate policy file is unreadable or invalid; the message names file, gate and field."""
+
+
+class WaiverInvalid(TrainingError, ValueError):
+    """A waiver names an unknown gate, or lacks who or why."""

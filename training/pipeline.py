@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -55,12 +56,16 @@ class TrainingResult:
         ``score``: the input of the fairness audit.
     metadata : dict
         What the registry stores with the model.
+    holdout_features : numpy.ndarray
+        The feature matrix of the ``holdout`` rows, same order: the promotion gates re-score
+        the champion on it and measure proxies and feature dominance.
     """
 
     model: ScreeningModel
     metrics: dict[str, Any]
     holdout: pd.DataFrame
     metadata: dict[str, Any]
+    holdout_features: npt.NDArray[np.float64]
 
 
 def make_estimator(kind: ModelKind, *, seed: int) -> Any:
@@ -189,4 +194,10 @@ def train(
         "features": list(FEATURE_NAMES),
         "training_seconds": round(seconds, 2),
     }
-    return TrainingResult(model=model, metrics=metrics, holdout=holdout, metadata=metadata)
+    return TrainingResult(
+        model=model,
+        metrics=metrics,
+        holdout=holdout,
+        metadata=metadata,
+        holdout_features=data.features[test_idx],
+    )

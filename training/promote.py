@@ -1,23 +1,65 @@
-"""Moving the ``champion`` alias, after the checks a model must pass first."""
+"""Promotion: run every gate, write the audit bundle, then move ``champion`` only if all pass.
+
+The bundle goes into ``versions/<n>/audit/``: the fairness report (``audit.html``,
+``audit.json``), the threshold-near analysis when it ran, ``gates.json`` and the model card
+(``model_card.md``, ``model_card.html``). Every decision is appended to the registry history:
+``refused`` (with each failure and by how much), ``waived`` (one per waived gate, with who and
+why) and the alias move itself (``action: promote``).
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from fairness import disparity_audit, write_audit
+from fairness import write_audit, write_threshold_near
 from models import ModelRegistry
-from training.errors import PromotionRefused
+from training.errors import PromotionRefused, WaiverInvalid
+from training.gates import (
+    Champion,
+    GatePolicy,
+    GateRun,
+    gate_names,
+    load_candidate,
+    load_policy,
+    run_gates,
+)
+from training.model_card import write_model_card
 
 CHAMPION = "champion"
-# A model that ranks referrals little better than chance must never reach screeners.
-MIN_AUC = 0.6
-MAX_CALIBRATION_ERROR = 0.05
-# AFST's 2017 mandatory screen-in range (the top 25%): where the audit compares groups.
-AUDIT_THRESHOLD = 16
 
 
-def promote_version(registry: ModelRegistry, version: int, *, by: str, reason: str) -> str:
-    """Check a registered version and point ``champion`` at it.
+@dataclass(frozen=True)
+class Waiver:
+    """A named person's decision to let a model past one failed gate.
+
+    Attributes
+    ----------
+    gate : str
+        A gate name, e.g. ``disparity.fnr``.
+    by, reason : str
+        Who waives it and why; both are required and recorded.
+    """
+
+    gate: str
+    by: str
+    reason: str
+
+
+def promote_version(
+    registry: ModelRegistry,
+    version: int,
+    *,
+    by: str,
+    reason: str,
+    waivers: Sequence[Waiver] = (),
+    policy: GatePolicy | None = None,
+) -> str:
+    """Run every gate on a registered version and point ``champion`` at it if all pass.
 
     Parameters
     ----------
@@ -25,50 +67,171 @@ def promote_version(registry: ModelRegistry, version: int, *, by: str, reason: s
     version : int
     by, reason : str
         Recorded in the registry's history.
+    waivers : sequence of Waiver
+        Failed gates to let through; each is recorded with who and why.
+    policy : GatePolicy, optional
+        Defaults to the shipped ``training/gate_policy.yaml``.
 
     Returns
     -------
     str
-        One line saying what happened.
+        What happened, one line per waiver plus a summary line.
 
     Raises
     ------
     PromotionRefused
-        A check failed; nothing was changed.
+        A gate failed and was not waived; nothing but the audit bundle and the history record
+        were written. The message lists each failed gate and by how much.
+    WaiverInvalid
+        A waiver names an unknown gate or lacks who or why.
+    models.ModelError
+        The artifact is missing, tampered or built on another feature spec.
     """
-    registry.load(version)  # refuses a tampered artifact or another feature spec
-    metrics = registry.metadata(version).get("metrics", {})
-    failures = []
-    auc = metrics.get("auc")
-    if auc is None or auc < MIN_AUC:
-        failures.append(f"AUC {auc} is below the minimum {MIN_AUC}")
-    ece = metrics.get("expected_calibration_error")
-    if ece is None or ece > MAX_CALIBRATION_ERROR:
-        failures.append(f"calibration error {ece} is above the maximum {MAX_CALIBRATION_ERROR}")
-    audit_note = _audit(registry, version)
-    if failures:
-        registry.append_history(
-            {"event": "refused", "version": version, "failures": failures, "by": by}
-        )
-        raise PromotionRefused(f"version {version} not promoted: " + "; ".join(failures))
+    policy = policy or load_policy()
+    known = gate_names(policy)
+    for waiver in waivers:
+        if waiver.gate not in known:
+            raise WaiverInvalid(
+                f"--waive '{waiver.gate}' is not a gate of policy {policy.version}; "
+                f"gates: {', '.join(known)}"
+            )
+        if not waiver.by.strip() or not waiver.reason.strip():
+            raise WaiverInvalid(
+                f"waiving '{waiver.gate}' needs --by NAME and --reason TEXT (both recorded)"
+            )
+    candidate = load_candidate(registry, version)  # refuses a tampered or mismatched artifact
     previous = registry.alias(CHAMPION)
-    registry.set_alias(CHAMPION, version, reason=reason, by=by)
-    was = f" (was version {previous})" if previous is not None else ""
-    return f"version {version} is now the champion{was}; {audit_note}"
-
-
-def _audit(registry: ModelRegistry, version: int) -> str:
-    """Write the fairness audit of the held-out households into the version's directory."""
-    holdout_path = registry.version_dir(version) / "holdout.parquet"
-    if not holdout_path.is_file():
-        return "no held-out predictions to audit"
-    holdout = pd.read_parquet(holdout_path)
-    label = str(registry.metadata(version).get("label", "removal_2y"))
-    labelled = holdout[holdout[label].notna()].copy()
-    labelled[label] = labelled[label].astype(int)
-    result = disparity_audit(
-        labelled, label=label, score="score", groups=["race"], threshold=AUDIT_THRESHOLD
+    champion = None
+    if previous is not None and previous != version:
+        champion = Champion(version=previous, model=registry.load(previous))
+    run = run_gates(candidate, champion=champion, policy=policy)
+    by_gate = {w.gate: w for w in waivers}
+    results = [
+        r.waived(by=by_gate[r.name].by, reason=by_gate[r.name].reason)
+        if r.status == "failed" and r.name in by_gate
+        else r
+        for r in run.results
+    ]
+    run = GateRun(results=results, audit=run.audit, threshold_near=run.threshold_near)
+    failed = run.failed
+    decision = "refused" if failed else "promoted"
+    out = _write_bundle(registry, version, run, policy=policy, decision=decision, champion=previous)
+    at = _now()
+    if failed:
+        registry.append_history(
+            {
+                "event": "refused",
+                "version": version,
+                "at": at,
+                "by": by,
+                "policy": policy.version,
+                "failures": [_brief(r.to_dict()) for r in failed],
+            }
+        )
+        raise PromotionRefused(_refusal(version, run, policy=policy, out=out))
+    lines = []
+    for r in results:
+        if r.status == "waived" and r.waiver is not None:
+            registry.append_history(
+                {
+                    "event": "waived",
+                    "version": version,
+                    "gate": r.name,
+                    "at": at,
+                    **r.waiver,
+                    **{k: v for k, v in _brief(r.to_dict()).items() if k != "gate"},
+                }
+            )
+            lines.append(f"waived {r.name} ({r.detail}) by {r.waiver['by']}: {r.waiver['reason']}")
+    counts = {s: sum(r.status == s for r in results) for s in ("passed", "skipped", "waived")}
+    registry.set_alias(
+        CHAMPION,
+        version,
+        reason=reason,
+        by=by,
+        extra={"action": "promote", "policy": policy.version, "gates": counts},
     )
+    was = f" (was version {previous})" if previous is not None else ""
+    lines.append(
+        f"version {version} is now the champion{was}; gates: {counts['passed']} passed, "
+        f"{counts['skipped']} skipped, {counts['waived']} waived; "
+        f"fairness audit with {len(run.audit.flags)} flags in {out / 'audit.html'}; "
+        f"model card in {out / 'model_card.html'}"
+    )
+    return "\n".join(lines)
+
+
+def _refusal(version: int, run: GateRun, *, policy: GatePolicy, out: Path) -> str:
+    failed = run.failed
+    lines = [
+        f"version {version} not promoted: {len(failed)} gate(s) failed "
+        f"(policy {policy.version}, {policy.source})"
+    ]
+    lines += [f"  {r.name}: {r.detail}" for r in failed]
+    lines.append(f"audit bundle: {out}")
+    lines.append("to promote anyway, waive each failed gate: --waive GATE --by NAME --reason TEXT")
+    return "\n".join(lines)
+
+
+def _write_bundle(
+    registry: ModelRegistry,
+    version: int,
+    run: GateRun,
+    *,
+    policy: GatePolicy,
+    decision: str,
+    champion: int | None,
+) -> Path:
     out = registry.version_dir(version) / "audit"
-    write_audit(result, out)
-    return f"fairness audit with {len(result.flags)} flags in {out / 'audit.html'}"
+    write_audit(run.audit, out)
+    if run.threshold_near is not None:
+        write_threshold_near(run.threshold_near, out)
+    gates = {
+        "version": version,
+        "decision": decision,
+        "decided_at": _now(),
+        "champion_before": champion,
+        "policy": {
+            "version": policy.version,
+            "name": policy.name,
+            "source": policy.source,
+            "sha256": policy.sha256,
+            "settings": policy.model_dump(mode="json"),
+        },
+        "gates": [r.to_dict() for r in run.results],
+    }
+    (out / "gates.json").write_text(json.dumps(_json_ready(gates), indent=2, sort_keys=True))
+    write_model_card(
+        out,
+        metadata=registry.metadata(version),
+        run=run,
+        policy=policy,
+        decision=decision,
+    )
+    return out
+
+
+def _brief(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "gate": result["name"],
+        "measured": result["measured"],
+        "limit": result["limit"],
+        "by_how_much": result["by"],
+        "detail": result["detail"],
+    }
+
+
+def _json_ready(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if hasattr(obj, "item"):
+        return _json_ready(obj.item())
+    return obj
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

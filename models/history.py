@@ -1,0 +1,119 @@
+"""Reading the registry history: human-readable lines, and rolling the champion back.
+
+The history is append-only (``history.jsonl``). The champion's lineage is replayed from it:
+every move of the alias pushes a version, every rollback pops one, so two rollbacks in a row
+go back two promotions rather than toggling between the last two versions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.errors import RegistryError
+from models.registry import ModelRegistry
+
+CHAMPION = "champion"
+
+
+def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) -> list[int]:
+    """Replay the versions an alias has pointed at, oldest first, minus rolled-back ones.
+
+    Parameters
+    ----------
+    history : list of dict
+        From :meth:`ModelRegistry.history`.
+    alias : str, default "champion"
+
+    Returns
+    -------
+    list of int
+        The last element is the version the alias points at now.
+    """
+    stack: list[int] = []
+    for event in history:
+        if event.get("event") != "alias" or event.get("alias") != alias:
+            continue
+        if event.get("action") == "rollback":
+            if stack:
+                stack.pop()
+            if not stack or stack[-1] != event["version"]:
+                stack.append(int(event["version"]))  # a lineage from before it was recorded
+        else:
+            stack.append(int(event["version"]))
+    return stack
+
+
+def rollback_champion(
+    registry: ModelRegistry, *, by: str = "", reason: str = "", alias: str = CHAMPION
+) -> tuple[int, int]:
+    """Point the alias back at the version it pointed at before the current one.
+
+    Parameters
+    ----------
+    registry : ModelRegistry
+    by, reason : str
+        Recorded in the history.
+    alias : str, default "champion"
+
+    Returns
+    -------
+    tuple of int
+        ``(from_version, to_version)``.
+
+    Raises
+    ------
+    RegistryError
+        There is no earlier version to return to.
+    """
+    current = registry.alias(alias)
+    lineage = champion_lineage(registry.history(), alias=alias)
+    if current is None or len(lineage) < 2 or lineage[-1] != current:
+        raise RegistryError(
+            f"no earlier '{alias}' to roll back to in {registry.root} (current: "
+            f"{current if current is not None else 'none'}; history: "
+            f"{' -> '.join(map(str, lineage)) or 'no promotions'})"
+        )
+    target = lineage[-2]
+    registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
+    registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
+    return current, target
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """Turn one history record into one readable line.
+
+    Parameters
+    ----------
+    event : dict
+
+    Returns
+    -------
+    str
+    """
+    kind = event.get("event")
+    when = event.get("set_at") or event.get("at") or "?"
+    who = f" by {event['by']}" if event.get("by") else ""
+    why = f": {event['reason']}" if event.get("reason") else ""
+    if kind == "alias":
+        was = f" (was {event['previous']})" if event.get("previous") is not None else ""
+        verb = "rolled back" if event.get("action") == "rollback" else "set"
+        gates = event.get("gates")
+        passed = (
+            f" [gates {gates.get('passed', 0)} passed, {gates.get('skipped', 0)} skipped, "
+            f"{gates.get('waived', 0)} waived]"
+            if isinstance(gates, dict)
+            else ""
+        )
+        target = f"{event.get('alias')} -> version {event.get('version')}"
+        return f"{when}  {verb} {target}{was}{who}{why}{passed}"
+    if kind == "refused":
+        failures = "; ".join(
+            f"{f.get('gate')} ({f.get('detail')})" for f in event.get("failures", [])
+        ) or "; ".join(map(str, event.get("failures", [])))
+        return f"{when}  refused version {event.get('version')}{who}: {failures}"
+    if kind == "waived":
+        return (
+            f"{when}  waived {event.get('gate')} for version {event.get('version')}{who}{why} "
+            f"(measured {event.get('measured')}, limit {event.get('limit')})"
+        )
+    return f"{when}  {kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(event.items()))
