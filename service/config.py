@@ -24,6 +24,8 @@ class ServiceSettings(BaseSettings):
         Model registry; the service scores with its ``model_alias``.
     model_alias : str
         Alias to load (``champion``).
+    model_poll_seconds : float
+        How often the service checks whether the alias moved (``HOTLINE_MODEL_POLL_SECONDS``).
     rules_file : pathlib.Path
         Policy rules (YAML). The service refuses to start on an invalid file.
     directory_path : pathlib.Path
@@ -44,6 +46,7 @@ class ServiceSettings(BaseSettings):
 
     registry_dir: Path = Path("var/registry")
     model_alias: str = "champion"
+    model_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
     rules_file: Path = PACKAGE_DIR / "rules" / "default_rules.yaml"
     directory_path: Path = Path("data/directory")
     host: str = "127.0.0.1"

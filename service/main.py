@@ -55,9 +55,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # Refuse the bad artifact but keep running, so /ready can say why.
             holder.last_error = str(exc)
             log.error("model not loaded: %s", exc)
+        # Follow the champion: a promotion or rollback is picked up without a restart.
+        watcher, stop_watching = holder.start_watching(interval=settings.model_poll_seconds)
         # A log that cannot be migrated does not stop the service: /v1/score answers 503.
         start_log(decision_log)
         yield
+        stop_watching.set()
+        watcher.join(timeout=5)
         decision_log.dispose()
 
     app = FastAPI(

@@ -31,6 +31,10 @@ async def ready(request: Request) -> Readiness | JSONResponse:
         return JSONResponse(
             status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
         )
+    # detail: e.g. a newer champion that was refused while this version keeps serving.
     return Readiness(
-        status="ready", model_version=holder.current.version, rules_version=rules_version
+        status="ready",
+        model_version=holder.current.version,
+        rules_version=rules_version,
+        detail=holder.last_error,
     )
