@@ -1,0 +1,272 @@
+"""Promotion through the gates: refusal, promotion, waivers, rollback and the audit bundle."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hotline_cli import main
+from models import ModelRegistry, RegistryError, rollback_champion
+from training.data import load_jsonl
+from training.errors import PromotionRefused, WaiverInvalid
+from training.gates import DEFAULT_POLICY_PATH, load_candidate, load_policy, run_gates
+from training.gates.candidate import Candidate, Champion
+from training.gates.performance import performance_gates
+from training.pipeline import train
+from training.promote import Waiver, promote_version
+from training.register import register_result
+from training.synthetic import SynthConfig, write_jsonl
+
+N = 8_000
+# What the strongly biased candidate fails, and nothing else: its scores select the biased
+# group 3.4 times as often, its features predict race (AUC 0.70), and prior reports carry
+# 31% of the score.
+BIASED_FAILURES = [
+    "disparity.selection_rate",
+    "disparity.fpr",
+    "proxy.group_from_features",
+    "dominance.single_feature_share",
+]
+
+
+def _trained(tmp_path_factory, *, surveillance_bias, label_bias):
+    path = tmp_path_factory.mktemp("data") / "d.jsonl"
+    config = SynthConfig(
+        n_referrals=N, seed=1, surveillance_bias=surveillance_bias, label_bias=label_bias
+    )
+    write_jsonl(config, path)
+    return train(load_jsonl(path, workers=1), seed=0)
+
+
+@pytest.fixture(scope="module")
+def fair(tmp_path_factory):
+    return _trained(tmp_path_factory, surveillance_bias=1.0, label_bias=1.0)
+
+
+@pytest.fixture(scope="module")
+def biased(tmp_path_factory):
+    return _trained(tmp_path_factory, surveillance_bias=2.0, label_bias=3.0)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return ModelRegistry(tmp_path / "reg")
+
+
+def test_strongly_biased_candidate_is_refused_with_the_failing_gates_named(
+    registry, biased
+) -> None:
+    version = register_result(registry, biased)
+    with pytest.raises(PromotionRefused) as exc:
+        promote_version(registry, version, by="ana", reason="retrain")
+    lines = str(exc.value).splitlines()
+    assert (
+        lines[0]
+        == f"version 1 not promoted: 4 gate(s) failed (policy 2026.1, {DEFAULT_POLICY_PATH})"
+    )
+    assert [line.split(":")[0].strip() for line in lines[1:5]] == BIASED_FAILURES
+    assert "selection rate of 'black' over 'white' is 3.427" in lines[1]
+    assert "outside the band by 2.177" in lines[1]
+    assert (
+        lines[-1]
+        == "to promote anyway, waive each failed gate: --waive GATE --by NAME --reason TEXT"
+    )
+    assert registry.alias("champion") is None
+    event = registry.history()[-1]
+    assert event["event"] == "refused" and event["by"] == "ana"
+    assert [f["gate"] for f in event["failures"]] == BIASED_FAILURES
+    gates = json.loads((registry.version_dir(1) / "audit" / "gates.json").read_text())
+    assert gates["decision"] == "refused"
+    assert [g["name"] for g in gates["gates"] if g["status"] == "failed"] == BIASED_FAILURES
+
+
+def test_fair_candidate_is_promoted_and_the_bundle_is_written(registry, fair) -> None:
+    version = register_result(registry, fair)
+    outcome = promote_version(registry, version, by="ana", reason="first model")
+    assert outcome.startswith(
+        "version 1 is now the champion; gates: 8 passed, 4 skipped, 0 waived; fairness audit with "
+    )
+    assert registry.alias("champion") == 1
+    audit = registry.version_dir(1) / "audit"
+    for name in ("audit.html", "audit.json", "gates.json", "model_card.md", "model_card.html"):
+        assert (audit / name).is_file(), name
+    gates = {g["name"]: g for g in json.loads((audit / "gates.json").read_text())["gates"]}
+    assert {g["status"] for g in gates.values()} == {"passed", "skipped"}
+    assert gates["performance.auc_vs_champion"]["detail"] == (
+        "skipped: there is no champion to compare with"
+    )
+    card = (audit / "model_card.md").read_text()
+    for heading in (
+        "## Model details",
+        "## Intended use",
+        "## Factors",
+        "## Metrics",
+        "## Evaluation data",
+        "## Training data",
+        "## Ethical considerations",
+        "## Caveats and recommendations",
+    ):
+        assert heading in card
+    assert "Content-Security-Policy" in (audit / "model_card.html").read_text()
+    event = registry.history()[-1]
+    assert (event["event"], event["action"], event["version"], event["by"]) == (
+        "alias",
+        "promote",
+        1,
+        "ana",
+    )
+
+
+def test_a_second_candidate_is_compared_with_the_champion_on_its_own_rows(registry, fair) -> None:
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    register_result(registry, fair)
+    outcome = promote_version(registry, 2, by="ana", reason="same model again")
+    assert outcome.startswith("version 2 is now the champion (was version 1); gates: 11 passed")
+    gates = json.loads((registry.version_dir(2) / "audit" / "gates.json").read_text())["gates"]
+    auc = next(g for g in gates if g["name"] == "performance.auc_vs_champion")
+    assert auc["measured"] == 0.0 and auc["status"] == "passed"
+
+
+def test_a_worse_candidate_fails_non_inferiority_by_how_much(fair) -> None:
+    policy = load_policy()
+    rng = np.random.default_rng(0)
+    holdout = fair.holdout.copy()
+    holdout["probability"] = rng.uniform(0.05, 0.2, size=len(holdout))  # no skill
+    candidate = Candidate(2, fair.model, fair.metadata, holdout, fair.holdout_features)
+    results = {
+        r.name: r
+        for r in performance_gates(candidate, Champion(1, fair.model), policy=policy.performance)
+    }
+    auc = results["performance.auc_vs_champion"]
+    assert auc.status == "failed"
+    assert auc.by == pytest.approx(-policy.performance.auc_margin - auc.measured)
+    assert auc.detail.startswith("AUC 0.")
+    assert "below the minimum by" in auc.detail
+    assert results["performance.auc_minimum"].status == "failed"
+
+
+def test_waivers_let_a_refused_model_through_and_are_recorded(registry, biased) -> None:
+    register_result(registry, biased)
+    with pytest.raises(PromotionRefused) as exc:
+        promote_version(
+            registry,
+            1,
+            by="Dana Reyes",
+            reason="pilot",
+            waivers=[Waiver("disparity.fpr", "Dana Reyes", "pilot")],
+        )
+    assert "3 gate(s) failed" in str(exc.value)
+    assert "disparity.fpr" not in str(exc.value)
+    waivers = [
+        Waiver(g, "Dana Reyes", "board approved a supervised pilot") for g in BIASED_FAILURES
+    ]
+    outcome = promote_version(registry, 1, by="Dana Reyes", reason="pilot", waivers=waivers)
+    assert outcome.splitlines()[0].startswith("waived disparity.selection_rate (selection rate of")
+    assert outcome.splitlines()[0].endswith("by Dana Reyes: board approved a supervised pilot")
+    assert "gates: 4 passed, 4 skipped, 4 waived" in outcome.splitlines()[-1]
+    assert registry.alias("champion") == 1
+    waived = [e for e in registry.history() if e["event"] == "waived"]
+    assert [(e["gate"], e["by"], e["reason"]) for e in waived] == [
+        (g, "Dana Reyes", "board approved a supervised pilot") for g in BIASED_FAILURES
+    ]
+    assert registry.history()[-1]["gates"] == {"passed": 4, "skipped": 4, "waived": 4}
+
+
+@pytest.mark.parametrize(
+    ("waiver", "message"),
+    [
+        (
+            Waiver("disparity.tpr", "ana", "x"),
+            "--waive 'disparity.tpr' is not a gate of policy 2026.1; gates: "
+            "performance.auc_minimum, performance.calibration_error_maximum, "
+            "performance.auc_vs_champion, performance.brier_vs_champion, "
+            "performance.calibration_error_vs_champion, disparity.selection_rate, disparity.fpr, "
+            "disparity.fnr, disparity.calibration_high_scores, threshold_near, "
+            "proxy.group_from_features, dominance.single_feature_share",
+        ),
+        (
+            Waiver("disparity.fpr", "", "x"),
+            "waiving 'disparity.fpr' needs --by NAME and --reason TEXT (both recorded)",
+        ),
+    ],
+)
+def test_invalid_waivers_are_refused_before_anything_runs(registry, waiver, message) -> None:
+    with pytest.raises(WaiverInvalid) as exc:
+        promote_version(registry, 1, by="ana", reason="x", waivers=[waiver])
+    assert str(exc.value) == message
+
+
+def test_rollback_returns_to_the_previous_champion(registry, fair) -> None:
+    for _ in range(3):
+        register_result(registry, fair)
+    for v in (1, 2, 3):
+        promote_version(registry, v, by="ana", reason=f"release {v}")
+    assert rollback_champion(registry, by="bo", reason="complaints") == (3, 2)
+    assert rollback_champion(registry, by="bo", reason="still") == (2, 1)
+    assert registry.alias("champion") == 1
+    with pytest.raises(RegistryError) as exc:
+        rollback_champion(registry, by="bo")
+    assert str(exc.value) == (
+        f"no earlier 'champion' to roll back to in {registry.root} (current: 1; history: 1)"
+    )
+    last = registry.history()[-1]
+    assert (last["action"], last["version"], last["previous"], last["by"]) == (
+        "rollback",
+        1,
+        2,
+        "bo",
+    )
+
+
+def test_cli_refusal_waiver_history_and_rollback(tmp_path, fair, biased) -> None:
+    runner = CliRunner()
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    register_result(reg, biased)
+    common = ["--registry", str(reg.root)]
+    result = runner.invoke(main, ["promote", "1", *common, "--by", "ana"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["promote", "2", *common, "--by", "ana"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: version 2 not promoted: 4 gate(s) failed")
+    for gate in BIASED_FAILURES:
+        assert f"\n  {gate}: " in result.output
+    waive = [arg for g in BIASED_FAILURES for arg in ("--waive", g)]
+    result = runner.invoke(
+        main, ["promote", "2", *common, *waive, "--by", "Dana", "--reason", "pilot"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["models", *common, "rollback", "--by", "bo", "--reason", "bad"])
+    assert result.output == "champion is version 1 again (was version 2)\n"
+    lines = runner.invoke(main, ["models", *common, "history"]).output.splitlines()
+    assert [line.split("  ", 1)[1].split(" ")[0] for line in lines] == [
+        "set",
+        "refused",
+        "waived",
+        "waived",
+        "waived",
+        "waived",
+        "set",
+        "rolled",
+    ]
+    assert lines[0].endswith(
+        "set champion -> version 1 by ana [gates 8 passed, 4 skipped, 0 waived]"
+    )
+    assert "refused version 2 by ana: disparity.selection_rate (" in lines[1]
+    assert "waived disparity.selection_rate for version 2 by Dana: pilot (measured 3.42" in lines[2]
+    assert lines[-1].endswith("rolled back champion -> version 1 (was 2) by bo: bad")
+    raw = runner.invoke(main, ["models", *common, "history", "--json"]).output.splitlines()
+    assert json.loads(raw[-1])["action"] == "rollback"
+
+
+def test_gate_run_on_the_fair_candidate_measures_every_gate(registry, fair) -> None:
+    register_result(registry, fair)
+    run = run_gates(load_candidate(registry, 1), champion=None, policy=load_policy())
+    by_name = {r.name: r for r in run.results}
+    assert by_name["dominance.single_feature_share"].measured == pytest.approx(0.1356, abs=1e-4)
+    assert by_name["proxy.group_from_features"].status == "passed"
+    assert by_name["threshold_near"].detail.endswith("reading: keep")
+    assert run.threshold_near is not None
