@@ -16,6 +16,7 @@ from service.decision_log.errors import DecisionLogError
 from service.decision_log.migrate import migrate
 from service.decision_log.outcomes import record_outcomes
 from service.decision_log.reference import load_reference
+from service.decision_log.startup import start_log
 from service.decision_log.verify import verify_chain
 
 
@@ -25,6 +26,8 @@ def _open(database_url: str | None) -> Iterator[DecisionLog]:
     key = settings.pseudonym_key.get_secret_value().encode()
     decision_log = open_log(database_url or settings.database_url, key=key)
     try:
+        # Idempotent and cheap when current: a fresh database works from the first command.
+        start_log(decision_log)
         yield decision_log
     finally:
         decision_log.dispose()
