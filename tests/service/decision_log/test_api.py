@@ -249,7 +249,10 @@ def test_monitoring_report_json_and_html(client) -> None:
         "comparison needs at least 200 with outcomes on both sides"
     }
     # One decision against a 20-bin training distribution: shifted by construction.
-    assert report["drift"]["score"]["reading"] == "shifted: review the model's fit to today's referrals"
+    assert (
+        report["drift"]["score"]["reading"]
+        == "shifted: review the model's fit to today's referrals"
+    )
     assert report["drift"]["features"]["young_caregiver"]["reading"] in {
         "stable",
         "moderate change: worth a look",

@@ -72,8 +72,7 @@ def _serve(registry_dir: Path, database_url: str, port: int) -> subprocess.Popen
 def _workers(proc: subprocess.Popen) -> list[int]:
     # The supervisor's children are the workers plus multiprocessing's resource tracker.
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    return [int(c) for c in children
-            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def _load(port: int, acknowledged: list[str], failures: list[str]) -> None:
