@@ -76,22 +76,28 @@ def interval_chart(
         An SVG element inside a ``<figure>``.
     """
     height = 40 + ROW_HEIGHT * len(rows) + 30
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    # Long group names ("native_hawaiian_pacific_islander") must not be clipped: widen the
+    # label column to the longest label (about 6.5 px per character at 11 px).
+    margin_left = max(MARGIN_LEFT, 12 + int(6.5 * max((len(r.label) for r in rows), default=0)))
+    # Notes such as "small group" get their own column right of the axis, clear of the marks.
+    note_w = 90 if any(r.note for r in rows) else 0
+    width = WIDTH + margin_left - MARGIN_LEFT + note_w
+    plot_w = width - margin_left - MARGIN_RIGHT - note_w
 
     def sx(v: float) -> float:
-        return MARGIN_LEFT + plot_w * min(max(v / x_max, 0.0), 1.0)
+        return margin_left + plot_w * min(max(v / x_max, 0.0), 1.0)
 
     parts = [_axis_x(sx, 0.0, x_max, top=30, bottom=height - 30, label=x_label)]
     for i, row in enumerate(rows):
         y = 40 + ROW_HEIGHT * i + ROW_HEIGHT / 2
         colour = PALETTE[row.colour % len(PALETTE)]
         parts.append(
-            f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'<text x="{margin_left - 6}" y="{y + 4:.1f}" text-anchor="end" '
             f'font-size="11">{escape(row.label)}</text>'
         )
         if row.value is None or math.isnan(row.value):
             parts.append(
-                f'<text data-mark="na" x="{MARGIN_LEFT + 4}" y="{y + 4:.1f}" '
+                f'<text data-mark="na" x="{margin_left + 4}" y="{y + 4:.1f}" '
                 'font-size="11" fill="#777">undefined</text>'
             )
             continue
@@ -107,10 +113,10 @@ def interval_chart(
         )
         if row.note:
             parts.append(
-                f'<text x="{WIDTH - MARGIN_RIGHT}" y="{y + 4:.1f}" text-anchor="end" '
+                f'<text x="{width - MARGIN_RIGHT}" y="{y + 4:.1f}" text-anchor="end" '
                 f'font-size="11" fill="#b00">{escape(row.note)}</text>'
             )
-    return _figure(name, title, height, parts)
+    return _figure(name, title, height, parts, width=width)
 
 
 def xy_chart(
@@ -231,18 +237,19 @@ def _axis_x(sx: object, lo: float, hi: float, *, top: float, bottom: float, labe
             f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle" font-size="10">'
             f"{v:.2g}</text>"
         )
+    # Centre the axis label under the axis itself, wherever the plot starts.
     out.append(
-        f'<text x="{(MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2}" y="{bottom + 28}" '
+        f'<text x="{(sx(lo) + sx(hi)) / 2:.1f}" y="{bottom + 28}" '
         f'text-anchor="middle" font-size="11">{escape(label)}</text>'
     )
     return "".join(out)
 
 
-def _figure(name: str, title: str, height: float, parts: list[str]) -> str:
+def _figure(name: str, title: str, height: float, parts: list[str], *, width: float = WIDTH) -> str:
     body = "".join(parts)
     return (
         f'<figure class="chart"><figcaption>{escape(title)}</figcaption>'
         f'<svg data-chart="{escape(name)}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="sans-serif">{body}</svg></figure>'
+        f'xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif">{body}</svg></figure>'
     )
