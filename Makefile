@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/hotline demo --if-missing
+	$(BIN)/hotline keys ensure-demo
 	$(BIN)/hotline serve
 
 test: $(STAMP) browser lint typecheck arch hadolint pytest

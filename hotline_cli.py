@@ -6,6 +6,7 @@ import click
 
 from fairness.cli import audit, threshold_near
 from models.cli import models_group
+from service.auth.cli import keys_group
 from service.cli import serve
 from service.decision_log.cli import log_group, monitor, outcomes_group
 from service.rules.cli import rules
@@ -31,5 +32,6 @@ for command in (
     log_group,
     outcomes_group,
     monitor,
+    keys_group,
 ):
     main.add_command(command)

@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
         HMAC key replacing family identifiers in the log (``HOTLINE_PSEUDONYM_KEY``).
     monitor_threshold : int
         Score at or above which the tool alone counts as "screen in" in monitoring.
+    key_cache_seconds : float
+        How long a replica trusts a looked-up API key; a revoke takes effect within this.
+    max_body_bytes : int
+        Largest request body accepted (413 beyond), ``HOTLINE_MAX_BODY_BYTES``.
     """
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
@@ -57,6 +61,8 @@ class ServiceSettings(BaseSettings):
     database_url: str = "sqlite:///var/decisions.db"
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     monitor_threshold: int = Field(default=16, ge=1, le=20)
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _enforce_secret_pseudonym_key(self) -> ServiceSettings:

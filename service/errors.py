@@ -5,8 +5,10 @@ Hierarchy::
     ServiceError
     └── ModelUnavailable   no model is loaded (503)
 
-and the decision log's own errors (:mod:`service.decision_log.errors`), translated by
-:data:`DECISION_LOG_HTTP`.
+the decision log's own errors (:mod:`service.decision_log.errors`), translated by
+:data:`DECISION_LOG_HTTP`, and access control's (:mod:`service.auth.errors`), by
+:data:`AUTH_HTTP`. Middleware that refuses a request before the app runs (body too large,
+wrong content type) builds its response with :func:`error_response`.
 
 Every error body has the same shape: ``{"error": {"code", "message", "fields": [...]}}``
 where each field names its location and what was wrong with it.
@@ -21,6 +23,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.auth.errors import (
+    AuthError,
+    AuthUnavailable,
+    DuplicateKeyName,
+    Forbidden,
+    KeyNotFound,
+    Unauthenticated,
+)
 from service.decision_log.errors import (
     DecisionLogError,
     DecisionLogUnavailable,
@@ -36,6 +46,22 @@ DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     InvalidScreening: (422, "invalid_screening"),
 }
 """Status and stable code of each decision-log error."""
+
+AUTH_HTTP: dict[type[AuthError], tuple[int, str]] = {
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
+    AuthUnavailable: (503, "auth_unavailable"),
+    KeyNotFound: (404, "key_not_found"),
+    DuplicateKeyName: (409, "duplicate_key_name"),
+}
+"""Status and stable code of each access-control error."""
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
 
 
 class ServiceError(Exception):
@@ -117,9 +143,49 @@ async def _on_decision_log_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_auth_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    status, code = AUTH_HTTP.get(type(exc), (500, "auth_error"))
+    headers = None
+    if status == 401:
+        # RFC 9110: a 401 names the scheme the client should use.
+        headers = {"WWW-Authenticate": 'Bearer realm="hotline"'}
+    elif status == 503:
+        headers = {"Retry-After": "30"}
+    fields = [{"field": "header.authorization", "message": str(exc), "type": code}]
+    return JSONResponse(
+        status_code=status, content=error_body(code, str(exc), fields), headers=headers
+    )
+
+
+def error_response(
+    status: int, message: str, *, field: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """Build an error response outside the app's handlers (for ASGI middleware).
+
+    Parameters
+    ----------
+    status : int
+        413 or 415 (the code comes from the same table the app's handlers use).
+    message : str
+    field : str
+        The part of the request at fault, e.g. ``header.content-type`` or ``body``.
+    headers : dict, optional
+
+    Returns
+    -------
+    starlette.responses.JSONResponse
+    """
+    code = _HTTP_CODES.get(status, "http_error")
+    fields = [{"field": field, "message": message, "type": code}]
+    return JSONResponse(
+        status_code=status, content=error_body(code, message, fields), headers=headers
+    )
+
+
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(
         status_code=exc.status_code,
         content=error_body(code, str(exc.detail)),
@@ -137,4 +203,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(ServiceError, _on_service_error)
     app.add_exception_handler(DecisionLogError, _on_decision_log_error)
+    app.add_exception_handler(AuthError, _on_auth_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from models import ModelError, ModelRegistry
-from service.api import decisions, health, outcomes, referrals, reports, rules, score
+from service.api import decisions, health, keys, outcomes, referrals, reports, rules, score
+from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
@@ -46,6 +47,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     decision_log = open_log(
         settings.database_url, key=settings.pseudonym_key.get_secret_value().encode()
     )
+    keys_verifier = KeyVerifier(
+        lambda key_id: find_key(decision_log, key_id), ttl=settings.key_cache_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -78,12 +82,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.rules = rules_holder
     app.state.directory = directory_load.directory
     app.state.decision_log = decision_log
+    app.state.keys = keys_verifier
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(score.router)
-    app.include_router(rules.router)
-    app.include_router(referrals.router)
-    app.include_router(decisions.router)
-    app.include_router(outcomes.router)
-    app.include_router(reports.router)
+    for protected in (score, rules, referrals, decisions, outcomes, reports, keys):
+        app.include_router(protected.router, responses=AUTH_RESPONSES)
+    # Last, after every router: refuses to build an app with a route that names no permission.
+    check_routes(app)
     return app

@@ -92,3 +92,32 @@ def make_referral(**overrides: Any) -> Referral:
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def issue_key(decision_log, role: str = "admin") -> str:
+    """Create an API key of a role in a decision log's key store; return the key."""
+    import uuid
+
+    from service.auth import Role, create_key
+
+    _, token = create_key(decision_log, name=f"test-{role}-{uuid.uuid4().hex[:8]}", role=Role(role))
+    return token
+
+
+def authorize(client, role: str = "admin") -> str:
+    """Give a started TestClient a key of a role (sent on every later request); return it."""
+    token = issue_key(client.app.state.decision_log, role)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
+
+
+def issue_key_at(database_url: str, role: str = "admin") -> str:
+    """Create an API key in the database at a URL (migrating it if new); return the key."""
+    from service.decision_log import migrate, open_log
+
+    decision_log = open_log(database_url, key=b"test-pseudonym-key-16+")
+    try:
+        migrate(decision_log.engine)
+        return issue_key(decision_log, role)
+    finally:
+        decision_log.dispose()

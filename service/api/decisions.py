@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from service.api.log_deps import DecisionLogDep
+from service.auth import Permission, Principal, allows, require
 from service.decision_log import (
     get_decision,
     record_referral_statuses,
     record_screening,
 )
+from service.decision_log.redact import screener_view
 from service.decision_log.schemas import (
     Appended,
     DecisionRecord,
@@ -20,6 +22,8 @@ from service.decision_log.schemas import (
 )
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+_WRITE = [Depends(require(Permission.decisions_write))]
+ReaderDep = Annotated[Principal, Depends(require(Permission.decisions_read))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No score was recorded under this decision id."},
     503: {"description": "The decision log cannot be written or read."},
@@ -36,13 +40,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
             "description": "Invalid, or no reason/supervisor when overriding a required screen-in."
         },
     },
+    dependencies=_WRITE,
 )
 def post_screening(decision_id: str, body: ScreeningRequest, log: DecisionLogDep) -> Appended:
     """Record the screener's decision, ratings, reason and referral statuses (once)."""
     return record_screening(log, decision_id, body)
 
 
-@router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS)
+@router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS, dependencies=_WRITE)
 def post_referral_statuses(
     decision_id: str, body: ReferralStatusBatch, log: DecisionLogDep
 ) -> Appended:
@@ -51,6 +56,9 @@ def post_referral_statuses(
 
 
 @router.get("/{decision_id}", responses=_ERRORS)
-def read_decision(decision_id: str, log: DecisionLogDep) -> DecisionRecord:
-    """Return the whole record: score, rules, referrals, screening, statuses, outcomes."""
-    return get_decision(log, decision_id)
+def read_decision(decision_id: str, log: DecisionLogDep, reader: ReaderDep) -> DecisionRecord:
+    """Return the record: score, rules, referrals, screening, statuses (outcomes: supervisors)."""
+    record = get_decision(log, decision_id)
+    if allows(reader.role, Permission.decisions_read_full):
+        return record
+    return screener_view(record)

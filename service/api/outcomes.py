@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 
 from service.api.log_deps import DecisionLogDep
+from service.auth import Permission, require
 from service.decision_log import record_outcomes
 
 router = APIRouter(tags=["outcomes"])
 
 
-@router.post("/v1/outcomes", responses={503: {"description": "The log cannot be written."}})
+@router.post(
+    "/v1/outcomes",
+    responses={503: {"description": "The log cannot be written."}},
+    dependencies=[Depends(require(Permission.outcomes_write))],
+)
 def post_outcomes(
     rows: Annotated[
         list[dict[str, Any]],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from models.referral import Need
+from service.auth import Permission, require
 from service.referrals import (
     Directory,
     ReferralSearchResponse,
@@ -45,6 +46,7 @@ TodayDep = Annotated[dt.date, Depends(get_today)]
 @router.get(
     "/v1/referrals/search",
     responses={422: {"description": "A parameter is invalid; the body names it."}},
+    dependencies=[Depends(require(Permission.referrals_search))],
 )
 async def search_referrals(
     directory: DirectoryDep,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.api.log_deps import DecisionLogDep
+from service.auth import Permission, require
 from service.decision_log.monitoring import decision_frame, monitoring_report
 from service.decision_log.reference import reference_for
 from service.decision_log.render import render_monitoring, report_json
@@ -15,7 +16,11 @@ from service.decision_log.render import render_monitoring, report_json
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/v1/reports/monitoring", response_model=None)
+@router.get(
+    "/v1/reports/monitoring",
+    response_model=None,
+    dependencies=[Depends(require(Permission.reports_read))],
+)
 def monitoring(
     request: Request, log: DecisionLogDep, format: Literal["html", "json"] = "html"
 ) -> HTMLResponse | JSONResponse:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
+from service.auth import Permission, require
 from service.rules import RuleSet, RuleSetView, RulesHolder
 
 router = APIRouter(prefix="/v1", tags=["rules"])
@@ -44,7 +45,11 @@ def get_active_rules(request: Request) -> RuleSet:
 RulesDep = Annotated[RuleSet, Depends(get_active_rules)]
 
 
-@router.get("/rules", response_model=RuleSetView)
+@router.get(
+    "/rules",
+    response_model=RuleSetView,
+    dependencies=[Depends(require(Permission.rules_read))],
+)
 async def read_rules(rules: RulesDep) -> RuleSetView:
     """Show the active rule set: version, precedence, and every rule with its citation."""
     return rules.view()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from models import Referral, build_features, score_referral
+from service.auth import Permission, require
 from service.decision_log import record_score
 from service.errors import error_body
 from service.referrals import suggest_referrals
@@ -24,7 +25,12 @@ _ERRORS = {
 }
 
 
-@router.post("/v1/score", response_model=ScoreResponse, responses=_ERRORS)  # type: ignore[arg-type]
+@router.post(
+    "/v1/score",
+    response_model=ScoreResponse,
+    responses=_ERRORS,  # type: ignore[arg-type]
+    dependencies=[Depends(require(Permission.score))],
+)
 def score(referral: Referral, request: Request) -> ScoreResponse:
     """Score one referral, apply the policy rules and suggest community services."""
     # def, not async: the decision-log write below is blocking I/O, so the route runs in the

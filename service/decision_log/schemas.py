@@ -97,6 +97,9 @@ class DecisionRecord(BaseModel):
     referral_statuses: list[dict[str, Any]]
     outcomes: list[dict[str, Any]]
     chain: list[dict[str, Any]] = Field(description="seq and hash of each record shown.")
+    withheld: list[str] = Field(
+        default=[], description="Parts left out for the caller's role (e.g. score.referral)."
+    )
 
 
 class Appended(BaseModel):

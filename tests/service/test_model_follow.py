@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from models import ModelRegistry
 from service.config import ServiceSettings
 from service.main import create_app
+from tests.factories import authorize
 from training.register import register_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,7 @@ def client(tmp_path, registry):
         model_poll_seconds=POLL,
     )
     with TestClient(create_app(settings)) as c:
+        authorize(c, "screener")
         yield c
 
 

@@ -8,6 +8,7 @@ from models import ModelRegistry, Referral, score_referral
 from service.config import ServiceSettings
 from service.main import create_app
 from service.rules import RulesError
+from tests.factories import authorize
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -34,6 +35,7 @@ def _settings(registry_dir: Path, **kw) -> ServiceSettings:
 @pytest.fixture(scope="module")
 def client(registry_with_champion):
     with TestClient(create_app(_settings(registry_with_champion.root))) as c:
+        authorize(c, "screener")
         yield c
 
 
@@ -118,6 +120,7 @@ def test_without_a_model_ready_and_score_say_how_to_build_one(tmp_path) -> None:
         ready = c.get("/ready")
         assert ready.status_code == 503
         assert "build one with `hotline demo`" in ready.json()["detail"]
+        authorize(c, "screener")
         response = c.post("/v1/score", json=_example("referral.json"))
         assert response.status_code == 503
         assert response.headers["retry-after"] == "30"

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.config import ServiceSettings
 from service.main import create_app
+from tests.factories import authorize
 
 ROOT = Path(__file__).resolve().parents[3]
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -43,6 +44,7 @@ def database_url(request, tmp_path):
         schema = base.rsplit("%3D", 1)[1]
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.log_entries CASCADE"))
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.alembic_version"))
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.api_keys"))
         conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {schema}.log_entries_append_only()"))
     return base
 
@@ -61,4 +63,5 @@ def make_settings(registry_dir: Path, database_url: str, **kw) -> ServiceSetting
 def client(registry_with_champion, database_url):
     app = create_app(make_settings(registry_with_champion.root, database_url))
     with TestClient(app) as c:
+        authorize(c, "admin")
         yield c

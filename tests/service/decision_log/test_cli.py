@@ -4,12 +4,14 @@ from fastapi.testclient import TestClient
 
 from hotline_cli import main
 from service.main import create_app
+from tests.factories import authorize
 from tests.service.decision_log.conftest import make_settings
 from tests.service.decision_log.factories import example, screening
 
 
 def _three_records(registry, url: str) -> str:
     with TestClient(create_app(make_settings(registry.root, url))) as c:
+        authorize(c, "screener")
         decision_id = c.post("/v1/score", json=example()).json()["decision_id"]
         c.post(f"/v1/decisions/{decision_id}/screening", json=screening())
         c.post("/v1/score", json=example())

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from tests.factories import issue_key_at
 from tests.service.decision_log.conftest import ROOT
 from tests.service.decision_log.factories import example
 
@@ -75,9 +76,10 @@ def _workers(proc: subprocess.Popen) -> list[int]:
     return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
-def _load(port: int, acknowledged: list[str], failures: list[str]) -> None:
+def _load(port: int, acknowledged: list[str], failures: list[str], key: str) -> None:
     body = example()
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers) as client:
         for _ in range(REQUESTS):
             try:
                 response = client.post("/v1/score", json=body)
@@ -96,8 +98,9 @@ def _run(registry_dir, database_url, *, kill_after: float | None = None):
     acknowledged: list[str] = []
     failures: list[str] = []
     try:
+        key = issue_key_at(database_url, "screener")
         threads = [
-            threading.Thread(target=_load, args=(port, acknowledged, failures))
+            threading.Thread(target=_load, args=(port, acknowledged, failures, key))
             for _ in range(CLIENTS)
         ]
         for t in threads:

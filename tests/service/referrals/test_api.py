@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.referrals import get_today, router
+from service.auth import Principal, Role, authenticate
 from service.referrals import load_directory
 
 from .factories import DEMO
@@ -35,6 +36,8 @@ def client():
     app.include_router(router)
     app.state.directory = load_directory(DEMO).directory
     app.dependency_overrides[get_today] = lambda: dt.date(2025, 4, 1)
+    # Access control is tested in tests/service/auth; here every call is a screener's.
+    app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.screener)
     return Client(app)
 
 
@@ -112,6 +115,7 @@ def test_bad_parameters_give_422_naming_the_parameter(client, query, loc, msg):
 def test_search_without_a_loaded_directory_is_503():
     app = FastAPI()
     app.include_router(router)
+    app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.screener)
 
     response = Client(app).get("/v1/referrals/search?need=food&zip=90001")
 

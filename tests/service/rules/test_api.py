@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.rules import router
+from service.auth import Principal, Role, authenticate
 from service.rules import DEFAULT_RULES_PATH, RulesHolder, load_rules
 
 
@@ -36,6 +37,8 @@ def client_with(rules=None):
     if rules is not None:
         app.state.rules = rules
     app.include_router(router)
+    # Access control is tested in tests/service/auth; here every call is a screener's.
+    app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.screener)
     return Client(app)
 
 

@@ -1,0 +1,111 @@
+"""`hotline keys`: create, list and revoke API keys; `ensure-demo` for `make run`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import click
+
+from service.auth.errors import AuthError, KeyNotFound
+from service.auth.keys import key_id_of
+from service.auth.permissions import Role
+from service.auth.store import create_key, find_key, list_keys, revoke_key
+from service.config import get_settings
+from service.decision_log import DecisionLog, open_log
+from service.decision_log.startup import start_log
+
+DEMO_NAME = "demo"
+_DB = click.option("--database-url", default=None, help="Default: HOTLINE_DATABASE_URL.")
+
+
+@contextmanager
+def _open(database_url: str | None) -> Iterator[DecisionLog]:
+    settings = get_settings()
+    key = settings.pseudonym_key.get_secret_value().encode()
+    decision_log = open_log(database_url or settings.database_url, key=key)
+    try:
+        start_log(decision_log)  # a fresh database gets its tables (api_keys included)
+        yield decision_log
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        decision_log.dispose()
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Create, list and revoke API keys (stored only as hashes)."""
+
+
+@keys_group.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", required=True, help="Who or what holds the key (unique while active).")
+@_DB
+def create_command(role: str, name: str, database_url: str | None) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    with _open(database_url) as decision_log:
+        record, token = create_key(decision_log, name=name, role=Role(role))
+    click.echo(f"created key {record.key_id} ({record.name}, {record.role}); shown once:", err=True)
+    click.echo(token)
+
+
+@keys_group.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked keys.")
+@_DB
+def list_command(include_revoked: bool, database_url: str | None) -> None:
+    """List keys: id, name, role, created, revoked (never the secret)."""
+    with _open(database_url) as decision_log:
+        records = list_keys(decision_log, include_revoked=include_revoked)
+    for r in records:
+        revoked = f"  revoked {r.revoked_at}" if r.revoked_at else ""
+        click.echo(f"{r.key_id}  {r.name:<24} {r.role:<15} created {r.created_at}{revoked}")
+    if not records:
+        click.echo("no keys; create one with `hotline keys create --role R --name N`", err=True)
+
+
+@keys_group.command("revoke")
+@click.argument("name_or_id")
+@_DB
+def revoke_command(name_or_id: str, database_url: str | None) -> None:
+    """Revoke a key by name or id (every replica refuses it within the key cache TTL)."""
+    with _open(database_url) as decision_log:
+        record = revoke_key(decision_log, name_or_id)
+    ttl = get_settings().key_cache_seconds
+    click.echo(f"revoked {record.key_id} ({record.name}); refused everywhere within {ttl:g} s")
+
+
+@keys_group.command("ensure-demo")
+@_DB
+def ensure_demo(database_url: str | None) -> None:
+    """Make a demo screener key and print it with a curl example (`make run`).
+
+    HOTLINE_DEMO_KEY, if set, is used as the key itself, so scripts know it in advance.
+    Otherwise a fresh random key replaces the previous demo key (only hashes are stored, so
+    an old key cannot be shown again). Refused when HOTLINE_ENVIRONMENT is production.
+    """
+    settings = get_settings()
+    if settings.environment == "production":
+        raise click.ClickException("no demo key in production; use `hotline keys create`")
+    wanted = os.environ.get("HOTLINE_DEMO_KEY", "").strip() or None
+    with _open(database_url) as decision_log:
+        existing = find_key(decision_log, key_id_of(wanted)) if wanted else None
+        if existing is not None and existing.active and existing.role is Role.screener:
+            token = wanted
+        elif existing is not None:
+            raise click.ClickException(
+                "HOTLINE_DEMO_KEY names a key that is revoked or not a screener's; choose another"
+            )
+        else:
+            with suppress(KeyNotFound):
+                revoke_key(decision_log, DEMO_NAME)
+            _, token = create_key(decision_log, name=DEMO_NAME, role=Role.screener, token=wanted)
+    url = f"http://{settings.host}:{settings.port}"
+    click.echo(
+        "\n"
+        f"  Demo screener API key: {token}\n"
+        f"  Try:  curl -s -X POST {url}/v1/score -H 'Authorization: Bearer {token}' \\\n"
+        "             -H 'content-type: application/json' -d @examples/referral.json\n"
+        "  (set HOTLINE_DEMO_KEY to choose it; `hotline keys create` for other roles)\n"
+    )

@@ -1,0 +1,110 @@
+"""FastAPI dependencies: who is calling (:func:`authenticate`) and may they (:func:`require`).
+
+Use ``dependencies=[Depends(require(Permission.X))]`` on a route, or
+``principal: Annotated[Principal, Depends(require(Permission.X))]`` when the route needs to
+know the role. :func:`service.auth.enforce.check_routes` refuses to build an app with a route
+that names no permission and is not public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Annotated, Final
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from service.auth.errors import Forbidden, Unauthenticated
+from service.auth.keys import key_id_of
+from service.auth.permissions import Permission, allows, roles_with
+from service.auth.verifier import KeyVerifier, Principal
+
+MAX_KEY_CHARS: Final = 512
+NO_KEY: Final = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
+_NOT_ALLOWED = "This needs the {permission} permission (roles: {roles}); this key's role is {role}"
+
+
+def presented_key(request: Request) -> str | None:
+    """Return the key a request carries, from ``Authorization: Bearer`` or ``X-API-Key``.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+
+    Returns
+    -------
+    str or None
+    """
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    api_key = request.headers.get("x-api-key")
+    return api_key.strip() if api_key and api_key.strip() else None
+
+
+async def authenticate(request: Request) -> Principal:
+    """Return the caller of a request, or refuse it (401).
+
+    Parameters
+    ----------
+    request : fastapi.Request
+
+    Returns
+    -------
+    Principal
+
+    Raises
+    ------
+    Unauthenticated
+        No key, or an unknown or revoked one.
+    AuthUnavailable
+        The key store cannot be read.
+    """
+    token = presented_key(request)
+    if token is None:
+        raise Unauthenticated(NO_KEY)
+    if len(token) > MAX_KEY_CHARS:
+        # Not worth hashing; no key we make is anywhere near this long.
+        raise Unauthenticated(NO_KEY)
+    verifier: KeyVerifier = request.app.state.keys
+    hit, record = verifier.cached(key_id_of(token))
+    if not hit:
+        # A store read is blocking I/O: off the event loop, once per key per TTL.
+        record = await run_in_threadpool(verifier.lookup, key_id_of(token))
+    principal = verifier.check(token, record)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+@cache
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """Make the dependency that admits only roles holding ``permission`` (403 otherwise).
+
+    Parameters
+    ----------
+    permission : Permission
+
+    Returns
+    -------
+    callable
+        An async dependency returning the :class:`Principal`; the same object for the same
+        permission, and marked with ``__permission__`` so routes can be checked.
+    """
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not allows(principal.role, permission):
+            roles = ", ".join(role.value for role in roles_with(permission))
+            raise Forbidden(
+                _NOT_ALLOWED.format(permission=permission.value, roles=roles, role=principal.role)
+            )
+        return principal
+
+    dependency.__permission__ = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"require_{permission.name}"
+    return dependency
