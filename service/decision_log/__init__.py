@@ -7,6 +7,7 @@ keyed hashes (:class:`Pseudonymizer`) before anything is written. SQLite (WAL) i
 default, PostgreSQL is chosen by URL; the schema is managed by Alembic migrations shipped here.
 """
 
+from service.decision_log.batcher import Committed, GroupCommitter, PendingRecord
 from service.decision_log.db import DecisionLog, open_log
 from service.decision_log.errors import (
     DecisionLogError,
@@ -23,17 +24,21 @@ from service.decision_log.repository import (
     record_referral_statuses,
     record_score,
     record_screening,
+    submit_score,
 )
 from service.decision_log.verify import ChainReport, verify_chain
 
 __all__ = [
     "ChainReport",
+    "Committed",
     "DecisionLog",
     "DecisionLogError",
     "DecisionLogUnavailable",
     "DecisionNotFound",
+    "GroupCommitter",
     "InvalidScreening",
     "OutcomeImport",
+    "PendingRecord",
     "Pseudonymizer",
     "RowProblem",
     "ScreeningAlreadyRecorded",
@@ -44,5 +49,6 @@ __all__ = [
     "record_referral_statuses",
     "record_score",
     "record_screening",
+    "submit_score",
     "verify_chain",
 ]

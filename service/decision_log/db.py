@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.decision_log.pseudonymize import Pseudonymizer
+
+if TYPE_CHECKING:
+    from service.decision_log.batcher import GroupCommitter
 
 CHAIN_LOCK_KEY: Final = 0x686F746C696E65
 """Advisory lock id that serializes appends on PostgreSQL ("hotline" in ASCII)."""
@@ -35,18 +38,22 @@ class DecisionLog:
     engine : sqlalchemy.Engine
     sessions : sqlalchemy.orm.sessionmaker
     pseudonymizer : Pseudonymizer
+    committer : GroupCommitter
+        The process's writer of score records (group commit).
     """
 
     engine: Engine
     sessions: sessionmaker[Session]
     pseudonymizer: Pseudonymizer
+    committer: GroupCommitter
 
     def dispose(self) -> None:
-        """Close the pooled connections."""
+        """Write what is queued, stop the writer and close the pooled connections."""
+        self.committer.close()
         self.engine.dispose()
 
 
-def open_log(database_url: str, *, key: bytes) -> DecisionLog:
+def open_log(database_url: str, *, key: bytes, max_batch: int | None = None) -> DecisionLog:
     """Create the engine for a database URL (nothing is connected yet).
 
     Parameters
@@ -55,13 +62,23 @@ def open_log(database_url: str, *, key: bytes) -> DecisionLog:
         ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``.
     key : bytes
         Pseudonym key.
+    max_batch : int, optional
+        Most score records per transaction (group commit); 1 writes each on its own.
+        Default :data:`~service.decision_log.batcher.DEFAULT_MAX_BATCH`.
 
     Returns
     -------
     DecisionLog
     """
+    from service.decision_log.batcher import DEFAULT_MAX_BATCH, GroupCommitter
+
     engine = make_engine(database_url)
-    return DecisionLog(engine, sessionmaker(engine, expire_on_commit=False), Pseudonymizer(key))
+    return DecisionLog(
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        Pseudonymizer(key),
+        GroupCommitter(engine, max_batch=max_batch or DEFAULT_MAX_BATCH),
+    )
 
 
 def make_engine(database_url: str) -> Engine:
@@ -86,17 +103,18 @@ def make_engine(database_url: str) -> Engine:
     return engine
 
 
-def lock_chain(session: Session) -> None:
+def lock_chain(session: Session | Connection) -> None:
     """Serialize appends: hold the chain lock until the transaction ends.
 
     On SQLite the transaction already began with ``BEGIN IMMEDIATE``, which is the lock.
 
     Parameters
     ----------
-    session : sqlalchemy.orm.Session
+    session : sqlalchemy.orm.Session or sqlalchemy.Connection
         In a transaction.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import FEATURE_NAMES, Referral
-from service.decision_log.chain import GENESIS, canonical_json, record_hash
+from service.decision_log.batcher import UNAVAILABLE, Committed, PendingRecord
+from service.decision_log.chain import GENESIS, canonical_json, record_hash_of_text
 from service.decision_log.db import DecisionLog, lock_chain
 from service.decision_log.errors import (
     DecisionLogUnavailable,
@@ -39,10 +41,6 @@ from service.decision_log.schemas import (
 from service.decision_log.tables import LogEntry
 from service.schemas import ScoreResponse
 
-UNAVAILABLE = (
-    "The decision log could not be written, so no score is returned unrecorded; retry later "
-    "or ask an administrator to check HOTLINE_DATABASE_URL"
-)
 _NOT_FOUND = "No decision {decision_id!r} is on record; use the decision_id a /v1/score returned"
 _TWICE = (
     "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
@@ -109,14 +107,14 @@ def append(
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
     recorded_at = utc_now()
     text = canonical_json(payload)
-    digest = record_hash(
+    digest = record_hash_of_text(
         seq=seq,
         kind=kind,
         decision_id=decision_id,
         subject_key=subject_key,
         dedupe_key=dedupe_key,
         recorded_at=recorded_at,
-        payload=json.loads(text),
+        payload_text=text,
         prev_hash=prev_hash,
     )
     entry = LogEntry(
@@ -135,14 +133,14 @@ def append(
     return entry
 
 
-def record_score(
+def score_record(
     log: DecisionLog,
     response: ScoreResponse,
     *,
     referral: Referral,
     features: npt.NDArray[np.float64],
-) -> LogEntry:
-    """Write a score response, its pseudonymized inputs and its features.
+) -> PendingRecord:
+    """Build the record of a score: the response, its pseudonymized inputs and its features.
 
     Parameters
     ----------
@@ -156,12 +154,7 @@ def record_score(
 
     Returns
     -------
-    LogEntry
-
-    Raises
-    ------
-    DecisionLogUnavailable
-        Nothing could be written; the caller must not return the score.
+    PendingRecord
     """
     hashed = log.pseudonymizer.referral(referral)
     payload = response.model_dump(mode="json")
@@ -169,16 +162,70 @@ def record_score(
     payload["household_id"] = hashed["household_id"]
     payload["referral"] = hashed
     payload["features"] = dict(zip(FEATURE_NAMES, (float(v) for v in features), strict=True))
-    with transaction(log) as session:
-        lock_chain(session)
-        return append(
-            session,
-            payload,
-            kind="score",
-            decision_id=response.decision_id,
-            subject_key=hashed["referral_id"],
-            dedupe_key=f"score:{response.decision_id}",
-        )
+    return PendingRecord(
+        kind="score",
+        payload=canonical_json(payload),
+        decision_id=response.decision_id,
+        subject_key=hashed["referral_id"],
+        dedupe_key=f"score:{response.decision_id}",
+    )
+
+
+def submit_score(
+    log: DecisionLog,
+    response: ScoreResponse,
+    *,
+    referral: Referral,
+    features: npt.NDArray[np.float64],
+) -> Future[Committed]:
+    """Queue a score record for the next group commit; await or wait on the future.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    response : ScoreResponse
+        Exactly what is about to be returned.
+    referral : Referral
+    features : numpy.ndarray
+
+    Returns
+    -------
+    concurrent.futures.Future of Committed
+        Resolves once the record is committed; raises :class:`DecisionLogUnavailable` if its
+        batch could not be written (the caller must then not return the score).
+    """
+    return log.committer.submit(score_record(log, response, referral=referral, features=features))
+
+
+def record_score(
+    log: DecisionLog,
+    response: ScoreResponse,
+    *,
+    referral: Referral,
+    features: npt.NDArray[np.float64],
+) -> Committed:
+    """Write a score record and wait until it is committed (see :func:`submit_score`).
+
+    Parameters
+    ----------
+    log : DecisionLog
+    response : ScoreResponse
+        Exactly what is about to be returned.
+    referral : Referral
+        The input; identifiers are hashed before writing.
+    features : numpy.ndarray
+        The feature vector the model scored.
+
+    Returns
+    -------
+    Committed
+
+    Raises
+    ------
+    DecisionLogUnavailable
+        Nothing could be written; the caller must not return the score.
+    """
+    return submit_score(log, response, referral=referral, features=features).result()
 
 
 def record_screening(log: DecisionLog, decision_id: str, request: ScreeningRequest) -> Appended:
