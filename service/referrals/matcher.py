@@ -381,7 +381,9 @@ def _suggestion(
     site = next(
         (s for s in service.sites if s.address), service.sites[0] if service.sites else None
     )
-    return ReferralSuggestion(
+    # model_construct: every value is computed here from the loaded directory, not taken
+    # from a request, and validating ~5 suggestions again per score cost more than ranking.
+    return ReferralSuggestion.model_construct(
         rank=rank,
         service_id=service.id,
         service_name=service.name,
