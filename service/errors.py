@@ -183,12 +183,27 @@ def error_response(
     )
 
 
+class RequestRefused(StarletteHTTPException):
+    """Raised by ASGI middleware inside the app (e.g. a body that grows past the limit).
+
+    An HTTPException, so FastAPI's body reader lets it through to :func:`_on_http_error`
+    instead of turning it into a 400; ``field`` names the part of the request at fault.
+    """
+
+    def __init__(self, status_code: int, message: str, *, field: str) -> None:
+        super().__init__(status_code=status_code, detail=message)
+        self.field = field
+
+
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    fields = []
+    if isinstance(exc, RequestRefused):
+        fields = [{"field": exc.field, "message": str(exc.detail), "type": code}]
     return JSONResponse(
         status_code=exc.status_code,
-        content=error_body(code, str(exc.detail)),
+        content=error_body(code, str(exc.detail), fields),
         headers=getattr(exc, "headers", None),
     )
 

@@ -9,12 +9,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from models import ModelError, ModelRegistry
-from service.api import decisions, health, keys, outcomes, referrals, reports, rules, score
+from service.api import (
+    admin,
+    decisions,
+    health,
+    keys,
+    outcomes,
+    referrals,
+    registry,
+    reports,
+    rules,
+    rules_preview,
+    score,
+)
 from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
 from service.errors import install_error_handlers
+from service.middleware import BodyLimitMiddleware, JsonContentTypeMiddleware
 from service.model_holder import ModelHolder
 from service.referrals import load_directory
 from service.rules import RulesHolder
@@ -85,8 +98,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.keys = keys_verifier
     install_error_handlers(app)
     app.include_router(health.router)
-    for protected in (score, rules, referrals, decisions, outcomes, reports, keys):
+    protected_routers = (score, rules, rules_preview, referrals, decisions, outcomes, reports)
+    for protected in (*protected_routers, registry, admin, keys):
         app.include_router(protected.router, responses=AUTH_RESPONSES)
     # Last, after every router: refuses to build an app with a route that names no permission.
     check_routes(app)
+    # Hostile input is refused before any route code runs (added last = outermost of these).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JsonContentTypeMiddleware)
     return app

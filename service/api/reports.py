@@ -19,6 +19,12 @@ router = APIRouter(tags=["reports"])
 @router.get(
     "/v1/reports/monitoring",
     response_model=None,
+    responses={
+        200: {
+            "description": "The report: HTML by default, JSON with ?format=json.",
+            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
+        }
+    },
     dependencies=[Depends(require(Permission.reports_read))],
 )
 def monitoring(

@@ -1,0 +1,100 @@
+"""`POST /v1/rules/preview`: what a proposed rules file would change on posted cases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.rules import RulesDep
+from service.auth import Permission, require
+from service.rules import RecommendationValue, RulesError, parse_rules
+from service.rules.preview import Case, NumberedCase, compare_rule_sets
+
+router = APIRouter(prefix="/v1/rules", tags=["rules"])
+MAX_CASES = 500
+MAX_RULES_CHARS = 100_000
+
+
+class PreviewRequest(BaseModel):
+    """A proposed rules file (YAML text) and the cases to try it on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules_yaml: Annotated[str, Field(min_length=1, max_length=MAX_RULES_CHARS)]
+    cases: Annotated[list[Case], Field(min_length=1, max_length=MAX_CASES)]
+
+
+class Transition(BaseModel):
+    """How many cases moved from one recommendation to another."""
+
+    before: RecommendationValue
+    after: RecommendationValue
+    count: int
+
+
+class ChangedCaseView(BaseModel):
+    """A case whose recommendation differs (index: its position in ``cases``)."""
+
+    index: int
+    referral_id: str
+    before: RecommendationValue
+    after: RecommendationValue
+    rule_ids: list[str]
+
+
+class PreviewResponse(BaseModel):
+    """Differences between the active rules and the proposed ones on the posted cases."""
+
+    active_version: str
+    proposed_version: str
+    cases: int
+    transitions: list[Transition]
+    hits_active: dict[str, int]
+    hits_proposed: dict[str, int]
+    changed: list[ChangedCaseView]
+
+
+def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
+    error = {"loc": ("body", field), "msg": message, "type": "value_error", "input": value}
+    return RequestValidationError([error])
+
+
+@router.post(
+    "/preview",
+    responses={422: {"description": "The rules YAML or a case is invalid; the body names it."}},
+    dependencies=[Depends(require(Permission.rules_preview))],
+)
+def preview_rules(body: PreviewRequest, active: RulesDep) -> PreviewResponse:
+    """Run a proposed rules file and the active one over the cases and count what changes."""
+    try:
+        proposed = parse_rules(body.rules_yaml, source="proposed")
+    except RulesError as exc:
+        raise _invalid("rules_yaml", str(exc), None) from None
+    numbered = [NumberedCase(index, case) for index, case in enumerate(body.cases)]
+    try:
+        result = compare_rule_sets(proposed, active, numbered, source="cases")
+    except RulesError as exc:
+        raise _invalid("cases", str(exc), None) from None
+    return PreviewResponse(
+        active_version=active.version,
+        proposed_version=proposed.version,
+        cases=result.cases,
+        transitions=[
+            Transition(before=b, after=a, count=n) for (b, a), n in result.transitions.items()
+        ],
+        hits_active=dict(result.hits_active),
+        hits_proposed=dict(result.hits_proposed),
+        changed=[
+            ChangedCaseView(
+                index=c.line,
+                referral_id=c.referral_id,
+                before=c.before,
+                after=c.after,
+                rule_ids=c.rule_ids,
+            )
+            for c in result.changed
+        ],
+    )

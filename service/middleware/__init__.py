@@ -1,0 +1,6 @@
+"""Pure ASGI middleware that refuses hostile requests before any route code runs."""
+
+from service.middleware.body_limit import BodyLimitMiddleware
+from service.middleware.content_type import JsonContentTypeMiddleware
+
+__all__ = ["BodyLimitMiddleware", "JsonContentTypeMiddleware"]

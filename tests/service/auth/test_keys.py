@@ -1,0 +1,187 @@
+"""Keys: hashed at rest, checked in constant time, revoked within the cache TTL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from hotline_cli import main
+from service.auth import KeyVerifier, Principal, Role, Unauthenticated, create_key, revoke_key
+from service.auth.keys import generate_key, hash_key, key_id_of
+from service.auth.store import KeyRecord
+from tests.factories import issue_key
+
+from .conftest import bearer
+
+
+def test_generated_keys_carry_their_id_and_other_keys_get_a_derived_one() -> None:
+    key_id, token = generate_key()
+    assert token.startswith(f"hlk_{key_id}_")
+    assert key_id_of(token) == key_id
+    assert key_id_of("xyz") == key_id_of("xyz") != key_id_of("xyz2")
+    assert key_id_of("xyz").startswith("x") and len(key_id_of("xyz")) == 16
+
+
+def test_only_the_hash_is_stored(app_client) -> None:
+    log = app_client.app.state.decision_log
+    record, token = create_key(log, name="hash-check", role=Role.screener)
+    with log.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT * FROM api_keys WHERE name = 'hash-check'")).all()
+    assert len(rows) == 1
+    assert token not in str(rows[0])
+    assert rows[0].key_hash == hash_key(token) == record.key_hash
+
+
+def test_bearer_and_x_api_key_both_work(app_client, role_keys) -> None:
+    key = role_keys[Role.screener]
+    assert app_client.get("/v1/rules", headers=bearer(key)).status_code == 200
+    assert app_client.get("/v1/rules", headers={"X-API-Key": key}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer hlk_0000000000000000_" + "a" * 43},
+        {"Authorization": "Bearer not-a-key"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"X-API-Key": "x" * 600},
+    ],
+    ids=["unknown-id", "unknown-free-form", "wrong-scheme", "too-long"],
+)
+def test_unknown_keys_are_401(app_client, headers) -> None:
+    response = app_client.get("/v1/rules", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+    assert response.headers["www-authenticate"] == 'Bearer realm="hotline"'
+
+
+def test_right_id_wrong_secret_is_401(app_client, role_keys) -> None:
+    key = role_keys[Role.screener]
+    forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
+    assert app_client.get("/v1/rules", headers=bearer(forged)).status_code == 401
+
+
+def test_a_key_revoked_through_the_api_stops_working_at_once(app_client, role_keys) -> None:
+    key = issue_key(app_client.app.state.decision_log, "screener")
+    assert app_client.get("/v1/rules", headers=bearer(key)).status_code == 200
+    response = app_client.delete(
+        f"/v1/keys/{key_id_of(key)}", headers=bearer(role_keys[Role.admin])
+    )
+    assert response.status_code == 200
+    assert response.json()["revoked_at"] is not None
+    assert app_client.get("/v1/rules", headers=bearer(key)).status_code == 401
+
+
+def test_a_key_revoked_elsewhere_stops_working_within_the_ttl() -> None:
+    now = [0.0]
+    records: dict[str, KeyRecord] = {}
+    key_id, token = generate_key()
+    records[key_id] = KeyRecord(key_id, "n", Role.screener, hash_key(token), "t", None)
+    verifier = KeyVerifier(records.get, ttl=5.0, clock=lambda: now[0])
+    assert verifier.verify(token) == Principal(key_id, "n", Role.screener)
+    records[key_id] = KeyRecord(key_id, "n", Role.screener, hash_key(token), "t", "revoked")
+    now[0] = 4.9
+    assert verifier.verify(token).key_id == key_id  # still cached
+    now[0] = 5.0
+    with pytest.raises(Unauthenticated):
+        verifier.verify(token)
+
+
+def test_unknown_ids_are_cached_so_floods_do_not_reach_the_store() -> None:
+    calls = []
+
+    def find(key_id):
+        calls.append(key_id)
+
+    verifier = KeyVerifier(find, ttl=5.0, clock=lambda: 0.0)
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            verifier.verify("made-up")
+    assert len(calls) == 1
+
+
+def test_keys_api_creates_shows_once_lists_without_secrets(app_client, role_keys) -> None:
+    admin = bearer(role_keys[Role.admin])
+    created = app_client.post(
+        "/v1/keys", json={"name": "api-made", "role": "supervisor"}, headers=admin
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert body["key"].startswith(f"hlk_{body['key_id']}_")
+    again = app_client.post(
+        "/v1/keys", json={"name": "api-made", "role": "screener"}, headers=admin
+    )
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "duplicate_key_name"
+    listed = app_client.get("/v1/keys", headers=admin).json()["keys"]
+    mine = [k for k in listed if k["name"] == "api-made"]
+    assert mine == [{k: v for k, v in body.items() if k != "key"}]
+    assert body["key"] not in str(listed)
+    assert (
+        app_client.get(
+            "/v1/reports/monitoring?format=json", headers=bearer(body["key"])
+        ).status_code
+        == 200
+    )
+
+
+def test_revoking_an_unknown_key_is_404(app_client, role_keys) -> None:
+    response = app_client.delete("/v1/keys/nobody", headers=bearer(role_keys[Role.admin]))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "key_not_found"
+
+
+def test_cli_create_list_revoke(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    runner = CliRunner()
+    created = runner.invoke(
+        main, ["keys", "create", "--role", "supervisor", "--name", "dana", "--database-url", url]
+    )
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip()
+    assert token.startswith("hlk_")
+    listed = runner.invoke(main, ["keys", "list", "--database-url", url])
+    assert listed.exit_code == 0
+    assert f"{key_id_of(token)}  dana" in listed.stdout
+    assert token not in listed.stdout
+    dup = runner.invoke(
+        main, ["keys", "create", "--role", "screener", "--name", "dana", "--database-url", url]
+    )
+    assert dup.exit_code == 1
+    assert "An active key is already named 'dana'" in dup.output
+    revoked = runner.invoke(main, ["keys", "revoke", "dana", "--database-url", url])
+    assert revoked.exit_code == 0
+    assert revoked.stdout.startswith(f"revoked {key_id_of(token)} (dana)")
+    gone = runner.invoke(main, ["keys", "revoke", "dana", "--database-url", url])
+    assert gone.exit_code == 1
+    assert "No active key has the name or id 'dana'" in gone.output
+
+
+def test_ensure_demo_uses_hotline_demo_key_or_rotates_a_random_one(tmp_path, monkeypatch) -> None:
+    from service.decision_log import open_log
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    runner = CliRunner()
+    monkeypatch.setenv("HOTLINE_DEMO_KEY", "xyz")
+    first = runner.invoke(main, ["keys", "ensure-demo", "--database-url", url])
+    assert first.exit_code == 0, first.output
+    assert "Demo screener API key: xyz" in first.stdout
+    assert "-H 'Authorization: Bearer xyz'" in first.stdout
+    again = runner.invoke(main, ["keys", "ensure-demo", "--database-url", url])
+    assert again.exit_code == 0  # idempotent with the same key
+    monkeypatch.delenv("HOTLINE_DEMO_KEY")
+    rotated = runner.invoke(main, ["keys", "ensure-demo", "--database-url", url])
+    token = rotated.stdout.split("Demo screener API key: ")[1].split()[0]
+    assert token.startswith("hlk_")
+    log = open_log(url, key=b"0123456789abcdef")
+    try:
+        verifier = KeyVerifier(
+            lambda k: __import__("service.auth", fromlist=["x"]).find_key(log, k), ttl=0
+        )
+        assert verifier.verify(token).role is Role.screener
+        with pytest.raises(Unauthenticated):
+            verifier.verify("xyz")  # the previous demo key was revoked
+        revoke_key(log, "demo")
+    finally:
+        log.dispose()

@@ -1,0 +1,140 @@
+"""Hostile input: every class gets a 4xx JSON error with a stable code and the field at fault."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.config import ServiceSettings
+from service.main import create_app
+from tests.factories import authorize
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERRAL = json.loads((ROOT / "examples" / "referral.json").read_text())
+LIMIT = 4096
+
+
+@pytest.fixture(scope="module")
+def client(registry_with_champion, tmp_path_factory):
+    settings = ServiceSettings(
+        registry_dir=registry_with_champion.root,
+        directory_path=ROOT / "data" / "directory",
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'd.db'}",
+        max_body_bytes=LIMIT,
+    )
+    with TestClient(create_app(settings)) as c:
+        authorize(c, "admin")
+        yield c
+
+
+def _error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == code
+    return error
+
+
+def test_declared_oversized_body_is_413_before_reading(client) -> None:
+    body = json.dumps({**REFERRAL, "narrative": "x" * LIMIT}).encode()
+    error = _error(
+        client.post("/v1/score", content=body, headers={"content-type": "application/json"}),
+        413,
+        "body_too_large",
+    )
+    assert error["message"] == (
+        f"The request body is {len(body)} bytes; at most {LIMIT} are accepted "
+        "(HOTLINE_MAX_BODY_BYTES)"
+    )
+    assert error["fields"][0]["field"] == "body"
+
+
+def test_streamed_oversized_body_is_413_while_streaming(client) -> None:
+    sent = []
+
+    def chunks():
+        for _ in range(100):  # would be 100 KiB; refused after about 4 KiB
+            sent.append(1)
+            yield b" " * 1024
+
+    response = client.post(
+        "/v1/score", content=chunks(), headers={"content-type": "application/json"}
+    )
+    error = _error(response, 413, "body_too_large")
+    assert error["fields"][0]["field"] == "body"
+    assert "passed 4096 bytes" in error["message"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_non_json_body_is_415(client, content_type) -> None:
+    response = client.post(
+        "/v1/score", content=json.dumps(REFERRAL).encode(), headers={"content-type": content_type}
+    )
+    error = _error(response, 415, "unsupported_media_type")
+    assert error["fields"][0]["field"] == "header.content-type"
+    assert "send the body as application/json" in error["message"]
+
+
+def test_json_with_charset_is_accepted(client) -> None:
+    response = client.post(
+        "/v1/score",
+        content=json.dumps(REFERRAL).encode(),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/score", {**REFERRAL, "favourite_colour": "red"}, "favourite_colour"),
+        ("/v1/keys", {"name": "n", "role": "screener", "admin": True}, "admin"),
+        ("/v1/rules/preview", {"rules_yaml": "x", "cases": [], "dry": 1}, "dry"),
+    ],
+)
+def test_unknown_field_is_422_naming_it(client, path, body, field) -> None:
+    error = _error(client.post(path, json=body), 422, "invalid_request")
+    assert field in [f["field"] for f in error["fields"]]
+    assert any(f["type"] == "extra_forbidden" for f in error["fields"])
+
+
+def test_over_long_list_and_string_are_422(client) -> None:
+    many = {**REFERRAL, "allegation_types": ["neglect"] * 13}  # at most 12
+    error = _error(client.post("/v1/score", json=many), 422, "invalid_request")
+    assert error["fields"][0]["field"] == "allegation_types"
+    long_name = _error(
+        client.post("/v1/keys", json={"name": "n" * 101, "role": "screener"}),
+        422,
+        "invalid_request",
+    )
+    assert long_name["fields"][0]["field"] == "name"
+
+
+def test_malformed_json_is_422(client) -> None:
+    response = client.post(
+        "/v1/score", content=b'{"referral_id": ', headers={"content-type": "application/json"}
+    )
+    error = _error(response, 422, "invalid_request")
+    assert error["fields"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("need=food&zip=90012&limit=0", "query.limit"),
+        ("need=food&zip=90012&limit=10000", "query.limit"),
+        ("need=food&zip=9001", "query.zip"),
+        ("zip=90012", "query.need"),
+    ],
+)
+def test_bad_query_bounds_are_422(client, query, field) -> None:
+    error = _error(client.get(f"/v1/referrals/search?{query}"), 422, "invalid_request")
+    assert error["fields"][0]["field"] == field
+
+
+def test_bad_report_format_is_422(client) -> None:
+    error = _error(client.get("/v1/reports/monitoring?format=pdf"), 422, "invalid_request")
+    assert error["fields"][0]["field"] == "query.format"
