@@ -144,7 +144,18 @@ def main() -> None:
         subprocess.run(
             [HOTLINE, "demo", "--if-missing"], env=env, check=True, capture_output=True, cwd=ROOT
         )
-        auth = os.environ.get("HOTLINE_BENCH_AUTH")  # e.g. "Bearer <screener key>" once keys exist
+        auth = os.environ.get("HOTLINE_BENCH_AUTH")  # e.g. "Bearer <screener key>"
+        if auth is None:
+            # A screener key in this run's own temporary database, printed once by the CLI.
+            created = subprocess.run(
+                [HOTLINE, "keys", "create", "--role", "screener", "--name", f"bench-{os.getpid()}"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            auth = f"Bearer {created.stdout.strip()}"
         bodies = tmp / "bodies.jsonl"
         config = SynthConfig(n_referrals=500, seed=11, start=dt.date(2026, 1, 1), years=1)
         bodies.write_text("".join(json.dumps(r["referral"]) + "\n" for r in generate(config)))
