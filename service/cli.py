@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import click
 
 from service.config import get_settings
+from service.observability import log_config
+from service.observability.metrics import MULTIPROC_ENV
 
 
 @click.command()
@@ -18,14 +22,38 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = get_settings()
+    workers = workers or settings.workers
     # One-row model evaluation gains nothing from OpenMP threads and loses CPU to them.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if workers > 1:
+        _prepare_multiprocess_metrics()
     click.echo(f"serving on http://{host or settings.host}:{port or settings.port}")
     uvicorn.run(
         "service.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level="info",
+        workers=workers,
+        # The C parser and event loop (uvicorn[standard]); "auto" would pick them too, but
+        # silently fall back to the slower pure-Python ones if they went missing.
+        loop="uvloop",
+        http="httptools",
+        log_config=log_config("info"),
+        # The observability middleware writes one JSON line per request, with its request id
+        # and route template; uvicorn's own access line would repeat it without them.
+        access_log=False,
     )
+
+
+def _prepare_multiprocess_metrics() -> None:
+    # Each worker is a process with its own counters: Prometheus' multiprocess mode has them
+    # write to files in one directory, which /metrics sums, whichever worker answers. Values
+    # left by an earlier run would be summed too, so the directory starts empty.
+    chosen = os.environ.get(MULTIPROC_ENV)
+    if chosen:
+        directory = Path(chosen)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="hotline-metrics-")

@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
         How long a replica trusts a looked-up API key; a revoke takes effect within this.
     max_body_bytes : int
         Largest request body accepted (413 beyond), ``HOTLINE_MAX_BODY_BYTES``.
+    max_in_flight : int
+        Requests one worker handles at once; the excess gets 503 ``overloaded`` with
+        ``Retry-After`` at once (``HOTLINE_MAX_IN_FLIGHT``).
+    log_max_batch : int
+        Most score records per decision-log transaction (group commit); 1 disables batching.
     """
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
@@ -63,6 +68,8 @@ class ServiceSettings(BaseSettings):
     monitor_threshold: int = Field(default=16, ge=1, le=20)
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_in_flight: int = Field(default=32, ge=1, le=10_000)
+    log_max_batch: int = Field(default=256, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _enforce_secret_pseudonym_key(self) -> ServiceSettings:

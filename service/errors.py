@@ -3,7 +3,8 @@
 Hierarchy::
 
     ServiceError
-    └── ModelUnavailable   no model is loaded (503)
+    ├── ModelUnavailable   no model is loaded (503)
+    └── Overloaded         too many requests in flight in this worker (503, Retry-After: 1)
 
 the decision log's own errors (:mod:`service.decision_log.errors`), translated by
 :data:`DECISION_LOG_HTTP`, and access control's (:mod:`service.auth.errors`), by
@@ -38,6 +39,7 @@ from service.decision_log.errors import (
     InvalidScreening,
     ScreeningAlreadyRecorded,
 )
+from service.observability.request_id import current_request_id
 
 DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     DecisionLogUnavailable: (503, "decision_log_unavailable"),
@@ -78,6 +80,13 @@ class ModelUnavailable(ServiceError):
     code = "model_unavailable"
 
 
+class Overloaded(ServiceError):
+    """Too many requests are in flight in this worker; answered at once so the client retries."""
+
+    status_code = 503
+    code = "overloaded"
+
+
 def error_body(
     code: str, message: str, fields: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -95,8 +104,14 @@ def error_body(
     Returns
     -------
     dict
+        With the request's id as ``request_id`` (also in the ``X-Request-ID`` header), so a
+        screener can quote it and an operator find the log line.
     """
-    return {"error": {"code": code, "message": message, "fields": fields or []}}
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "fields": fields or []}}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
+    return body
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -180,6 +195,26 @@ def error_response(
     fields = [{"field": field, "message": message, "type": code}]
     return JSONResponse(
         status_code=status, content=error_body(code, message, fields), headers=headers
+    )
+
+
+def service_error_response(exc: ServiceError, *, retry_after: int) -> JSONResponse:
+    """Build the response to a service error outside the app's handlers (for ASGI middleware).
+
+    Parameters
+    ----------
+    exc : ServiceError
+    retry_after : int
+        Seconds, sent as ``Retry-After``.
+
+    Returns
+    -------
+    starlette.responses.JSONResponse
+    """
+    return JSONResponse(
+        status_code=exc.status_code,
+        content=error_body(exc.code, str(exc)),
+        headers={"Retry-After": str(retry_after)},
     )
 
 

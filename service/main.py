@@ -14,6 +14,7 @@ from service.api import (
     decisions,
     health,
     keys,
+    metrics,
     outcomes,
     referrals,
     registry,
@@ -28,7 +29,9 @@ from service.decision_log import open_log
 from service.decision_log.startup import start_log
 from service.errors import install_error_handlers
 from service.middleware import BodyLimitMiddleware, JsonContentTypeMiddleware
+from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
+from service.observability import Metrics, ObservabilityMiddleware
 from service.referrals import load_directory
 from service.rules import RulesHolder
 
@@ -58,8 +61,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         log.warning("directory: %s", problem)
     holder = ModelHolder(ModelRegistry(settings.registry_dir), alias=settings.model_alias)
     decision_log = open_log(
-        settings.database_url, key=settings.pseudonym_key.get_secret_value().encode()
+        settings.database_url,
+        key=settings.pseudonym_key.get_secret_value().encode(),
+        max_batch=settings.log_max_batch,
     )
+    metrics_ = Metrics()
+    decision_log.committer.listeners.append(metrics_.observe_batch)
     keys_verifier = KeyVerifier(
         lambda key_id: find_key(decision_log, key_id), ttl=settings.key_cache_seconds
     )
@@ -76,10 +83,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         watcher, stop_watching = holder.start_watching(interval=settings.model_poll_seconds)
         # A log that cannot be migrated does not stop the service: /v1/score answers 503.
         start_log(decision_log)
+        if holder.ready:
+            metrics_.model_version.set(holder.current.version)
         yield
         stop_watching.set()
         watcher.join(timeout=5)
         decision_log.dispose()
+        metrics_.close()
 
     app = FastAPI(
         title="Hotline screening decision support",
@@ -96,14 +106,23 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.directory = directory_load.directory
     app.state.decision_log = decision_log
     app.state.keys = keys_verifier
+    app.state.metrics = metrics_
     install_error_handlers(app)
     app.include_router(health.router)
     protected_routers = (score, rules, rules_preview, referrals, decisions, outcomes, reports)
-    for protected in (*protected_routers, registry, admin, keys):
+    for protected in (*protected_routers, registry, admin, keys, metrics):
         app.include_router(protected.router, responses=AUTH_RESPONSES)
     # Last, after every router: refuses to build an app with a route that names no permission.
     check_routes(app)
     # Hostile input is refused before any route code runs (added last = outermost of these).
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(JsonContentTypeMiddleware)
+    # Outermost: refuse the excess before reading any body; and around everything, the request
+    # id, timing, access log and metrics (so refusals are logged and counted too).
+    app.add_middleware(
+        AdmissionMiddleware,
+        max_in_flight=settings.max_in_flight,
+        on_reject=metrics_.admission_rejections.inc,
+    )
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics_)
     return app

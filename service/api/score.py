@@ -74,6 +74,13 @@ async def score(referral: Referral, request: Request) -> Response:
         state.decision_log, response, referral=referral, features=build_features(referral)
     )
     await asyncio.wrap_future(committed)
+    request.state.model_version = loaded.version  # for the access log line
+    state.metrics.observe_score(
+        band=result.band.value,
+        recommendation=outcome.recommendation.value,
+        rule_ids=[hit.id for hit in outcome.rule_hits],
+        model_version=loaded.version,
+    )
     # The same JSON FastAPI would produce from response_model (which stays declared for the
     # OpenAPI schema), serialized once by pydantic instead of validated and serialized again.
     return Response(content=response.model_dump_json(), media_type="application/json")

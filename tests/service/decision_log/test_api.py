@@ -63,7 +63,8 @@ def test_screening_decision_is_recorded_once(client) -> None:
             "message": f"A screening decision for {decision_id!r} is already on record (seq 2); it "
             "cannot be replaced. Record a correction as a note with your supervisor instead",
             "fields": [],
-        }
+        },
+        "request_id": again.headers["x-request-id"],
     }
     record = client.get(f"/v1/decisions/{decision_id}").json()
     assert record["screening"]["decision"] == "screened_out"
@@ -93,7 +94,8 @@ def test_screening_out_a_required_screen_in_needs_reason_and_supervisor(client) 
             "code": "invalid_screening",
             "message": message,
             "fields": [{"field": "reason_code", "message": message, "type": "value_error"}],
-        }
+        },
+        "request_id": no_reason.headers["x-request-id"],
     }
     no_supervisor = client.post(url, json=screening(reason_code="already_open_case"))
     assert no_supervisor.status_code == 422
@@ -120,7 +122,8 @@ def test_unknown_decision_is_404(client) -> None:
                 "code": "decision_not_found",
                 "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
                 "fields": [],
-            }
+            },
+            "request_id": response.headers["x-request-id"],
         }
 
 
@@ -225,7 +228,8 @@ def test_log_failure_is_a_503_and_no_score(client) -> None:
             "message": "The decision log could not be written, so no score is returned unrecorded; "
             "retry later or ask an administrator to check HOTLINE_DATABASE_URL",
             "fields": [],
-        }
+        },
+        "request_id": response.headers["x-request-id"],
     }
     assert "probability" not in response.text
 

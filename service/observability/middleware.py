@@ -1,0 +1,93 @@
+"""The outermost middleware: request id, timing, one access line and the HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.observability.logging import ACCESS_LOGGER, access_log_record
+from service.observability.metrics import Metrics
+from service.observability.request_id import (
+    REQUEST_ID_HEADER,
+    request_id_from,
+    reset_request_id,
+    set_request_id,
+)
+
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+# Methods are labels: anything else a client invents is counted as "other", so a scanner
+# cannot grow the number of series.
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_HEADER: Final = REQUEST_ID_HEADER.encode()
+
+
+class ObservabilityMiddleware:
+    """Give each HTTP request an id, time it, log one JSON line and record its metrics.
+
+    Parameters
+    ----------
+    app : ASGI app
+    metrics : Metrics
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((v for k, v in scope["headers"] if k == _HEADER), None)
+        request_id = request_id_from(incoming.decode("latin-1") if incoming else None)
+        token = set_request_id(request_id)
+        status = 500  # if the app fails before answering, the server's answer is a 500
+        start = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER]
+                headers.append((_HEADER, request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self.metrics.in_flight.dec()
+            elapsed = time.perf_counter() - start
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            route = _route_template(scope)
+            self.metrics.request_duration.labels(method, route, str(status)).observe(elapsed)
+            state = scope.get("state")
+            model_version = state.get("model_version") if isinstance(state, dict) else None
+            access_log.info(
+                "request",
+                extra={
+                    "fields": access_log_record(
+                        request_id=request_id,
+                        method=method,
+                        route=route,
+                        status=status,
+                        duration_ms=elapsed * 1000,
+                        model_version=model_version,
+                    )
+                },
+            )
+            reset_request_id(token)
+
+
+def _route_template(scope: Scope) -> str:
+    # The router stores the matched route in the scope; its path is the template, so ids in
+    # the URL never become labels or log fields.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"

@@ -1,0 +1,85 @@
+"""Admission control: past HOTLINE_MAX_IN_FLIGHT a request gets 503 and Retry-After at once."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from service.middleware.admission import AdmissionMiddleware
+from tests.service.observability.conftest import as_role
+
+
+async def _slow_app(scope, receive, send) -> None:
+    await asyncio.sleep(0.2)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_excess_requests_are_refused_at_once_and_counted() -> None:
+    rejected = []
+    app = AdmissionMiddleware(_slow_app, max_in_flight=2, on_reject=lambda: rejected.append(1))
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return await asyncio.gather(*(c.get("/v1/rules") for _ in range(5)))
+
+    responses = asyncio.run(run())
+    assert sorted(r.status_code for r in responses) == [200, 200, 503, 503, 503]
+    refused = next(r for r in responses if r.status_code == 503)
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json() == {
+        "error": {
+            "code": "overloaded",
+            "message": "This worker is handling 2 requests already (HOTLINE_MAX_IN_FLIGHT); "
+            "retry in 1 second",
+            "fields": [],
+        }
+    }
+    assert len(rejected) == 3
+    assert app.in_flight == 0
+
+
+def test_probes_and_metrics_are_never_refused() -> None:
+    app = AdmissionMiddleware(_slow_app, max_in_flight=1)
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            paths = ["/v1/rules", "/health", "/ready", "/metrics", "/health"]
+            return await asyncio.gather(*(c.get(p) for p in paths))
+
+    assert [r.status_code for r in asyncio.run(run())] == [200] * 5
+
+
+def test_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_in_flight must be at least 1, got 0"):
+        AdmissionMiddleware(_slow_app, max_in_flight=0)
+
+
+def test_the_app_counts_rejections_in_metrics(app_factory) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.factories import issue_key
+
+    app = app_factory(max_in_flight=1)
+    with TestClient(app) as client:
+        admin = issue_key(app.state.decision_log, "admin")
+        # Stand in for a request in flight: the next one is over the limit.
+        admission = _find(app.middleware_stack, AdmissionMiddleware)
+        admission.in_flight = 1
+        refused = client.get("/v1/rules", headers={"Authorization": f"Bearer {admin}"})
+        admission.in_flight = 0
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert refused.json()["error"]["code"] == "overloaded"
+        assert refused.json()["request_id"] == refused.headers["x-request-id"]
+        client.keys = {"admin": admin}
+        metrics = client.get("/metrics", headers=as_role(client, "admin")).text
+        assert "hotline_admission_rejections_total 1.0" in metrics
+
+
+def _find(app, kind):
+    while app is not None and not isinstance(app, kind):
+        app = getattr(app, "app", None)
+    assert app is not None
+    return app

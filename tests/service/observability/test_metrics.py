@@ -1,0 +1,83 @@
+"""`/metrics`: exact names, labels and values after a few requests; needs metrics:read."""
+
+import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.service.observability.conftest import as_role, example
+
+
+def _samples(client) -> dict[tuple[str, tuple], float]:
+    response = client.get("/metrics", headers=as_role(client, "admin"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+        if not s.name.endswith("_created")
+    }
+
+
+def test_metrics_after_two_scores_and_a_miss(client) -> None:
+    a = client.post("/v1/score", json=example()).json()
+    b = client.post("/v1/score", json=example("referral-multiple-complaint.json")).json()
+    assert client.get("/v1/decisions/nope").status_code == 404
+    samples = _samples(client)
+
+    def value(name: str, **labels) -> float | None:
+        return samples.get((name, tuple(sorted(labels.items()))))
+
+    duration = "hotline_http_request_duration_seconds"
+    assert value(f"{duration}_count", method="POST", route="/v1/score", status="200") == 2
+    assert (
+        value(f"{duration}_count", method="GET", route="/v1/decisions/{decision_id}", status="404")
+        == 1
+    )
+    assert (
+        value(f"{duration}_bucket", method="POST", route="/v1/score", status="200", le="+Inf") == 2
+    )
+    bands = [a["band"], b["band"]]
+    for band in set(bands):
+        assert value("hotline_scores_total", band=band) == bands.count(band)
+    recommendations = [a["recommendation"]["value"], b["recommendation"]["value"]]
+    assert recommendations[1] == "screen_in_required"
+    for rec in set(recommendations):
+        assert value("hotline_recommendations_total", recommendation=rec) == recommendations.count(
+            rec
+        )
+    hits = [h["id"] for r in (a, b) for h in r["rule_hits"]]
+    assert "multiple-complaint" in hits
+    for rule_id in set(hits):
+        assert value("hotline_rule_hits_total", rule_id=rule_id) == hits.count(rule_id)
+    assert value("hotline_model_version") == a["model_version"]
+    # Sequential requests: each score is its own batch of one.
+    assert value("hotline_decision_log_batch_size_count") == 2
+    assert value("hotline_decision_log_batch_size_sum") == 2
+    assert value("hotline_decision_log_write_failures_total") == 0
+    assert value("hotline_admission_rejections_total") == 0
+    assert value("hotline_http_requests_in_flight") == 1  # this /metrics request
+
+
+def test_a_failed_log_write_is_counted(client) -> None:
+    with client.app.state.decision_log.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE log_entries"))
+    assert client.post("/v1/score", json=example()).status_code == 503
+    samples = _samples(client)
+    assert samples[("hotline_decision_log_write_failures_total", ())] == 1
+    assert samples[("hotline_decision_log_batch_size_count", ())] == 1
+    assert ("hotline_scores_total", (("band", "high"),)) not in samples
+    assert (
+        samples[
+            (
+                "hotline_http_request_duration_seconds_count",
+                (("method", "POST"), ("route", "/v1/score"), ("status", "503")),
+            )
+        ]
+        == 1
+    )
+
+
+def test_metrics_need_the_metrics_read_permission(client) -> None:
+    assert client.get("/metrics").status_code == 403  # the client's default key: screener
+    anonymous = client.get("/metrics", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
