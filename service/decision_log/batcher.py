@@ -32,7 +32,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.decision_log.chain import GENESIS, record_hash_of_text
-from service.decision_log.db import lock_chain
+from service.decision_log.db import lock_chain, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
 from service.decision_log.tables import LogEntry
 
@@ -233,7 +233,7 @@ class GroupCommitter:
     def _commit(self, records: list[PendingRecord]) -> list[Committed]:
         rows: list[dict[str, object]] = []
         chained: list[tuple[int, str]] = []
-        with self.engine.begin() as connection:
+        with writers_queue(self.engine), self.engine.begin() as connection:
             lock_chain(connection)
             head = connection.execute(
                 select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1)

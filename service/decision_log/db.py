@@ -9,6 +9,9 @@ lock (:func:`lock_chain`).
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -101,6 +104,33 @@ def make_engine(database_url: str) -> Engine:
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+@contextmanager
+def writers_queue(engine: Engine) -> Iterator[None]:
+    """Queue the writers of several processes fairly before they contend for SQLite's lock.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms), so a process that keeps
+    losing the race for ``BEGIN IMMEDIATE`` to a busier one backs off for a second or more. A
+    blocking ``flock`` on a file beside the database wakes the next waiter as soon as the
+    holder is done. ``BEGIN IMMEDIATE`` stays the lock that guarantees a linear chain (the
+    CLI and other writers do not queue here); this only makes the wait short and fair.
+    Nothing to do for PostgreSQL (its advisory lock queues waiters) or in-memory databases.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.writers", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def lock_chain(session: Session | Connection) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import traceback
 from typing import Any, Final
 
 from service.observability.request_id import current_request_id
@@ -54,10 +55,17 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             out.update(fields)
         if isinstance(record.exc_info, tuple) and record.exc_info[0] is not None:
-            # The type and the traceback's frames, not only the message: messages of
-            # database errors can quote the parameters they were given.
+            # The exception types and the frames, never the messages: a database error's
+            # message quotes the parameters it was given, i.e. the record being written.
+            exc = record.exc_info[1]
             out["error"] = record.exc_info[0].__name__
-            out["traceback"] = self.formatException(record.exc_info)
+            causes: list[str] = []
+            while exc is not None and exc.__cause__ is not None and len(causes) < 5:
+                exc = exc.__cause__
+                causes.append(type(exc).__name__)
+            if causes:
+                out["caused_by"] = causes
+            out["traceback"] = "".join(traceback.format_tb(record.exc_info[2]))
         return json.dumps(out, ensure_ascii=False, default=str)
 
 

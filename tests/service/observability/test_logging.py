@@ -122,3 +122,24 @@ def test_formatter_names_the_error_type_and_fields() -> None:
     )
     assert line["error"] == "ValueError"
     assert "request_id" not in line
+
+
+def test_an_exception_is_logged_without_its_message() -> None:
+    # A database error quotes the row it failed to write; only types and frames are kept.
+    secrets = ("90004", "2.5", "ref-0001")
+    first, second = f"zip {secrets[0]}, child aged {secrets[1]}", f"batch with {secrets[2]}"
+    try:
+        try:
+            raise KeyError(first)
+        except KeyError as inner:
+            raise RuntimeError(second) from inner
+    except RuntimeError:
+        record = logging.getLogger("x").makeRecord(
+            "x", logging.ERROR, __file__, 1, "write failed", (), exc_info=sys.exc_info()
+        )
+    text = JsonFormatter().format(record)
+    line = json.loads(text)
+    assert (line["error"], line["caused_by"]) == ("RuntimeError", ["KeyError"])
+    assert "test_an_exception_is_logged_without_its_message" in line["traceback"]
+    for secret in secrets:
+        assert secret not in text
