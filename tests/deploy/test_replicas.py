@@ -1,0 +1,159 @@
+"""Two replicas (`hotline serve`, one worker each) share one PostgreSQL decision log.
+
+They start together on a fresh schema (both migrate it at start, under the migration lock),
+score concurrently, and leave one linear, intact chain holding every acknowledged decision.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import issue_key_at
+from tests.service.decision_log.factories import example
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+CLIENTS_PER_REPLICA, REQUESTS = 3, 15
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def shared_schema_url():
+    schema = f"hl_rep_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(PG_SERVER)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432: {exc}")
+    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def _start(registry_dir: Path, database_url: str, port: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "HOTLINE_REGISTRY_DIR": str(registry_dir),
+        "HOTLINE_DIRECTORY_PATH": str(ROOT / "data" / "directory"),
+        "HOTLINE_DATABASE_URL": database_url,
+        "HOTLINE_PSEUDONYM_KEY": "replica-test-pseudonym-key-0123456789abcdef",
+        "HOTLINE_ENVIRONMENT": "production",
+        "HOTLINE_WORKERS": "1",
+        "HOTLINE_PORT": str(port),
+        "OMP_NUM_THREADS": "1",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [HOTLINE, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out
+        )
+
+
+def _wait_ready(port: int, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"replica on {port} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"replica on {port} not ready in 60 s")
+
+
+def _load(port: int, key: str, acknowledged: list, failures: list) -> None:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    ) as client:
+        for _ in range(REQUESTS):
+            response = client.post("/v1/score", json=example())
+            if response.status_code == 200:
+                acknowledged.append((port, response.json()["decision_id"]))
+            else:
+                failures.append((port, response.status_code, response.text[:200]))
+
+
+def test_two_replicas_share_one_linear_chain(
+    registry_with_champion, shared_schema_url, tmp_path
+) -> None:
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"replica-{p}.log" for p in ports]
+    replicas = [
+        _start(registry_with_champion.root, shared_schema_url, p, log)
+        for p, log in zip(ports, logs, strict=True)
+    ]
+    try:
+        for port, proc, log in zip(ports, replicas, logs, strict=True):
+            _wait_ready(port, proc, log)
+        key = issue_key_at(shared_schema_url, "screener")  # keys live in the shared database
+        acknowledged: list = []
+        failures: list = []
+        threads = [
+            threading.Thread(target=_load, args=(port, key, acknowledged, failures))
+            for port in ports
+            for _ in range(CLIENTS_PER_REPLICA)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        for proc in replicas:
+            proc.send_signal(signal.SIGINT)
+        for proc in replicas:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert failures == []
+    # Both replicas wrote JSON access lines naming the route template and the model.
+    for log in logs:
+        assert '"route": "/v1/score", "status": 200' in log.read_text()
+    total = 2 * CLIENTS_PER_REPLICA * REQUESTS
+    assert len(acknowledged) == total
+    assert {port for port, _ in acknowledged} == set(ports)  # both replicas scored
+    engine = sa.create_engine(shared_schema_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT seq, kind, decision_id FROM log_entries ORDER BY seq")
+        ).all()
+        migrations = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    assert len(migrations) == 1  # migrated once, whichever replica came first
+    assert [r.seq for r in rows] == list(range(1, total + 1))  # one chain, no gaps, no fork
+    assert {r.kind for r in rows} == {"score"}
+    assert sorted(r.decision_id for r in rows) == sorted(d for _, d in acknowledged)
+    verify = subprocess.run(
+        [HOTLINE, "log", "verify", "--database-url", shared_schema_url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, "HOTLINE_PSEUDONYM_KEY": "replica-test-pseudonym-key-0123456789abcdef"},
+    )
+    assert (verify.stdout + verify.stderr).strip() == f"ok: {total} records"
