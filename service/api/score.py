@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -11,6 +10,7 @@ from models import Referral, build_features, score_referral
 from service.auth import Permission, require
 from service.decision_log import submit_score
 from service.errors import error_body
+from service.ids import random_hex_id
 from service.referrals import suggest_referrals
 from service.rules import evaluate_rules
 from service.schemas import ScoreResponse
@@ -56,7 +56,7 @@ async def score(referral: Referral, request: Request) -> Response:
     # model_construct: every value was validated or computed above; validating the whole
     # response again (and again in FastAPI's response_model check) doubled its cost.
     response = ScoreResponse.model_construct(
-        decision_id=uuid.uuid4().hex,
+        decision_id=random_hex_id(),
         referral_id=referral.referral_id,
         model_version=loaded.version,
         rules_version=outcome.rules_version,

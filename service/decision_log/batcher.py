@@ -88,6 +88,11 @@ class Committed:
 
 
 _STOP: Final = object()
+
+# Built once: constructing them per batch (column coercion) cost the writer thread ~50 us of
+# CPU, under the GIL, per transaction (~360 instead of ~420 us for a batch of one).
+_HEAD: Final = select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1)
+_INSERT: Final = insert(LogEntry)
 _Item = tuple[PendingRecord, "Future[Committed]"]
 
 
@@ -235,9 +240,7 @@ class GroupCommitter:
         chained: list[tuple[int, str]] = []
         with writers_queue(self.engine), self.engine.begin() as connection:
             lock_chain(connection)
-            head = connection.execute(
-                select(LogEntry.seq, LogEntry.hash).order_by(LogEntry.seq.desc()).limit(1)
-            ).first()
+            head = connection.execute(_HEAD).first()
             seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
             for record in records:
                 seq += 1
@@ -267,7 +270,7 @@ class GroupCommitter:
                 )
                 chained.append((seq, digest))
                 prev_hash = digest
-            connection.execute(insert(LogEntry), rows)
+            connection.execute(_INSERT, rows)
         return [Committed(seq, digest, len(rows)) for seq, digest in chained]
 
     def _notify(self, size: int, *, ok: bool) -> None:

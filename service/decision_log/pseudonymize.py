@@ -7,7 +7,6 @@ household always maps to the same pseudonym, so outcomes can be matched later.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any, Literal
 
@@ -49,7 +48,9 @@ class Pseudonymizer:
             64 hexadecimal characters.
         """
         message = f"{kind}:{value}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        # hmac.digest: the same HMAC-SHA256, computed in one C call (hmac.new builds two
+        # hash objects in Python per identifier, ~9 identifiers per score).
+        return hmac.digest(self._key, message, "sha256").hex()
 
     def referral(self, referral: Referral) -> dict[str, Any]:
         """Return the referral as JSON data with every identifier replaced by its hash.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -110,6 +110,28 @@ class Metrics:
             "Score records whose decision-log batch could not be written (each a 503).",
             registry=r,
         )
+        # Children by labels: ``.labels()`` validates and looks them up under a lock on every
+        # call; the label sets are few (templates, bands, rule ids), so each is resolved once.
+        self._children: dict[tuple[object, tuple[str, ...]], Any] = {}
+
+    def child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """Return ``metric.labels(*labels)``, resolved once per label set.
+
+        Parameters
+        ----------
+        metric : Counter or Histogram
+            One of this object's labelled metrics.
+        *labels : str
+
+        Returns
+        -------
+        The child metric (``.inc()`` / ``.observe()``).
+        """
+        key = (metric, labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def observe_score(
         self, *, band: str, recommendation: str, rule_ids: Iterable[str], model_version: int
@@ -124,10 +146,10 @@ class Metrics:
             The rules that fired.
         model_version : int
         """
-        self.scores.labels(band).inc()
-        self.recommendations.labels(recommendation).inc()
+        self.child(self.scores, band).inc()
+        self.child(self.recommendations, recommendation).inc()
         for rule_id in rule_ids:
-            self.rule_hits.labels(rule_id).inc()
+            self.child(self.rule_hits, rule_id).inc()
         self.model_version.set(model_version)
 
     def close(self) -> None:

@@ -66,7 +66,9 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - start
             method = scope["method"] if scope["method"] in _METHODS else "other"
             route = _route_template(scope)
-            self.metrics.request_duration.labels(method, route, str(status)).observe(elapsed)
+            self.metrics.child(self.metrics.request_duration, method, route, str(status)).observe(
+                elapsed
+            )
             state = scope.get("state")
             model_version = state.get("model_version") if isinstance(state, dict) else None
             access_log.info(

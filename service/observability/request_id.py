@@ -7,9 +7,10 @@ bodies built anywhere inside the request can name it without it being passed aro
 from __future__ import annotations
 
 import re
-import uuid
 from contextvars import ContextVar
 from typing import Final
+
+from service.ids import random_hex_id
 
 REQUEST_ID_HEADER: Final = "x-request-id"
 # Letters, digits and . _ : - only, at most 64: an id is echoed into headers and logs, so
@@ -33,7 +34,7 @@ def request_id_from(incoming: str | None) -> str:
     """
     if incoming is not None and _SANE.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return random_hex_id()
 
 
 def current_request_id() -> str | None:
