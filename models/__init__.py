@@ -38,7 +38,7 @@ from models.referral import (
     ReporterType,
 )
 from models.registry import ModelRegistry, sha256_file
-from models.scorer import Factor, ScoreResult, explain, score_referral
+from models.scorer import Factor, ScoreResult, explain, score_features, score_referral
 from models.scoring import (
     BAND_UPPER_SCORES,
     Band,
@@ -91,6 +91,7 @@ __all__ = [
     "feature_spec_hash",
     "probability_to_score",
     "rollback_champion",
+    "score_features",
     "score_referral",
     "sha256_file",
     "ventile_cutpoints",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from models.artifact import ScreeningModel
@@ -54,7 +55,30 @@ def score_referral(model: ScreeningModel, referral: Referral, *, top_k: int = 5)
     ScoreResult
         Deterministic: the same referral and model always give the same result.
     """
-    x = build_features(referral)
+    return score_features(model, build_features(referral), top_k=top_k)
+
+
+def score_features(
+    model: ScreeningModel, x: npt.NDArray[np.float64], *, top_k: int = 5
+) -> ScoreResult:
+    """Score a feature vector built by :func:`models.build_features` and explain it.
+
+    For callers that also need the features themselves (the service logs them), so they are
+    built once.
+
+    Parameters
+    ----------
+    model : ScreeningModel
+        A loaded model.
+    x : numpy.ndarray of shape (n_features,)
+        The referral's features.
+    top_k : int, default 5
+        How many factors to return.
+
+    Returns
+    -------
+    ScoreResult
+    """
     probability = model.predict_one(x)
     score = int(probability_to_score(probability, cutpoints=model.cutpoints))
     # model_construct: the values are computed here, not user input, and validating them

@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from models import Referral, build_features, score_referral
+from models import Referral, build_features, score_features
 from service.auth import Permission, require
 from service.decision_log import submit_score
 from service.errors import error_body
@@ -40,7 +40,8 @@ async def score(referral: Referral, request: Request) -> Response:
     state = request.app.state
     loaded = state.models.current  # read once: a model swap mid-request cannot mix versions
     ruleset = state.rules.current
-    result = score_referral(loaded.model, referral)
+    features = build_features(referral)  # once: scored here and written to the log below
+    result = score_features(loaded.model, features)
     outcome = evaluate_rules(
         ruleset,
         referral,
@@ -70,9 +71,7 @@ async def score(referral: Referral, request: Request) -> Response:
         referrals=suggestions,
     )
     # Written before it is returned: if this raises, the client gets a 503 and no score.
-    committed = submit_score(
-        state.decision_log, response, referral=referral, features=build_features(referral)
-    )
+    committed = submit_score(state.decision_log, response, referral=referral, features=features)
     await asyncio.wrap_future(committed)
     request.state.model_version = loaded.version  # for the access log line
     state.metrics.observe_score(

@@ -85,13 +85,7 @@ def at_least(name: str, measured: float, minimum: float, what: str, **data: Any)
     -------
     GateResult
     """
-    by = minimum - measured
-    ok = by <= 0
-    verdict = "at least" if ok else f"below the minimum by {by:.4f}:"
-    detail = f"{what} {measured:.4f} is {verdict} {minimum:.4f}"
-    return GateResult(
-        name, "passed" if ok else "failed", measured, f">= {minimum}", by, detail, data
-    )
+    return _bounded(name, measured, minimum, what, upper=False, data=data)
 
 
 def at_most(name: str, measured: float, maximum: float, what: str, **data: Any) -> GateResult:
@@ -110,10 +104,19 @@ def at_most(name: str, measured: float, maximum: float, what: str, **data: Any) 
     -------
     GateResult
     """
-    by = measured - maximum
+    return _bounded(name, measured, maximum, what, upper=True, data=data)
+
+
+def _bounded(
+    name: str, measured: float, limit: float, what: str, *, upper: bool, data: dict[str, Any]
+) -> GateResult:
+    # ``by`` is how far past the limit the value is: positive fails, negative is headroom.
+    by = measured - limit if upper else limit - measured
     ok = by <= 0
-    verdict = "at most" if ok else f"above the maximum by {by:.4f}:"
-    detail = f"{what} {measured:.4f} is {verdict} {maximum:.4f}"
+    bound, side = ("maximum", "above") if upper else ("minimum", "below")
+    verdict = ("at most" if upper else "at least") if ok else f"{side} the {bound} by {by:.4f}:"
+    detail = f"{what} {measured:.4f} is {verdict} {limit:.4f}"
+    sign = "<=" if upper else ">="
     return GateResult(
-        name, "passed" if ok else "failed", measured, f"<= {maximum}", by, detail, data
+        name, "passed" if ok else "failed", measured, f"{sign} {limit}", by, detail, data
     )
