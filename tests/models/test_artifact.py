@@ -25,11 +25,22 @@ def test_boosting_model_scores_through_scikit_learn(training_data) -> None:
         source_path=training_data.source_path,
     )
     result = train(subset, kind="boosting", seed=0)
+    model = result.model
     x = training_data.features[0]
-    assert result.model.linear is None
-    assert result.model.predict_one(x) == result.model.predict_proba(x.reshape(1, -1))[0]
-    contrib = result.model.contributions(x)
-    assert contrib.shape == x.shape
+    assert model.linear is None
+
+    # Contribution of feature j: log-odds at x minus log-odds with x_j set to the training mean.
+    def logit(v):
+        p = model.estimator.predict_proba(v.reshape(1, -1))[0, 1]
+        return np.log(p / (1 - p))
+
+    expected = []
+    for j in range(len(x)):
+        probe = x.copy()
+        probe[j] = model.baseline[j]
+        expected.append(logit(x) - logit(probe))
+    np.testing.assert_allclose(model.contributions(x), expected, atol=1e-9)
+    assert 0 < model.predict_one(x) < 1
 
 
 def test_logistic_contributions_sum_to_the_linear_score_difference(trained) -> None:

@@ -74,18 +74,16 @@ def test_race_ethnicity_and_disability_never_change_features(synth_path) -> None
     np.testing.assert_array_equal(build_feature_matrix(originals), build_feature_matrix(flipped))
 
 
-def test_batch_path_equals_single_path(synth_path) -> None:
+def test_parallel_training_loader_equals_the_serving_path(synth_path) -> None:
     referrals = [Referral.model_validate(r["referral"]) for r in _records(synth_path)]
     single = np.vstack([build_features(r) for r in referrals])
-    batch = build_feature_matrix(referrals)
-    assert batch.dtype == np.float64
-    np.testing.assert_array_equal(batch, single)
     # The training loader, in parallel chunks, gives the same rows in the same order.
     parallel = load_jsonl(synth_path, workers=2, chunk_size=1_000)
     np.testing.assert_array_equal(parallel.features, single)
     assert parallel.frame["referral_id"].tolist() == [r.referral_id for r in referrals]
 
 
-def test_spec_hash_is_a_stable_sha256() -> None:
-    assert feature_spec_hash() == feature_spec_hash()
-    assert len(feature_spec_hash()) == 64
+def test_spec_hash_is_pinned() -> None:
+    # Changing a feature's name, window or label changes the hash, and every stored model
+    # is then refused until retrained: update this value only together with FEATURE_CODE_VERSION.
+    assert feature_spec_hash() == "ad73f624f2a607ca390471683453cd64b84a8bcabd79bc93bca41bf3970d52b9"

@@ -8,6 +8,7 @@ from models import (
     FeatureSpecMismatch,
     ModelRegistry,
     RegistryError,
+    sha256_file,
 )
 
 
@@ -24,7 +25,7 @@ def test_versions_are_numbered_and_immutable(registry, trained) -> None:
     meta = registry.metadata(1)
     assert meta["version"] == 1
     assert meta["label"] == "removal_2y"
-    assert len(meta["sha256"]) == 64
+    assert meta["sha256"] == sha256_file(registry.version_dir(1) / "model.joblib")
     assert registry.load(1).label == trained.model.label
 
 

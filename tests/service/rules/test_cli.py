@@ -51,7 +51,7 @@ def test_check_bad_file_exits_1_with_one_line(tmp_path, text, error):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"error: {path}: {error}\n"
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert isinstance(result.exception, SystemExit)
 
 
 def test_check_missing_file(tmp_path):
