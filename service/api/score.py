@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, Request, Response
 
 from models import Referral, build_features, score_features
 from service.auth import Permission, require
-from service.decision_log import submit_score
+from service.decision_log import submit_score_async
 from service.errors import error_body
 from service.ids import random_hex_id
 from service.referrals import suggest_referrals
@@ -70,9 +68,14 @@ async def score(referral: Referral, request: Request) -> Response:
         explanation=result.explanation,
         referrals=suggestions,
     )
+    # Serialized once: the same bytes go to the client and (parsed back) into the log record.
+    # The JSON FastAPI would produce from response_model (which stays declared for the
+    # OpenAPI schema), written by pydantic without validating the response again.
+    body = response.model_dump_json()
     # Written before it is returned: if this raises, the client gets a 503 and no score.
-    committed = submit_score(state.decision_log, response, referral=referral, features=features)
-    await asyncio.wrap_future(committed)
+    await submit_score_async(
+        state.decision_log, response, referral=referral, features=features, response_json=body
+    )
     request.state.model_version = loaded.version  # for the access log line
     state.metrics.observe_score(
         band=result.band.value,
@@ -80,9 +83,7 @@ async def score(referral: Referral, request: Request) -> Response:
         rule_ids=[hit.id for hit in outcome.rule_hits],
         model_version=loaded.version,
     )
-    # The same JSON FastAPI would produce from response_model (which stays declared for the
-    # OpenAPI schema), serialized once by pydantic instead of validated and serialized again.
-    return Response(content=response.model_dump_json(), media_type="application/json")
+    return Response(content=body, media_type="application/json")
 
 
 __all__ = ["error_body", "router"]

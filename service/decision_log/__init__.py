@@ -25,6 +25,7 @@ from service.decision_log.repository import (
     record_score,
     record_screening,
     submit_score,
+    submit_score_async,
 )
 from service.decision_log.verify import ChainReport, verify_chain
 
@@ -50,5 +51,6 @@ __all__ = [
     "record_score",
     "record_screening",
     "submit_score",
+    "submit_score_async",
     "verify_chain",
 ]

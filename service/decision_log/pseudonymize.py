@@ -7,6 +7,7 @@ household always maps to the same pseudonym, so outcomes can be matched later.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any, Literal
 
@@ -27,7 +28,10 @@ class Pseudonymizer:
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError(f"a pseudonym key needs at least 16 bytes, got {len(key)}")
-        self._key = key
+        # Keyed once: each identifier copies this state instead of keying HMAC-SHA256 again
+        # (OpenSSL 3 looks the digest up on every one-shot call: ~4.5 us against ~3 us here,
+        # ~9 identifiers per score). Same HMAC, same output.
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return "Pseudonymizer(key=<secret>)"
@@ -47,10 +51,9 @@ class Pseudonymizer:
         str
             64 hexadecimal characters.
         """
-        message = f"{kind}:{value}".encode()
-        # hmac.digest: the same HMAC-SHA256, computed in one C call (hmac.new builds two
-        # hash objects in Python per identifier, ~9 identifiers per score).
-        return hmac.digest(self._key, message, "sha256").hex()
+        mac = self._keyed.copy()
+        mac.update(f"{kind}:{value}".encode())
+        return mac.hexdigest()
 
     def referral(self, referral: Referral) -> dict[str, Any]:
         """Return the referral as JSON data with every identifier replaced by its hash.

@@ -7,6 +7,7 @@ rather than returning anything unrecorded.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -139,6 +141,7 @@ def score_record(
     *,
     referral: Referral,
     features: npt.NDArray[np.float64],
+    response_json: bytes | str | None = None,
 ) -> PendingRecord:
     """Build the record of a score: the response, its pseudonymized inputs and its features.
 
@@ -151,17 +154,29 @@ def score_record(
         The input; identifiers are hashed before writing.
     features : numpy.ndarray
         The feature vector the model scored.
+    response_json : bytes or str, optional
+        ``response.model_dump_json()`` when the caller has it already (the route serializes
+        the response once, for the client and for this record).
 
     Returns
     -------
     PendingRecord
+
+    Raises
+    ------
+    ValueError
+        A feature is not a finite number (JSON has no NaN; nothing unrecordable is returned).
     """
+    if not np.isfinite(features).all():
+        raise ValueError("a feature is not a finite number; the score cannot be recorded")
     hashed = log.pseudonymizer.referral(referral)
-    payload = response.model_dump(mode="json")
+    payload = (
+        response.model_dump(mode="json") if response_json is None else orjson.loads(response_json)
+    )
     payload["referral_id"] = hashed["referral_id"]
     payload["household_id"] = hashed["household_id"]
     payload["referral"] = hashed
-    payload["features"] = dict(zip(FEATURE_NAMES, (float(v) for v in features), strict=True))
+    payload["features"] = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
     return PendingRecord(
         kind="score",
         payload=canonical_json(payload),
@@ -177,6 +192,7 @@ def submit_score(
     *,
     referral: Referral,
     features: npt.NDArray[np.float64],
+    response_json: bytes | str | None = None,
 ) -> Future[Committed]:
     """Queue a score record for the next group commit; await or wait on the future.
 
@@ -187,6 +203,8 @@ def submit_score(
         Exactly what is about to be returned.
     referral : Referral
     features : numpy.ndarray
+    response_json : bytes or str, optional
+        ``response.model_dump_json()``, if the caller has it (see :func:`score_record`).
 
     Returns
     -------
@@ -194,7 +212,41 @@ def submit_score(
         Resolves once the record is committed; raises :class:`DecisionLogUnavailable` if its
         batch could not be written (the caller must then not return the score).
     """
-    return log.committer.submit(score_record(log, response, referral=referral, features=features))
+    record = score_record(
+        log, response, referral=referral, features=features, response_json=response_json
+    )
+    return log.committer.submit(record)
+
+
+def submit_score_async(
+    log: DecisionLog,
+    response: ScoreResponse,
+    *,
+    referral: Referral,
+    features: npt.NDArray[np.float64],
+    response_json: bytes | str | None = None,
+) -> asyncio.Future[Committed]:
+    """Queue a score record from a running event loop (see :func:`submit_score`).
+
+    Parameters
+    ----------
+    log : DecisionLog
+    response : ScoreResponse
+        Exactly what is about to be returned.
+    referral : Referral
+    features : numpy.ndarray
+    response_json : bytes or str, optional
+        ``response.model_dump_json()``, if the caller has it (see :func:`score_record`).
+
+    Returns
+    -------
+    asyncio.Future of Committed
+        Resolved on the calling loop once the record is committed.
+    """
+    record = score_record(
+        log, response, referral=referral, features=features, response_json=response_json
+    )
+    return log.committer.submit_async(record)
 
 
 def record_score(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from service.decision_log.chain import GENESIS, record_hash
+from service.decision_log.chain import GENESIS, canonical_json, canonical_json_v1, record_hash
 from service.decision_log.db import DecisionLog
 from service.decision_log.repository import transaction
 from service.decision_log.tables import LogEntry
@@ -78,19 +78,23 @@ def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
         payload = json.loads(entry.payload)
     except ValueError:
         return "payload is not valid JSON"
-    digest = record_hash(
-        seq=entry.seq,
-        kind=entry.kind,
-        decision_id=entry.decision_id,
-        subject_key=entry.subject_key,
-        dedupe_key=entry.dedupe_key,
-        recorded_at=entry.recorded_at,
-        payload=payload,
-        prev_hash=entry.prev_hash,
-    )
-    if digest != entry.hash:
-        return "its content does not match its hash (edited after it was written)"
-    return None
+    # Records written before 2026-11-22 were hashed over the standard library's JSON, which
+    # writes some floats differently (1e-05, not 0.00001); forging either is equally hard.
+    for serialize in (canonical_json, canonical_json_v1):
+        digest = record_hash(
+            seq=entry.seq,
+            kind=entry.kind,
+            decision_id=entry.decision_id,
+            subject_key=entry.subject_key,
+            dedupe_key=entry.dedupe_key,
+            recorded_at=entry.recorded_at,
+            payload=payload,
+            prev_hash=entry.prev_hash,
+            serialize=serialize,
+        )
+        if digest == entry.hash:
+            return None
+    return "its content does not match its hash (edited after it was written)"
 
 
 def _name(entry: LogEntry) -> str:

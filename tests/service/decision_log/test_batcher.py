@@ -156,3 +156,110 @@ def test_hash_of_stored_text_equals_hash_of_parsed_payload(payload, decision_id)
     assert record_hash_of_text(payload_text=canonical_json(payload), **columns) == record_hash(
         payload=payload, **columns
     )
+
+
+def test_async_submissions_resolve_on_their_loop_in_one_chain(database_url) -> None:
+    import asyncio
+
+    log = open_log(database_url, key=KEY)
+    migrate(log.engine)
+    wakeups: list[int] = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+
+        def counted(callback, *args, **kwargs):
+            wakeups.append(1)
+            return original(callback, *args, **kwargs)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        return await asyncio.gather(*(log.committer.submit_async(_record(i)) for i in range(60)))
+
+    try:
+        sizes: list[int] = []
+        log.committer.listeners.append(lambda n, ok: sizes.append(n))
+        results = asyncio.run(main())
+        assert sorted(r.seq for r in results) == list(range(1, 61))
+        # one wake-up of the loop per batch, not per record
+        assert len(wakeups) == len(sizes) and sum(sizes) == 60
+        report = verify_chain(log)
+        assert report.ok and report.records == 60
+    finally:
+        log.dispose()
+
+
+def test_async_submissions_of_a_failed_batch_all_raise(sqlite_log) -> None:
+    import asyncio
+
+    async def main():
+        return await asyncio.gather(
+            sqlite_log.committer.submit_async(_record(1, dedupe="same")),
+            sqlite_log.committer.submit_async(_record(2, dedupe="same")),
+            return_exceptions=True,
+        )
+
+    blocker = _Blocker(sqlite_log)  # hold the lock so both records land in one batch
+    threading.Timer(0.3, blocker.release).start()
+    outcomes = asyncio.run(main())
+    assert [type(o) for o in outcomes] == [DecisionLogUnavailable, DecisionLogUnavailable]
+    assert verify_chain(sqlite_log).records == 0
+
+
+def test_canonical_json_is_sorted_compact_utf8_with_shortest_floats() -> None:
+    payload = {"b": [1e-05, 1e16, 0.1, -0.0, 2.5e-300], "a": {"é": "Zoë ✓", "n": None}, "c": 10**15}
+    assert canonical_json(payload) == (
+        '{"a":{"n":null,"é":"Zoë ✓"},"b":[0.00001,1e+16,0.1,-0.0,2.5e-300],"c":1000000000000000}'
+    )
+
+
+def test_records_hashed_the_pre_orjson_way_still_verify(sqlite_log) -> None:
+    import json
+
+    from service.decision_log.chain import GENESIS, canonical_json_v1
+
+    payload = {"probability": 1.5e-05, "z": "Zoë"}  # written "1.5e-05" by json, not by orjson
+    assert canonical_json_v1(payload) != canonical_json(payload)
+    columns = {
+        "seq": 1,
+        "kind": "score",
+        "decision_id": "d1",
+        "subject_key": None,
+        "dedupe_key": "score:d1",
+        "recorded_at": "2026-11-01T10:00:00.000001+00:00",
+        "prev_hash": GENESIS,
+    }
+    digest = record_hash(payload=payload, serialize=canonical_json_v1, **columns)
+    with sqlite_log.engine.begin() as c:
+        c.execute(
+            sa.text(
+                "INSERT INTO log_entries (seq, kind, decision_id, subject_key, dedupe_key, "
+                "recorded_at, payload, prev_hash, hash) VALUES (:seq, :kind, :decision_id, "
+                ":subject_key, :dedupe_key, :recorded_at, :payload, :prev_hash, :hash)"
+            ),
+            {**columns, "payload": json.dumps(payload), "hash": digest},
+        )
+    assert verify_chain(sqlite_log).ok
+    # and the new writer chains on after it
+    assert sqlite_log.committer.submit(_record(2)).result(timeout=30).seq == 2
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
+
+
+def test_a_score_with_a_non_finite_feature_is_not_recorded(sqlite_log) -> None:
+    import numpy as np
+
+    from models import FEATURE_NAMES, Referral
+    from service.decision_log.repository import score_record
+    from service.schemas import ScoreResponse
+    from tests.service.decision_log.factories import example
+
+    features = np.zeros(len(FEATURE_NAMES))
+    features[3] = np.nan
+    with pytest.raises(ValueError, match="a feature is not a finite number"):
+        score_record(
+            sqlite_log,
+            ScoreResponse.model_construct(decision_id="d1"),
+            referral=Referral.model_validate(example()),
+            features=features,
+        )
