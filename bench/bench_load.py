@@ -1,6 +1,6 @@
 """Load test on loopback: POST /v1/score with varied referrals vs GET /health, same server.
 
-Usage: python bench/bench_load.py [--workers 2] [--seconds 10] [--connections 64]
+Usage: python bench/bench_load.py [--workers 2] [--seconds 10] [--connections 32]
 
 Starts `hotline serve` with N workers on a free loopback port (building a demo model in a
 temporary registry unless HOTLINE_REGISTRY_DIR names one with a champion), then drives it with
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

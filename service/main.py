@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -85,6 +86,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         start_log(decision_log)
         if holder.ready:
             metrics_.model_version.set(holder.current.version)
+        # Everything loaded so far (libraries, model, rules, directory: ~230k objects) lives
+        # as long as the process. Left to the collector, each full collection walked them
+        # all: a 160 ms pause every few seconds under load, the whole p99 at low load.
+        gc.collect()
+        gc.freeze()
         yield
         stop_watching.set()
         watcher.join(timeout=5)
