@@ -81,9 +81,9 @@ def score_features(
     """
     probability = model.predict_one(x)
     score = int(probability_to_score(probability, cutpoints=model.cutpoints))
-    # model_construct: the values are computed here, not user input, and validating them
-    # again costs more than the whole model evaluation on the request path.
-    return ScoreResult.model_construct(
+    # Validated, not model_construct: with pydantic 2.14 validating these few fields in Rust
+    # (~3 us) is faster than model_construct's Python loop over the fields (~6-7 us).
+    return ScoreResult(
         probability=probability,
         score=score,
         band=band_for_score(score),
@@ -123,7 +123,7 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
         spec = FEATURE_SPEC[j]
         typical = float(model.baseline[j])
         factors.append(
-            Factor.model_construct(
+            Factor(
                 feature=spec.name,
                 label=_describe(spec.label, float(x[j]), typical, is_flag=spec.is_flag),
                 value=float(x[j]),

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from models import ModelError, ModelRegistry
+from models import ModelError, ModelRegistry, Referral
 from service.api import (
     admin,
     decisions,
@@ -24,6 +24,7 @@ from service.api import (
     rules_preview,
     score,
 )
+from service.api.json_body import publish_body_schemas
 from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
@@ -118,6 +119,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     protected_routers = (score, rules, rules_preview, referrals, decisions, outcomes, reports)
     for protected in (*protected_routers, registry, admin, keys, metrics):
         app.include_router(protected.router, responses=AUTH_RESPONSES)
+    publish_body_schemas(app, [Referral])
     # Last, after every router: refuses to build an app with a route that names no permission.
     check_routes(app)
     # Hostile input is refused before any route code runs (added last = outermost of these).
