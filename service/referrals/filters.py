@@ -16,6 +16,7 @@ from models.referral import Need
 from service.referrals.directory import IndexedService
 from service.referrals.family import FamilyProfile
 from service.referrals.languages import language_name
+from service.referrals.reasons import age_reason, age_span, requirement_reason
 
 CHILD_CLIENT_NEEDS = frozenset({Need.home_visiting, Need.early_learning})
 CAREGIVER_CLIENT_NEEDS = frozenset(
@@ -99,10 +100,7 @@ def age_ok(
         return None
     if not explain:
         return PASS_SILENTLY
-    span = f"{_num(low) if low is not None else 0}-{_num(high) if high is not None else 'any'}"
-    if not ages:
-        return f"Serves ages {span} (ages not given)"
-    return f"Serves ages {span}; fits {who} aged {_num(min(fitting))}"
+    return age_reason(age_span(low, high), min(fitting) if ages else None, who)
 
 
 def eligibility_ok(
@@ -114,12 +112,8 @@ def eligibility_ok(
     for requirement in service.requirements:
         if not requirement.met_by(pregnant=family.pregnant, child_ages=child_ages):
             return None
-        if not explain:
-            continue
-        if requirement.kind == "unchecked":
-            reasons.append(f"Eligibility to confirm: {requirement.label}")
-        else:
-            reasons.append(f"Eligible: {requirement.label}")
+        if explain:
+            reasons.append(requirement_reason(requirement))
     return reasons
 
 
@@ -145,7 +139,3 @@ def language_ok(
             return PASS_SILENTLY, False
         return f"Interpretation offered: {service.interpretation}", False
     return None
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"

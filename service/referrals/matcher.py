@@ -12,24 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from math import asin, radians, sin, sqrt
 
 from models.referral import Need, Referral
-from service.referrals.directory import Directory, IndexedService, MatchFacts, ZipCentroid
+from service.referrals.directory import Directory, MatchFacts, ZipCentroid
 from service.referrals.eligibility import Requirement
 from service.referrals.family import FamilyProfile, profile_from_referral
-from service.referrals.filters import (
-    age_ok,
-    ages_fit,
-    area_reason,
-    clients_of,
-    eligibility_ok,
-    language_ok,
-)
-from service.referrals.languages import language_name, normalize_language
+from service.referrals.filters import ages_fit, area_reason, clients_of, eligibility_ok, language_ok
+from service.referrals.languages import normalize_language
 from service.referrals.needs import DerivedNeed, derive_needs
 from service.referrals.ranking import DEFAULT_WEIGHTS, EARTH_RADIUS_KM, RankingWeights, Scorer
-from service.referrals.suggestion import ReferralSuggestion
+from service.referrals.reasons import NEED_TEXT, age_reason
+from service.referrals.suggestion import ReferralSuggestion, trusted_suggestion
 
 MIN_LIMIT = 3
 MAX_LIMIT = 50
@@ -38,13 +32,6 @@ _BAD_LIMIT = (
     "limit must be between {low} and {high} (I&R practice offers at least three options, "
     "never one 'best' pick), got {limit}"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    service: IndexedService
-    score: float
-    distance_km: float | None
 
 
 def suggest_referrals(
@@ -209,20 +196,13 @@ def match(
     chosen = _spread(ranked, limit=limit)
     family_order = [n.need for n in needs]
     return [
-        _suggestion(
-            _Candidate(service=c[3], score=c[4], distance_km=c[5]),
-            d,
-            family,
-            county,
-            family_order,
-            rank=i,
-        )
+        _suggestion(c[3], c[5], d, family, county, family_order, rank=i)
         for i, (d, c) in enumerate(chosen, start=1)
     ]
 
 
-_Ranked = tuple[float, str, str, IndexedService, float, float | None]
-"""Sort key (negated rounded score, casefolded name, id), then service, score, distance."""
+_Ranked = tuple[float, str, str, MatchFacts, float, float | None]
+"""Sort key (negated rounded score, casefolded name, id), then facts, score, distance."""
 
 
 class _Judge:
@@ -247,7 +227,7 @@ class _Judge:
     ) -> None:
         self._family = family
         self._family_needs = family_needs
-        self._score = Scorer(needs_total=len(family_needs), as_of=family.as_of, weights=weights)
+        self._score = Scorer(needs_total=len(family_needs), as_of=family.as_of, weights=weights).of
         self._languages = frozenset(family.languages)
         self._origin = (
             None
@@ -265,20 +245,19 @@ class _Judge:
         """Return the service's ranking entry, or None if a family-wide filter excludes it."""
         service = facts.service
         key = service.id
-        if key in self._seen:
-            return self._seen[key]
-        entry = self._judge(facts)
-        self._seen[key] = entry
+        seen = self._seen
+        if key in seen:
+            return seen[key]
+        entry = seen[key] = self._judge(facts)
         return entry
 
     def _judge(self, facts: MatchFacts) -> _Ranked | None:
         service = facts.service
-        family = self._family
         # Status needs no check here: the directory indexes only active services.
         if service.requirements:
             eligible = self._eligible.get(service.requirements)
             if eligible is None:
-                eligible = eligibility_ok(service, family, explain=False) is not None
+                eligible = eligibility_ok(service, self._family, explain=False) is not None
                 self._eligible[service.requirements] = eligible
             if not eligible:
                 return None
@@ -288,56 +267,39 @@ class _Judge:
             direct = not self._languages.isdisjoint(service.languages)
             if not direct and not service.interpretation:
                 return None
-        distance = self._distance(facts)
+        origin = self._origin
+        distance = (
+            None
+            if origin is None or not facts.site_points
+            else _nearest_km(origin, facts.site_points)
+        )
         value = self._score(
-            needs_met=len(service.needs & self._family_needs),
-            distance_km=distance,
-            capacity=service.capacity,
-            verified=service.verified,
-            direct_language=direct,
+            len(service.needs & self._family_needs),
+            distance,
+            service.capacity,
+            service.verified,
+            direct,
         )
-        return (-round(value, 9), facts.sort_name, service.id, service, value, distance)
+        return (-round(value, 9), facts.sort_name, service.id, facts, value, distance)
 
-    def _distance(self, facts: MatchFacts) -> float | None:
-        # The haversine formula of ranking.haversine_km, with each end's radians and cosine
-        # worked out beforehand; the operations are the same, so the result is identical.
-        if self._origin is None or not facts.site_points:
-            return None
-        p1, cos1, lon1 = self._origin
-        nearest = min(
-            _EARTH_DIAMETER_KM
-            * math.asin(
-                math.sqrt(
-                    math.sin((p2 - p1) / 2) ** 2
-                    + cos1 * cos2 * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-                )
-            )
-            for p2, cos2, lon2 in facts.site_points
+
+def _nearest_km(
+    origin: tuple[float, float, float], points: tuple[tuple[float, float, float], ...]
+) -> float:
+    # The haversine formula of ranking.haversine_km, with each end's radians and cosine
+    # worked out beforehand; the operations are the same, so the result is identical. A
+    # loop, not min() over a generator, as most services have one site (~0.5 us a
+    # candidate); it keeps min()'s rule (the first site, replaced only by a nearer one).
+    p1, cos1, lon1 = origin
+    nearest: float | None = None
+    for p2, cos2, lon2 in points:
+        km = _EARTH_DIAMETER_KM * asin(
+            sqrt(sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * sin(radians(lon2 - lon1) / 2) ** 2)
         )
-        return round(nearest, 1)
-
-
-def _why(
-    candidate: _Candidate, family: FamilyProfile, derived: DerivedNeed, county: str | None
-) -> list[str]:
-    service = candidate.service
-    language = language_ok(service, family)
-    why = [
-        f"Meets {derived.need.value.replace('_', ' ')}: {derived.reason}",
-        area_reason(service, family, county),
-        age_ok(service, family, derived.need) or "",
-        *(eligibility_ok(service, family) or []),
-        language[0] if language else "",
-    ]
-    if candidate.distance_km is not None:
-        why.append(f"{candidate.distance_km:.1f} km from the centre of ZIP {family.zip_code}")
-    if service.capacity == "accepting":
-        why.append(f"Accepting new clients ({service.capacity_available:g} open places)")
-    elif service.capacity == "waitlist":
-        why.append("No open places reported: expect a waitlist")
-    if service.verified is not None:
-        why.append(f"Record verified {service.verified.isoformat()}")
-    return [w for w in why if w]
+        if nearest is None or km < nearest:
+            nearest = km
+    assert nearest is not None  # the caller passes at least one point
+    return round(nearest, 1)
 
 
 def _spread(
@@ -364,7 +326,8 @@ def _spread(
 
 
 def _suggestion(
-    candidate: _Candidate,
+    facts: MatchFacts,
+    distance_km: float | None,
     derived: DerivedNeed,
     family: FamilyProfile,
     county: str | None,
@@ -372,34 +335,51 @@ def _suggestion(
     *,
     rank: int,
 ) -> ReferralSuggestion:
-    service = candidate.service
+    service = facts.service
     need = derived.need
     also = [n for n in family_needs if n != need and n in service.needs]
-    why = _why(candidate, family, derived, county)
+    # The lines in display order; the family-independent ones were written at load
+    # (MatchFacts). Every filter has passed, so the eligibility lines are all of them.
+    why = [f"Meets {NEED_TEXT[need]}: {derived.reason}", area_reason(service, family, county)]
+    if facts.age_span is not None:
+        low, high = service.minimum_age, service.maximum_age
+        ages, who = clients_of(need, family)
+        youngest = min(
+            (a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)),
+            default=None,
+        )
+        why.append(age_reason(facts.age_span, youngest, who))
+    why += facts.eligibility_reasons
+    language = language_ok(service, family)
+    if language and language[0]:
+        why.append(language[0])
+    if distance_km is not None:
+        why.append(f"{distance_km:.1f} km from the centre of ZIP {family.zip_code}")
+    why += facts.record_reasons
     if also:
-        why.append("Also meets: " + ", ".join(n.value.replace("_", " ") for n in also))
-    site = next(
-        (s for s in service.sites if s.address), service.sites[0] if service.sites else None
-    )
-    # model_construct: every value is computed here from the loaded directory, not taken
-    # from a request, and validating ~5 suggestions again per score cost more than ranking.
-    return ReferralSuggestion.model_construct(
-        rank=rank,
-        service_id=service.id,
-        service_name=service.name,
-        organization=service.organization,
-        need=need,
-        also_meets=also,
-        why=why,
-        phone=service.phone,
-        address=site.address if site else None,
-        location_name=site.name if site else None,
-        hours=service.hours,
-        distance_km=candidate.distance_km,
-        languages=sorted(language_name(c) for c in service.languages),
-        capacity=service.capacity,
-        eligibility=service.eligibility_description,
-        next_step=service.application_process,
-        url=service.url,
-        last_verified=service.verified,
+        why.append("Also meets: " + ", ".join(NEED_TEXT[n] for n in also))
+    # Every value is computed here from the loaded directory, not taken from a request, so
+    # it is not validated again; trusted_suggestion is model_construct at a fifth the cost.
+    # The keys are in the model's field order.
+    return trusted_suggestion(
+        {
+            "rank": rank,
+            "service_id": service.id,
+            "service_name": service.name,
+            "organization": service.organization,
+            "need": need,
+            "also_meets": also,
+            "why": why,
+            "phone": service.phone,
+            "address": facts.address,
+            "location_name": facts.location_name,
+            "hours": service.hours,
+            "distance_km": distance_km,
+            "languages": list(facts.language_names),
+            "capacity": service.capacity,
+            "eligibility": service.eligibility_description,
+            "next_step": service.application_process,
+            "url": service.url,
+            "last_verified": service.verified,
+        }
     )

