@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from typing import Final
 
 _ID_BYTES: Final = 16
@@ -57,7 +56,12 @@ def random_hex_id() -> str:
     str
         32 lowercase hex characters of a version-4 UUID.
     """
-    return uuid.UUID(bytes=_pool.take(), version=4).hex
+    raw = bytearray(_pool.take())
+    # What uuid.UUID(bytes=..., version=4) does, without its pure-Python constructor (~15 us
+    # under load, twice per score): the version nibble and the RFC 4122 variant bits.
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 __all__ = ["random_hex_id"]
