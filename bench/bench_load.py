@@ -49,10 +49,16 @@ request = function()
 end
 -- Exponential think time (mean = pause): with many connections the arrivals approach a
 -- Poisson stream, as from many independent screeners, instead of lock-step clients.
+-- Each wrk thread has its own Lua state: seed them apart, so their pauses are independent.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("seed", %(seed)d + threads)
+end
 if pause > 0 then
-  math.randomseed(%(seed)d)
   delay = function() return math.floor(-pause * math.log(1 - math.random()) + 0.5) end
 end
+init = function(args) math.randomseed(seed or %(seed)d) end
 done = function(summary, latency, requests)
   local s = summary.duration / 1e6
   io.write(string.format('JSON{"requests": %%d, "seconds": %%f, "non2xx": %%d, "errors": %%d, ' ..

@@ -10,6 +10,7 @@ clients and schemathesis see the same OpenAPI document as before.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,16 +39,49 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
     Raises
     ------
     fastapi.exceptions.RequestValidationError
-        Each error located under ``body`` as FastAPI locates them, so the app's handler
-        names the same fields; malformed JSON is a ``json_invalid`` error on ``body``.
+        The errors FastAPI itself reports for the same body: each located under ``body``;
+        an empty body is ``missing``; malformed JSON is ``json_invalid`` at its position.
     """
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        for error in errors:
-            error["loc"] = ("body", *error["loc"])
-        raise RequestValidationError(errors, body=body) from None
+        if not any(error["type"] == "json_invalid" for error in errors):
+            raise _located(errors, body) from None
+    # Not JSON to pydantic's strict reader: read it the way FastAPI does (json.loads also
+    # takes a byte-order mark and UTF-16/32), so such clients see no change.
+    if not body:
+        missing = {"type": "missing", "loc": (), "msg": "Field required", "input": None}
+        raise _located([missing], body)
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        error = {
+            "type": "json_invalid",
+            "loc": ("body", exc.pos),
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": exc.msg},
+        }
+        raise RequestValidationError([error], body=exc.doc) from None
+    except UnicodeDecodeError as exc:
+        error = {
+            "type": "json_invalid",
+            "loc": ("body",),
+            "msg": "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON",
+            "input": {},
+            "ctx": {"error": str(exc)},
+        }
+        raise RequestValidationError([error], body=body) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _located(exc.errors(include_url=False), data) from None
+
+
+def _located(errors: Any, body: Any) -> RequestValidationError:
+    located = [{**error, "loc": ("body", *error["loc"])} for error in errors]
+    return RequestValidationError(located, body=body)
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -93,6 +93,15 @@ class Committed:
 
 _STOP: Final = object()
 
+
+class _Stale(Exception):
+    """The held connection was found dead before anything of the batch was written."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 _HEAD_SQL: Final = f"SELECT seq, hash FROM {LogEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 _COLUMNS: Final = (
     "seq",
@@ -105,6 +114,8 @@ _COLUMNS: Final = (
     "prev_hash",
     "hash",
 )
+_ROWS_PER_INSERT: Final = 500
+"""Rows per INSERT statement: 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535."""
 _Waiter = Future[Committed] | asyncio.Future[Committed]
 _Item = tuple[PendingRecord, "hashlib._Hash", _Waiter]
 _Outcome = Committed | BaseException
@@ -234,6 +245,11 @@ class GroupCommitter:
             return
         with self._lock:
             if self._thread is None or self._pid != os.getpid():
+                if self._pid not in (0, os.getpid()):
+                    # A forked child must not touch the parent's connection (same socket):
+                    # forget it, and the pooled ones, without closing them.
+                    self._raw = None
+                    self.engine.dispose(close=False)
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
                     target=self._run, name="decision-log-writer", daemon=True
@@ -295,58 +311,91 @@ class GroupCommitter:
         # On the driver's connection, held by this thread: through SQLAlchemy's Connection,
         # a batch (begin, lock, head, insert, commit) cost ~300 us of Python under the GIL
         # per transaction, which the event loop waited for; the DB-API calls cost a tenth.
+        with writers_queue(self.engine):
+            try:
+                return self._append(records)
+            except _Stale:
+                pass
+            # The held connection died while idle (server restart, failover, an idle
+            # timeout): nothing was written, so the batch is tried once on a new one.
+            try:
+                return self._append(records)
+            except _Stale as again:
+                raise again.error from None
+
+    def _append(self, records: list[tuple[PendingRecord, hashlib._Hash]]) -> list[Committed]:
         params: list[object] = []
         chained: list[tuple[int, str]] = []
-        with writers_queue(self.engine):
-            connection = self._connection()
-            try:
-                cursor = connection.cursor()
-                if self._sqlite:
-                    # IMMEDIATE: the write lock before the head is read (see db.py).
-                    cursor.execute("BEGIN IMMEDIATE")
-                else:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
-                cursor.execute(_HEAD_SQL)
-                head = cursor.fetchone()
-                seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
-                for record, payload_hash in records:
-                    seq += 1
-                    recorded_at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-                    digest = finish_record_hash(
-                        payload_hash,
-                        seq=seq,
-                        subject_key=record.subject_key,
-                        recorded_at=recorded_at,
-                        prev_hash=prev_hash,
-                    )
-                    params += (
-                        seq,
-                        record.kind,
-                        record.decision_id,
-                        record.subject_key,
-                        record.dedupe_key,
-                        recorded_at,
-                        record.payload,
-                        prev_hash,
-                        digest,
-                    )
-                    chained.append((seq, digest))
-                    prev_hash = digest
-                # One multi-row INSERT: an executemany steps the statement once per row,
-                # and each step releases the GIL, which the busy event loop then holds
-                # until its next switch; one statement per batch releases it once.
-                cursor.execute(self._insert_sql(len(records)), tuple(params))
-                if self._sqlite:
-                    cursor.execute("COMMIT")
-                else:
-                    connection.commit()
-                cursor.close()
-            except BaseException:
-                # Whatever failed, the transaction is abandoned and the connection replaced,
-                # so the next batch starts clean (and a restarted server is reconnected).
-                self._drop_connection(invalidate=True)
-                raise
+        connection = self._connection()
+        cursor = None
+        written = False
+        try:
+            cursor = connection.cursor()
+            if self._sqlite:
+                # IMMEDIATE: the write lock before the head is read (see db.py).
+                cursor.execute("BEGIN IMMEDIATE")
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
+            cursor.execute(_HEAD_SQL)
+            head = cursor.fetchone()
+            seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
+            for record, payload_hash in records:
+                seq += 1
+                recorded_at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+                digest = finish_record_hash(
+                    payload_hash,
+                    seq=seq,
+                    subject_key=record.subject_key,
+                    recorded_at=recorded_at,
+                    prev_hash=prev_hash,
+                )
+                params += (
+                    seq,
+                    record.kind,
+                    record.decision_id,
+                    record.subject_key,
+                    record.dedupe_key,
+                    recorded_at,
+                    record.payload,
+                    prev_hash,
+                    digest,
+                )
+                chained.append((seq, digest))
+                prev_hash = digest
+            written = True
+            # Multi-row INSERTs: an executemany steps the statement once per row, and each
+            # step releases the GIL, which the busy event loop then holds until its next
+            # switch. Chunked, because drivers bound the parameters of one statement.
+            width = len(_COLUMNS)
+            for start in range(0, len(records), _ROWS_PER_INSERT):
+                rows = min(_ROWS_PER_INSERT, len(records) - start)
+                chunk = params[start * width : (start + rows) * width]
+                cursor.execute(self._insert_sql(rows), tuple(chunk))
+            if self._sqlite:
+                cursor.execute("COMMIT")
+            else:
+                connection.commit()
+            cursor.close()
+        except self._db_errors as exc:
+            # The transaction is abandoned and the connection replaced either way, so the
+            # next batch starts clean.
+            stale = not written and self._is_disconnect(exc, connection, cursor)
+            self._drop_connection(invalidate=True)
+            if stale:
+                raise _Stale(exc) from exc
+            raise
+        except BaseException:
+            self._drop_connection(invalidate=True)
+            raise
         return [Committed(seq, digest, len(records)) for seq, digest in chained]
+
+    def _is_disconnect(self, exc: Any, connection: PoolProxiedConnection, cursor: Any) -> bool:
+        if isinstance(exc, SQLAlchemyError):
+            return False
+        try:
+            return bool(self.engine.dialect.is_disconnect(exc, connection.dbapi_connection, cursor))
+        except Exception:
+            return False
 
     def _connection(self) -> PoolProxiedConnection:
         if self._raw is None:

@@ -226,22 +226,11 @@ def submit_score_async(
     features: npt.NDArray[np.float64],
     response_json: bytes | str | None = None,
 ) -> asyncio.Future[Committed]:
-    """Queue a score record from a running event loop (see :func:`submit_score`).
-
-    Parameters
-    ----------
-    log : DecisionLog
-    response : ScoreResponse
-        Exactly what is about to be returned.
-    referral : Referral
-    features : numpy.ndarray
-    response_json : bytes or str, optional
-        ``response.model_dump_json()``, if the caller has it (see :func:`score_record`).
+    """:func:`submit_score` from a running event loop: the future resolves on that loop.
 
     Returns
     -------
     asyncio.Future of Committed
-        Resolved on the calling loop once the record is committed.
     """
     record = score_record(
         log, response, referral=referral, features=features, response_json=response_json

@@ -78,9 +78,16 @@ def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
         payload = json.loads(entry.payload)
     except ValueError:
         return "payload is not valid JSON"
-    # Records written before 2026-11-22 were hashed over the standard library's JSON, which
-    # writes some floats differently (1e-05, not 0.00001); forging either is equally hard.
+    # A record's stored text must be exactly the canonical form its hash was taken over:
+    # re-serializing a parsed payload alone would let an edit that parses to the same value
+    # pass (orjson writes NaN, Infinity and 1e999 as null). Records written by versions
+    # before orjson used the standard library's form, which differs for some floats.
     for serialize in (canonical_json, canonical_json_v1):
+        try:
+            if serialize(payload) != entry.payload:
+                continue
+        except (TypeError, ValueError):  # e.g. an integer beyond 64 bits, or NaN for json
+            continue
         digest = record_hash(
             seq=entry.seq,
             kind=entry.kind,

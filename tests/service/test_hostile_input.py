@@ -113,12 +113,42 @@ def test_over_long_list_and_string_are_422(client) -> None:
     assert long_name["fields"][0]["field"] == "name"
 
 
-def test_malformed_json_is_422(client) -> None:
+def test_malformed_json_is_422_at_its_position(client) -> None:
     response = client.post(
         "/v1/score", content=b'{"referral_id": ', headers={"content-type": "application/json"}
     )
     error = _error(response, 422, "invalid_request")
-    assert error["fields"][0]["type"] == "json_invalid"
+    assert error["fields"] == [
+        {"field": "16", "message": "JSON decode error", "type": "json_invalid"}
+    ]
+
+
+def test_an_empty_body_is_a_missing_body(client) -> None:
+    response = client.post("/v1/score", content=b"", headers={"content-type": "application/json"})
+    error = _error(response, 422, "invalid_request")
+    assert error["fields"] == [{"field": "body", "message": "Field required", "type": "missing"}]
+
+
+def test_a_body_that_is_not_unicode_json_is_422(client) -> None:
+    response = client.post(
+        "/v1/score",
+        content=b'{"referral_id": "caf\xe9"}',  # latin-1, not UTF-8
+        headers={"content-type": "application/json"},
+    )
+    error = _error(response, 422, "invalid_request")
+    assert (error["fields"][0]["field"], error["fields"][0]["type"]) == ("body", "json_invalid")
+
+
+@pytest.mark.parametrize(("encoding", "prefix"), [("utf-8", b"\xef\xbb\xbf"), ("utf-16", b"")])
+def test_json_with_a_byte_order_mark_or_in_utf16_is_read_as_before(
+    client, encoding, prefix
+) -> None:
+    # json.loads (FastAPI's reader) takes these; pydantic's strict reader alone would not.
+    body = prefix + json.dumps(REFERRAL, separators=(",", ":")).encode(encoding)
+    assert len(body) <= LIMIT
+    response = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["referral_id"] == REFERRAL["referral_id"]
 
 
 @pytest.mark.parametrize(

@@ -164,46 +164,130 @@ def test_async_submissions_resolve_on_their_loop_in_one_chain(database_url) -> N
     log = open_log(database_url, key=KEY)
     migrate(log.engine)
     wakeups: list[int] = []
+    sizes: list[int] = []
+    log.committer.listeners.append(lambda n, ok: sizes.append(n))
 
     async def main():
         loop = asyncio.get_running_loop()
         original = loop.call_soon_threadsafe
 
         def counted(callback, *args, **kwargs):
-            wakeups.append(1)
+            if getattr(callback, "__module__", "") == "service.decision_log.batcher":
+                wakeups.append(1)  # the writer's, not asyncio.to_thread's own
             return original(callback, *args, **kwargs)
 
         loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
-        return await asyncio.gather(*(log.committer.submit_async(_record(i)) for i in range(60)))
+        first = log.committer.submit_async(_record(0))
+        # The writer holds record 0 while the lock is held elsewhere; 59 more queue up.
+        await asyncio.to_thread(blocker.checked_out.wait, 10)
+        rest = [log.committer.submit_async(_record(i)) for i in range(1, 60)]
+        loop.call_later(0.2, blocker.release)
+        return await asyncio.gather(first, *rest)
 
     try:
-        sizes: list[int] = []
-        log.committer.listeners.append(lambda n, ok: sizes.append(n))
+        blocker = _Blocker(log) if log.engine.dialect.name == "sqlite" else _PgBlocker(log)
         results = asyncio.run(main())
         assert sorted(r.seq for r in results) == list(range(1, 61))
-        # one wake-up of the loop per batch, not per record
-        assert len(wakeups) == len(sizes) and sum(sizes) == 60
+        assert sizes == [1, 59]
+        assert len(wakeups) == 2  # one wake-up of the loop per batch, not per record
         report = verify_chain(log)
         assert report.ok and report.records == 60
     finally:
         log.dispose()
 
 
+class _PgBlocker:
+    """Hold PostgreSQL's chain lock from another session (like _Blocker for SQLite)."""
+
+    def __init__(self, log) -> None:
+        from service.decision_log.db import CHAIN_LOCK_KEY
+
+        self.checked_out = threading.Event()
+        self.connection = log.engine.connect()
+        self.transaction = self.connection.begin()
+        self.connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+        sa.event.listen(log.engine, "checkout", lambda *_: self.checked_out.set())
+
+    def release(self) -> None:
+        self.transaction.commit()
+        self.connection.close()
+
+
 def test_async_submissions_of_a_failed_batch_all_raise(sqlite_log) -> None:
     import asyncio
 
     async def main():
-        return await asyncio.gather(
+        first = sqlite_log.committer.submit_async(_record(0))
+        await asyncio.to_thread(blocker.checked_out.wait, 10)
+        doomed = [
             sqlite_log.committer.submit_async(_record(1, dedupe="same")),
             sqlite_log.committer.submit_async(_record(2, dedupe="same")),
-            return_exceptions=True,
-        )
+        ]
+        asyncio.get_running_loop().call_later(0.2, blocker.release)
+        return await asyncio.gather(first, *doomed, return_exceptions=True)
 
-    blocker = _Blocker(sqlite_log)  # hold the lock so both records land in one batch
-    threading.Timer(0.3, blocker.release).start()
+    blocker = _Blocker(sqlite_log)
     outcomes = asyncio.run(main())
-    assert [type(o) for o in outcomes] == [DecisionLogUnavailable, DecisionLogUnavailable]
-    assert verify_chain(sqlite_log).records == 0
+    assert outcomes[0].seq == 1
+    assert [type(o) for o in outcomes[1:]] == [DecisionLogUnavailable, DecisionLogUnavailable]
+    # the next batch goes through on the writer's replacement connection
+    assert sqlite_log.committer.submit(_record(3)).result(timeout=30).seq == 2
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
+
+
+def test_a_request_gone_before_its_record_is_picked_up_is_not_written(sqlite_log) -> None:
+    import asyncio
+
+    async def main():
+        first = sqlite_log.committer.submit_async(_record(0))
+        await asyncio.to_thread(blocker.checked_out.wait, 10)
+        gone = sqlite_log.committer.submit_async(_record(1))
+        gone.cancel()  # the client disconnected while its record waited
+        kept = sqlite_log.committer.submit_async(_record(2))
+        asyncio.get_running_loop().call_later(0.2, blocker.release)
+        return await asyncio.gather(first, kept)
+
+    blocker = _Blocker(sqlite_log)
+    first, kept = asyncio.run(main())
+    assert (first.seq, kept.seq) == (1, 2)
+    with sqlite_log.engine.connect() as c:
+        ids = c.execute(sa.text("SELECT decision_id FROM log_entries ORDER BY seq")).scalars()
+        assert list(ids) == ["d0", "d2"]
+
+
+def test_a_batch_larger_than_one_statement_allows_is_written_in_chunks(tmp_path) -> None:
+    log = open_log(f"sqlite:///{tmp_path / 'd.db'}", key=KEY, max_batch=2000)
+    migrate(log.engine)
+    try:
+        blocker = _Blocker(log)
+        first = log.committer.submit(_record(0))
+        assert blocker.checked_out.wait(10)
+        rest = [log.committer.submit(_record(i)) for i in range(1, 1201)]
+        blocker.release()
+        assert first.result(timeout=30).seq == 1
+        assert [f.result(timeout=60).batch_size for f in rest] == [1200] * 1200
+        report = verify_chain(log)
+        assert report.ok and report.records == 1201
+    finally:
+        log.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_writer_reconnects_when_postgres_dropped_its_connection(database_url) -> None:
+    log = open_log(database_url, key=KEY)
+    migrate(log.engine)
+    try:
+        assert log.committer.submit(_record(0)).result(timeout=30).seq == 1
+        backend = log.committer._raw.dbapi_connection.info.backend_pid
+        with log.engine.connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        # a server restart or an idle timeout looks the same: the next score still lands
+        assert log.committer.submit(_record(1)).result(timeout=30).seq == 2
+        assert verify_chain(log).records == 2
+    finally:
+        log.dispose()
 
 
 def test_canonical_json_is_sorted_compact_utf8_with_shortest_floats() -> None:
@@ -214,8 +298,6 @@ def test_canonical_json_is_sorted_compact_utf8_with_shortest_floats() -> None:
 
 
 def test_records_hashed_the_pre_orjson_way_still_verify(sqlite_log) -> None:
-    import json
-
     from service.decision_log.chain import GENESIS, canonical_json_v1
 
     payload = {"probability": 1.5e-05, "z": "Zoë"}  # written "1.5e-05" by json, not by orjson
@@ -237,7 +319,7 @@ def test_records_hashed_the_pre_orjson_way_still_verify(sqlite_log) -> None:
                 "recorded_at, payload, prev_hash, hash) VALUES (:seq, :kind, :decision_id, "
                 ":subject_key, :dedupe_key, :recorded_at, :payload, :prev_hash, :hash)"
             ),
-            {**columns, "payload": json.dumps(payload), "hash": digest},
+            {**columns, "payload": canonical_json_v1(payload), "hash": digest},
         )
     assert verify_chain(sqlite_log).ok
     # and the new writer chains on after it

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -105,3 +106,30 @@ def test_monitor_writes_html_and_json(
     assert result.output.endswith("(2 decisions)\n")
     assert (tmp_path / "m" / "monitoring.html").read_text().startswith("<!doctype html>")
     assert '"decisions": 2' in (tmp_path / "m" / "monitoring.json").read_text()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "-Infinity", "1e999"])
+def test_an_edit_that_parses_like_the_original_is_still_caught(
+    registry_with_champion, tmp_path, literal
+) -> None:
+    # orjson writes non-finite numbers as null, so re-serializing the parsed payload alone
+    # would hash these edits like the original: verify compares the stored text too.
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    decision_id = _three_records(registry_with_champion, url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TRIGGER log_entries_no_update"))
+        changed = conn.execute(
+            sa.text("UPDATE log_entries SET payload = replace(payload, :old, :edit) WHERE seq = 1"),
+            {"old": ":null", "edit": f":{literal}"},
+        )
+        assert changed.rowcount == 1
+        stored = conn.execute(sa.text("SELECT payload FROM log_entries WHERE seq = 1")).scalar()
+        assert f":{literal}" in stored
+    engine.dispose()
+    broken = CliRunner().invoke(main, ["log", "verify", "--database-url", url])
+    assert (broken.exit_code, broken.output) == (
+        1,
+        f"broken at record 1 (score of decision {decision_id}): its content does not match "
+        "its hash (edited after it was written)\n",
+    )

@@ -7,7 +7,6 @@ from service.referrals.ranking import (
     RankingWeights,
     Scorer,
     freshness,
-    score,
 )
 
 AS_OF = dt.date(2026, 3, 1)
@@ -44,13 +43,3 @@ def test_scorer_gives_the_same_float_as_the_formula():
             expected = reference(met, total, distance, capacity, verified, direct, weights)
             got = scorer.of(met, distance, capacity, verified, direct)
             assert got == expected
-            assert got == score(
-                needs_met=met,
-                needs_total=total,
-                distance_km=distance,
-                capacity=capacity,
-                verified=verified,
-                as_of=AS_OF,
-                direct_language=direct,
-                weights=weights,
-            )
