@@ -261,6 +261,17 @@ class GroupCommitter:
             self._serve()
         finally:
             self._drop_connection(invalidate=False)
+            # A record queued after the stop marker (a submit racing with close) must still
+            # be answered: nobody will write it.
+            left: list[_Waiter] = []
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not _STOP:
+                    left.append(item[2])  # type: ignore[index]
+            _resolve(left, [DecisionLogUnavailable(UNAVAILABLE) for _ in left])
 
     def _serve(self) -> None:
         while True:

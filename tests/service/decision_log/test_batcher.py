@@ -345,3 +345,23 @@ def test_a_score_with_a_non_finite_feature_is_not_recorded(sqlite_log) -> None:
             referral=Referral.model_validate(example()),
             features=features,
         )
+
+
+def test_a_record_queued_behind_the_stop_marker_is_refused_not_lost(sqlite_log) -> None:
+    committer = sqlite_log.committer
+    assert committer.submit(_record(0)).result(timeout=30).seq == 1
+    # A submit that passed the "closed?" check just before close() put the stop marker.
+    from service.decision_log.batcher import _STOP
+
+    committer._queue.put(_STOP)
+    late = concurrent_future()
+    committer._queue.put((_record(1), None, late))
+    committer._thread.join(10)
+    with pytest.raises(DecisionLogUnavailable):
+        late.result(timeout=1)
+
+
+def concurrent_future():
+    from concurrent.futures import Future
+
+    return Future()
