@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from models import Referral, build_features, score_features
 from service.api.json_body import parse_body, request_body
 from service.auth import Permission, require
-from service.decision_log import submit_score_async
+from service.decision_log import score_record
 from service.errors import error_body
 from service.ids import random_hex_id
 from service.referrals import suggest_referrals
@@ -77,9 +77,10 @@ async def score(request: Request) -> Response:
     # OpenAPI schema), written by pydantic without validating the response again.
     body = response.model_dump_json()
     # Written before it is returned: if this raises, the client gets a 503 and no score.
-    await submit_score_async(
+    record = score_record(
         state.decision_log, response, referral=referral, features=features, response_json=body
     )
+    await state.decision_log.committer.submit_async(record)
     request.state.model_version = loaded.version  # for the access log line
     state.metrics.observe_score(
         band=result.band.value,

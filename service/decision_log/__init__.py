@@ -24,8 +24,8 @@ from service.decision_log.repository import (
     record_referral_statuses,
     record_score,
     record_screening,
+    score_record,
     submit_score,
-    submit_score_async,
 )
 from service.decision_log.verify import ChainReport, verify_chain
 
@@ -50,7 +50,7 @@ __all__ = [
     "record_referral_statuses",
     "record_score",
     "record_screening",
+    "score_record",
     "submit_score",
-    "submit_score_async",
     "verify_chain",
 ]

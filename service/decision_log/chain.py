@@ -29,7 +29,8 @@ def canonical_json(data: Any) -> str:
     Notes
     -----
     orjson, because a score record is ~9 KB and the standard library took ~210 us of the
-    request's CPU to write it, orjson ~20 us. Records written before 2026-11-22 used
+    request's CPU to write it, orjson ~20 us. Records written by versions before orjson
+    (2026-11-22) used
     :func:`canonical_json_v1`, which differs only in how some floats are written (``1e-05``);
     :mod:`~service.decision_log.verify` accepts either. orjson writes a non-finite float as
     ``null``; none reaches a record (the referral contract bounds every number, and
@@ -39,7 +40,7 @@ def canonical_json(data: Any) -> str:
 
 
 def canonical_json_v1(data: Any) -> str:
-    """Serialize JSON data as records written before 2026-11-22 were hashed.
+    """Serialize JSON data as versions before orjson (2026-11-22) hashed records.
 
     Parameters
     ----------

@@ -7,7 +7,6 @@ rather than returning anything unrecorded.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -216,26 +215,6 @@ def submit_score(
         log, response, referral=referral, features=features, response_json=response_json
     )
     return log.committer.submit(record)
-
-
-def submit_score_async(
-    log: DecisionLog,
-    response: ScoreResponse,
-    *,
-    referral: Referral,
-    features: npt.NDArray[np.float64],
-    response_json: bytes | str | None = None,
-) -> asyncio.Future[Committed]:
-    """:func:`submit_score` from a running event loop: the future resolves on that loop.
-
-    Returns
-    -------
-    asyncio.Future of Committed
-    """
-    record = score_record(
-        log, response, referral=referral, features=features, response_json=response_json
-    )
-    return log.committer.submit_async(record)
 
 
 def record_score(
