@@ -4,7 +4,8 @@ Usage: python bench/bench_decision_log.py [--seconds 5] [--backends sqlite,postg
 
 Every append is a real score record (a response built from a synthetic referral by the
 service's own scoring, rules and matching code, about 6 KB of canonical JSON) written through
-:func:`service.decision_log.record_score`, the function `/v1/score` uses. Scenarios:
+:func:`service.decision_log.record_score` (the record `/v1/score` writes, queued from threads
+rather than the event loop). Scenarios:
 
 * ``1 x 1``: one process, one caller appending in a loop (latency-bound);
 * ``1 x 32``: one process, 32 threads (the threadpool of one uvicorn worker);

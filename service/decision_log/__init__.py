@@ -25,7 +25,6 @@ from service.decision_log.repository import (
     record_score,
     record_screening,
     score_record,
-    submit_score,
 )
 from service.decision_log.verify import ChainReport, verify_chain
 
@@ -51,6 +50,5 @@ __all__ = [
     "record_score",
     "record_screening",
     "score_record",
-    "submit_score",
     "verify_chain",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
@@ -185,38 +184,6 @@ def score_record(
     )
 
 
-def submit_score(
-    log: DecisionLog,
-    response: ScoreResponse,
-    *,
-    referral: Referral,
-    features: npt.NDArray[np.float64],
-    response_json: bytes | str | None = None,
-) -> Future[Committed]:
-    """Queue a score record for the next group commit; await or wait on the future.
-
-    Parameters
-    ----------
-    log : DecisionLog
-    response : ScoreResponse
-        Exactly what is about to be returned.
-    referral : Referral
-    features : numpy.ndarray
-    response_json : bytes or str, optional
-        ``response.model_dump_json()``, if the caller has it (see :func:`score_record`).
-
-    Returns
-    -------
-    concurrent.futures.Future of Committed
-        Resolves once the record is committed; raises :class:`DecisionLogUnavailable` if its
-        batch could not be written (the caller must then not return the score).
-    """
-    record = score_record(
-        log, response, referral=referral, features=features, response_json=response_json
-    )
-    return log.committer.submit(record)
-
-
 def record_score(
     log: DecisionLog,
     response: ScoreResponse,
@@ -224,7 +191,9 @@ def record_score(
     referral: Referral,
     features: npt.NDArray[np.float64],
 ) -> Committed:
-    """Write a score record and wait until it is committed (see :func:`submit_score`).
+    """Write a score record from a thread and wait until it is committed.
+
+    The service's async route queues the same record with ``committer.submit_async``.
 
     Parameters
     ----------
@@ -245,7 +214,7 @@ def record_score(
     DecisionLogUnavailable
         Nothing could be written; the caller must not return the score.
     """
-    return submit_score(log, response, referral=referral, features=features).result()
+    return log.committer.append(score_record(log, response, referral=referral, features=features))
 
 
 def record_screening(log: DecisionLog, decision_id: str, request: ScreeningRequest) -> Appended:

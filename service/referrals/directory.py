@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,31 +192,8 @@ class Directory:
     def __len__(self) -> int:
         return len(self.services)
 
-    def candidates(
-        self, need: Need, *, zip_code: str, county: str | None
-    ) -> Iterator[IndexedService]:
-        """Yield each service meeting ``need`` whose area lists the ZIP or covers the county.
-
-        Parameters
-        ----------
-        need : Need
-            The need to meet.
-        zip_code : str
-            The family's 5-digit ZIP code.
-        county : str or None
-            The family's county name (any case); when None, the county of the ZIP code in
-            the centroid table is used if known.
-
-        Yields
-        ------
-        IndexedService
-            Each candidate once, ZIP-listed services first.
-        """
-        for facts in self.candidate_facts(need, zip_code=zip_code, county=county):
-            yield facts.service
-
     def candidate_facts(self, need: Need, *, zip_code: str, county: str | None) -> list[MatchFacts]:
-        """Return the matching facts of each candidate, as :meth:`candidates` orders them.
+        """Return the matching facts of each service meeting ``need`` in the family's area.
 
         Parameters
         ----------
@@ -231,7 +208,8 @@ class Directory:
         Returns
         -------
         list[MatchFacts]
-            Each candidate once, ZIP-listed services first.
+            Each service whose area lists the ZIP or covers the county, once, ZIP-listed
+            services first.
         """
         if county is None and zip_code in self.zip_centroids:
             county = self.zip_centroids[zip_code].county
