@@ -84,13 +84,8 @@ def score(
     float
         The weighted sum described in the module docstring.
     """
-    return Scorer(needs_total=needs_total, as_of=as_of, weights=weights)(
-        needs_met=needs_met,
-        distance_km=distance_km,
-        capacity=capacity,
-        verified=verified,
-        direct_language=direct_language,
-    )
+    scorer = Scorer(needs_total=needs_total, as_of=as_of, weights=weights)
+    return scorer.of(needs_met, distance_km, capacity, verified, direct_language)
 
 
 class Scorer:
@@ -136,18 +131,6 @@ class Scorer:
         self._stale_days = weights.stale_days
         self._language = (weights.language * 0.0, weights.language * 1.0)
 
-    def __call__(
-        self,
-        *,
-        needs_met: int,
-        distance_km: float | None,
-        capacity: Capacity,
-        verified: dt.date | None,
-        direct_language: bool,
-    ) -> float:
-        """Return the candidate's score; see :func:`score` for the parameters."""
-        return self.of(needs_met, distance_km, capacity, verified, direct_language)
-
     def of(
         self,
         needs_met: int,
@@ -156,7 +139,7 @@ class Scorer:
         verified: dt.date | None,
         direct_language: bool,
     ) -> float:
-        """Return the candidate's score, the arguments of :meth:`__call__` by position.
+        """Return the candidate's score (arguments by position: it runs per candidate).
 
         Parameters
         ----------
