@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any, Final
 
 import orjson
@@ -66,7 +65,6 @@ def record_hash(
     recorded_at: str,
     payload: Any,
     prev_hash: str,
-    serialize: Callable[[Any], str] = canonical_json,
 ) -> str:
     """Hash one record's content together with its predecessor's hash.
 
@@ -76,8 +74,6 @@ def record_hash(
         The record's columns.
     payload : JSON-ready object
         The record's content (parsed, so the hash does not depend on how it was stored).
-    serialize : callable, default canonical_json
-        :func:`canonical_json_v1` to check a record written before 2026-11-22.
 
     Returns
     -------
@@ -94,7 +90,7 @@ def record_hash(
         "payload": payload,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(serialize(content).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
 def record_hash_of_text(

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
-from service.decision_log.chain import GENESIS, canonical_json, canonical_json_v1, record_hash
+from service.decision_log.chain import (
+    GENESIS,
+    canonical_json,
+    canonical_json_v1,
+    record_hash_of_text,
+)
 from service.decision_log.db import DecisionLog
 from service.decision_log.repository import transaction
 from service.decision_log.tables import LogEntry
@@ -78,30 +84,34 @@ def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
         payload = json.loads(entry.payload)
     except ValueError:
         return "payload is not valid JSON"
-    # A record's stored text must be exactly the canonical form its hash was taken over:
-    # re-serializing a parsed payload alone would let an edit that parses to the same value
-    # pass (orjson writes NaN, Infinity and 1e999 as null). Records written by versions
-    # before orjson used the standard library's form, which differs for some floats.
-    for serialize in (canonical_json, canonical_json_v1):
-        try:
-            if serialize(payload) != entry.payload:
-                continue
-        except (TypeError, ValueError):  # e.g. an integer beyond 64 bits, or NaN for json
-            continue
-        digest = record_hash(
+    # The stored text must be exactly a canonical form of what it parses to: otherwise an edit
+    # that parses to the same value would pass (orjson writes NaN, Infinity and 1e999 as
+    # null). Versions before orjson wrote the standard library's form, which differs for
+    # some floats. The hash is then taken over the stored text, as the writer took it.
+    if _is_canonical(payload, entry.payload):
+        digest = record_hash_of_text(
             seq=entry.seq,
             kind=entry.kind,
             decision_id=entry.decision_id,
             subject_key=entry.subject_key,
             dedupe_key=entry.dedupe_key,
             recorded_at=entry.recorded_at,
-            payload=payload,
+            payload_text=entry.payload,
             prev_hash=entry.prev_hash,
-            serialize=serialize,
         )
         if digest == entry.hash:
             return None
     return "its content does not match its hash (edited after it was written)"
+
+
+def _is_canonical(payload: Any, text: str) -> bool:
+    for serialize in (canonical_json, canonical_json_v1):
+        try:
+            if serialize(payload) == text:
+                return True
+        except (TypeError, ValueError):  # e.g. an integer beyond 64 bits, or NaN for json
+            continue
+    return False
 
 
 def _name(entry: LogEntry) -> str:

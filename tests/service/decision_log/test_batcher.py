@@ -311,7 +311,7 @@ def test_records_hashed_the_pre_orjson_way_still_verify(sqlite_log) -> None:
         "recorded_at": "2026-11-01T10:00:00.000001+00:00",
         "prev_hash": GENESIS,
     }
-    digest = record_hash(payload=payload, serialize=canonical_json_v1, **columns)
+    digest = record_hash_of_text(payload_text=canonical_json_v1(payload), **columns)
     with sqlite_log.engine.begin() as c:
         c.execute(
             sa.text(
