@@ -11,20 +11,19 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from tests.backends import pg_schema
 from tests.factories import issue_key_at
 from tests.service.decision_log.factories import example
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 CLIENTS_PER_REPLICA, REQUESTS = 3, 15
 
@@ -37,17 +36,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def shared_schema_url():
-    schema = f"hl_rep_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(PG_SERVER)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432: {exc}")
-    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    with pg_schema("hl_rep") as (url, _, _):
+        yield url
 
 
 def _start(registry_dir: Path, database_url: str, port: int, log: Path) -> subprocess.Popen:

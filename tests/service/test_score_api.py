@@ -188,7 +188,7 @@ def test_startup_objects_are_frozen_out_of_the_collectors_walks(
 ) -> None:
     import gc
 
-    from tests.service.decision_log.conftest import make_settings
+    from tests.backends import make_settings
 
     # The app's startup freezes what it loaded, so a full collection no longer walks it (it
     # took ~160 ms per collection on the 2-core machine: the whole p99 of a light load).

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
 from service.auth import Role
-from service.config import ServiceSettings
 from service.main import create_app
+from tests.backends import make_settings
 from tests.factories import issue_key
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def make_settings(registry_dir: Path, database_url: str, **kw) -> ServiceSettings:
-    return ServiceSettings(
-        registry_dir=registry_dir,
-        directory_path=ROOT / "data" / "directory",
-        database_url=database_url,
-        environment="test",
-        **kw,
-    )
 
 
 @pytest.fixture(scope="module")

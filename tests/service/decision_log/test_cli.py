@@ -5,8 +5,8 @@ from fastapi.testclient import TestClient
 
 from hotline_cli import main
 from service.main import create_app
+from tests.backends import make_settings
 from tests.factories import authorize
-from tests.service.decision_log.conftest import make_settings
 from tests.service.decision_log.factories import example, screening
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from tests.backends import ROOT
 from tests.factories import issue_key_at
-from tests.service.decision_log.conftest import ROOT
 from tests.service.decision_log.factories import example
 
 CLIENTS, REQUESTS = 8, 25

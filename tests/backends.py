@@ -1,0 +1,44 @@
+"""Test helpers for the service's backends: settings for a test app, a PostgreSQL scratch schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from service.config import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def make_settings(registry_dir: Path, database_url: str, **kw) -> ServiceSettings:
+    return ServiceSettings(
+        registry_dir=registry_dir,
+        directory_path=ROOT / "data" / "directory",
+        database_url=database_url,
+        environment="test",
+        **kw,
+    )
+
+
+@contextmanager
+def pg_schema(prefix: str) -> Iterator[tuple[str, sa.Engine, str]]:
+    """Yield (url, engine, schema) of a uniquely named schema, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(PG_SERVER)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable on 127.0.0.1:5432: {exc}")
+    try:
+        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}", engine, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
