@@ -13,25 +13,21 @@ from service.auth.keys import key_id_of
 from service.auth.permissions import Role
 from service.auth.store import create_key, find_key, list_keys, revoke_key
 from service.config import get_settings
-from service.decision_log import DecisionLog, open_log
-from service.decision_log.startup import start_log
+from service.decision_log import DecisionLog
+from service.decision_log.cli import DATABASE_URL_OPTION
+from service.decision_log.startup import opened_log
 
 DEMO_NAME = "demo"
-_DB = click.option("--database-url", default=None, help="Default: HOTLINE_DATABASE_URL.")
+_DB = DATABASE_URL_OPTION
 
 
 @contextmanager
 def _open(database_url: str | None) -> Iterator[DecisionLog]:
-    settings = get_settings()
-    key = settings.pseudonym_key.get_secret_value().encode()
-    decision_log = open_log(database_url or settings.database_url, key=key)
-    try:
-        start_log(decision_log)  # a fresh database gets its tables (api_keys included)
-        yield decision_log
-    except AuthError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        decision_log.dispose()
+    with opened_log(database_url) as decision_log:
+        try:
+            yield decision_log
+        except AuthError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @click.group("keys")

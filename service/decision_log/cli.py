@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from service.config import get_settings
-from service.decision_log.db import DecisionLog, open_log
 from service.decision_log.errors import DecisionLogError
 from service.decision_log.migrate import migrate
 from service.decision_log.outcomes import record_outcomes
 from service.decision_log.reference import load_reference
-from service.decision_log.startup import start_log
+from service.decision_log.startup import opened_log
 from service.decision_log.verify import verify_chain
 
-
-@contextmanager
-def _open(database_url: str | None) -> Iterator[DecisionLog]:
-    settings = get_settings()
-    key = settings.pseudonym_key.get_secret_value().encode()
-    decision_log = open_log(database_url or settings.database_url, key=key)
-    try:
-        # Idempotent and cheap when current: a fresh database works from the first command.
-        start_log(decision_log)
-        yield decision_log
-    finally:
-        decision_log.dispose()
-
-
-_DB = click.option("--database-url", default=None, help="Default: HOTLINE_DATABASE_URL.")
+DATABASE_URL_OPTION = click.option(
+    "--database-url", default=None, help="Default: HOTLINE_DATABASE_URL."
+)
+_DB = DATABASE_URL_OPTION
 
 
 @click.group("log")
@@ -46,7 +32,7 @@ def log_group() -> None:
 def migrate_command(database_url: str | None) -> None:
     """Create or upgrade the decision-log tables."""
     try:
-        with _open(database_url) as decision_log:
+        with opened_log(database_url) as decision_log:
             migrate(decision_log.engine)
     except Exception as exc:  # noqa: BLE001 - any failure is reported in one line
         raise click.ClickException(f"migration failed: {exc}") from exc
@@ -58,7 +44,7 @@ def migrate_command(database_url: str | None) -> None:
 def verify_command(database_url: str | None) -> None:
     """Walk the hash chain; print "ok: N records" or the first broken record (exit 1)."""
     try:
-        with _open(database_url) as decision_log:
+        with opened_log(database_url) as decision_log:
             report = verify_chain(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -81,7 +67,7 @@ def import_command(file: Path, database_url: str | None) -> None:
     with file.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     try:
-        with _open(database_url) as decision_log:
+        with opened_log(database_url) as decision_log:
             result = record_outcomes(decision_log, rows, first_row=2)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -103,7 +89,7 @@ def monitor(out: Path, database_url: str | None) -> None:
 
     settings = get_settings()
     try:
-        with _open(database_url) as decision_log:
+        with opened_log(database_url) as decision_log:
             frame = decision_frame(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc

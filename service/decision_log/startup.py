@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.decision_log.db import DecisionLog
+from service.config import get_settings
+from service.decision_log.db import DecisionLog, open_log
 from service.decision_log.migrate import migrate
 
 log = logging.getLogger("hotline.decision_log")
@@ -30,3 +33,28 @@ def start_log(decision_log: DecisionLog) -> bool:
         log.error("decision log not migrated; scores will be refused (503): %s", exc)
         return False
     return True
+
+
+@contextmanager
+def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
+    """Open the decision log for a command, brought up to date, and close it afterwards.
+
+    Parameters
+    ----------
+    database_url : str or None
+        Default: ``HOTLINE_DATABASE_URL``.
+
+    Yields
+    ------
+    DecisionLog
+        Migrated (idempotent and cheap when current), so a fresh database works from the
+        first command, ``api_keys`` included.
+    """
+    settings = get_settings()
+    key = settings.pseudonym_key.get_secret_value().encode()
+    decision_log = open_log(database_url or settings.database_url, key=key)
+    try:
+        start_log(decision_log)
+        yield decision_log
+    finally:
+        decision_log.dispose()
