@@ -192,10 +192,6 @@ class GroupCommitter:
         return future
 
     def _enqueue(self, record: PendingRecord, future: _Waiter) -> None:
-        if self._closed:
-            future.set_exception(DecisionLogUnavailable(UNAVAILABLE))
-            return
-        self._ensure_writer()
         # The payload (kilobytes) is hashed here, in the caller's thread, before the writer
         # takes the chain lock; the writer only finishes a copy with the record's place.
         head = hash_record_head(
@@ -204,7 +200,14 @@ class GroupCommitter:
             dedupe_key=record.dedupe_key,
             payload_text=record.payload,
         )
-        self._queue.put((record, head, future))
+        # Under the lock, so a record is never queued after a dying writer's last look at
+        # the queue (see _run): it is either answered there or served by a new writer.
+        with self._lock:
+            if self._closed:
+                future.set_exception(DecisionLogUnavailable(UNAVAILABLE))
+                return
+            self._ensure_writer()
+            self._queue.put((record, head, future))
 
     def append(self, record: PendingRecord) -> Committed:
         """Queue a record and wait until it is committed.
@@ -241,26 +244,28 @@ class GroupCommitter:
             thread.join(timeout)
 
     def _ensure_writer(self) -> None:
+        # Called with self._lock held.
         if self._thread is not None and self._pid == os.getpid():
             return
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid():
-                if self._pid not in (0, os.getpid()):
-                    # A forked child must not touch the parent's connection (same socket):
-                    # forget it, and the pooled ones, without closing them.
-                    self._raw = None
-                    self.engine.dispose(close=False)
-                self._pid = os.getpid()
-                self._thread = threading.Thread(
-                    target=self._run, name="decision-log-writer", daemon=True
-                )
-                self._thread.start()
+        if self._pid not in (0, os.getpid()):
+            # A forked child must not touch the parent's connection (same socket): forget
+            # it, and the pooled ones, without closing them.
+            self._raw = None
+            self.engine.dispose(close=False)
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         try:
             self._serve()
         finally:
             self._drop_connection(invalidate=False)
+            with self._lock:
+                # Ended by something other than close() (a BaseException in a batch): the
+                # next submit starts a new writer instead of queueing for this dead one.
+                if self._thread is threading.current_thread():
+                    self._thread = None
             # A record queued after the stop marker (a submit racing with close) must still
             # be answered: nobody will write it.
             left: list[_Waiter] = []
@@ -297,6 +302,19 @@ class GroupCommitter:
         live = [item for item in batch if _still_wanted(item[2])]
         if not live:
             return
+        try:
+            self._write_live(live)
+        except BaseException:
+            # SystemExit or KeyboardInterrupt ends the writer thread, but the requests of this
+            # batch are waiting without a timeout: answer them first. (A future answered
+            # already, before the interruption, keeps its answer.)
+            _resolve(
+                [waiter for _, _, waiter in live],
+                [DecisionLogUnavailable(UNAVAILABLE) for _ in live],
+            )
+            raise
+
+    def _write_live(self, live: list[_Item]) -> None:
         outcomes: list[_Outcome]
         try:
             outcomes = list(self._commit([(record, head) for record, head, _ in live]))
@@ -459,6 +477,8 @@ def _resolve(waiters: list[_Waiter], outcomes: list[_Outcome]) -> None:
     by_loop = {}
     for waiter, outcome in zip(waiters, outcomes, strict=True):
         if isinstance(waiter, Future):
+            if waiter.done():  # answered before an interruption (see _write)
+                continue
             if isinstance(outcome, BaseException):
                 waiter.set_exception(outcome)
             else:

@@ -1,6 +1,8 @@
 """The service follows the champion alias without a restart or a failed request."""
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -102,3 +104,39 @@ def test_a_tampered_champion_is_not_loaded_and_the_old_one_keeps_serving(
     registry.set_alias("champion", 2, by="tests", reason="fixed")
     assert _wait_for(lambda: client.get("/ready").json()["model_version"] == 2)
     assert client.get("/ready").json()["detail"] is None
+
+
+FREED_BY_REFCOUNT = """
+import gc, sys
+from models import ModelRegistry
+from service.model_holder import ModelHolder
+from service.rules import RulesHolder
+
+registry = ModelRegistry(sys.argv[1])
+models = ModelHolder(registry, alias="champion")
+rules = RulesHolder.from_path(sys.argv[2])
+models.load()
+gc.collect()
+gc.freeze()  # as the service does after startup
+registry.set_alias("champion", 2, by="tests")
+assert models.refresh().version == 2
+rules.reload()
+gc.collect()  # what the swap itself left behind, outside the frozen heap
+gc.unfreeze()
+print(gc.collect())  # frozen objects that became cyclic garbage: never freed in the service
+"""
+
+
+def test_a_replaced_model_and_rule_set_are_freed_despite_the_frozen_heap(registry) -> None:
+    # The service freezes its startup heap (gc.freeze), so anything loaded then and later
+    # replaced is freed only if reference counting alone frees it: a cycle would leak on
+    # every promotion. A fresh interpreter, so no other test's frozen objects are counted.
+    rules = ROOT / "service" / "rules" / "default_rules.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", FREED_BY_REFCOUNT, str(registry.root), str(rules)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert done.stdout.strip() == "0"

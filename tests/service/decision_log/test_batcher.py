@@ -365,3 +365,35 @@ def concurrent_future():
     from concurrent.futures import Future
 
     return Future()
+
+
+# The interruption still ends the writer thread (re-raised there, as it should be).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
+def test_an_interrupted_writer_answers_its_batch_and_a_new_writer_takes_over(
+    sqlite_log, monkeypatch, interruption
+) -> None:
+    committer = sqlite_log.committer
+    assert committer.append(_record(0)).seq == 1
+    real_commit = committer._commit
+    calls = 0
+
+    def commit_once_interrupted(records):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise interruption()
+        return real_commit(records)
+
+    monkeypatch.setattr(committer, "_commit", commit_once_interrupted)
+    first_writer = committer._thread
+    with pytest.raises(DecisionLogUnavailable, match="could not be written"):
+        committer.submit(_record(1)).result(timeout=10)
+    first_writer.join(10)
+    assert not first_writer.is_alive()
+    # The next record is written by a new writer thread, after the last committed one.
+    after = committer.append(_record(2))
+    assert committer._thread is not first_writer
+    assert (after.seq, after.batch_size) == (2, 1)
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
