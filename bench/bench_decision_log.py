@@ -1,6 +1,7 @@
 """Decision-log appends per second: SQLite vs PostgreSQL, group commit vs one transaction each.
 
 Usage: python bench/bench_decision_log.py [--seconds 5] [--backends sqlite,postgres]
+       python bench/bench_decision_log.py --rate 400 [--seconds 8]   (latency at a fixed rate)
 
 Every append is a real score record (a response built from a synthetic referral by the
 service's own scoring, rules and matching code, about 6 KB of canonical JSON) written through
@@ -15,6 +16,13 @@ Each runs with ``max_batch=1`` (one transaction per append, the design before gr
 and with the default batch size (group commit). PostgreSQL: 127.0.0.1:5432, database
 ``test``, a uniquely named schema dropped afterwards. Prints appends/s, mean batch size and
 whether the chain verifies.
+
+With ``--rate R``: latency instead of throughput. One process submits records at R per second
+on a fixed schedule (open loop, like requests that do not wait for each other) and times each
+from submit to commit; SQLite with checkpoints on their own thread (the service's setting)
+and with SQLite's default (a checkpoint inside every commit that takes the WAL past 1,000
+pages) are run alternately in one run, then PostgreSQL. Prints p50/p99/p99.9/max and the
+size of the WAL file.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing as mp
+import os
 import tempfile
 import threading
 import time
@@ -170,12 +179,83 @@ def _fresh(backend: str, tmp: Path, name: str) -> tuple[str, object]:
     return url, cleanup
 
 
+def _latency(url: str, *, rate: float, seconds: float, inline_checkpoints: bool) -> str:
+    """Append latencies at a fixed submit rate, as one line of figures."""
+    from service.decision_log import score_record
+
+    items = _responses(50)
+    log = _open(url, 256)
+    if inline_checkpoints:
+        # SQLite's default, set after the service's own pragmas on every new connection.
+        sa.event.listen(
+            log.engine, "connect", lambda c, _: c.execute("PRAGMA wal_autocheckpoint=1000")
+        )
+        log.committer.checkpointer = None
+    records = []
+    for i in range(int(rate * seconds)):
+        response, referral, features = items[i % len(items)]
+        response = response.model_copy(update={"decision_id": uuid.uuid4().hex})
+        records.append(score_record(log, response, referral=referral, features=features))
+    # Warm up the connection and the writer before the clock starts.
+    response, referral, features = items[0]
+    log.committer.append(score_record(log, response, referral=referral, features=features))
+    latencies: list[float] = []
+    start = time.perf_counter()
+    for i, record in enumerate(records):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        sent = time.perf_counter()
+        future = log.committer.submit(record)
+        future.add_done_callback(lambda _f, sent=sent: latencies.append(time.perf_counter() - sent))
+    log.committer.close()
+    wal = Path(str(log.engine.url.database) + "-wal") if url.startswith("sqlite") else None
+    wal_mb = f"{os.path.getsize(wal) / 1e6:6.1f} MB" if wal and wal.exists() else "     -"
+    log.dispose()
+    latencies.sort()
+
+    def ms(q: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+    return (
+        f"{len(latencies):>6} {ms(0.5):>7.2f} {ms(0.99):>7.2f} {ms(0.999):>7.2f} "
+        f"{1000 * latencies[-1]:>7.2f}   {wal_mb}   chain {_verify(url)}"
+    )
+
+
+def _latency_main(args: argparse.Namespace) -> None:
+    print(f"appends at {args.rate:.0f}/s for {args.seconds:.0f} s, latency from submit to commit")
+    print(f"{'log':<40} {'n':>6} {'p50 ms':>7} {'p99':>7} {'p99.9':>7} {'max':>7}   WAL file")
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp_name:
+        tmp = Path(tmp_name)
+        runs = []
+        if "sqlite" in args.backends:
+            for round_ in (1, 2):
+                runs += [
+                    ("sqlite, checkpoints on their own thread", "sqlite", False, round_),
+                    ("sqlite, checkpoints inside commits", "sqlite", True, round_),
+                ]
+        if "postgres" in args.backends:
+            runs.append(("postgres", "postgres", False, 1))
+        for name, backend, inline, round_ in runs:
+            url, cleanup = _fresh(backend, tmp, f"lat-{inline}-{round_}")
+            line = _latency(url, rate=args.rate, seconds=args.seconds, inline_checkpoints=inline)
+            print(f"{name:<40} {line}", flush=True)
+            if cleanup is not None:
+                cleanup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=256, help="group-commit batch limit")
+    parser.add_argument("--rate", type=float, help="measure latency at this many appends/s")
+    parser.add_argument("--dir", help="where the SQLite files go (default: the temp directory)")
     args = parser.parse_args()
+    if args.rate:
+        _latency_main(args)
+        return
     ctx = mp.get_context("spawn")
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from service.decision_log.chain import GENESIS, finish_record_hash, hash_record_head
+from service.decision_log.checkpoint import WalCheckpointer
 from service.decision_log.db import CHAIN_LOCK_KEY, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
 from service.decision_log.tables import LogEntry
@@ -151,6 +152,13 @@ class GroupCommitter:
         self._insert_cache: dict[int, str] = {}
         self._raw: PoolProxiedConnection | None = None
         self._sqlite = engine.dialect.name == "sqlite"
+        database = engine.url.database
+        self.checkpointer = (
+            WalCheckpointer(engine)
+            if self._sqlite and database not in (None, "", ":memory:")
+            else None
+        )
+        """Runs SQLite's WAL checkpoints off the commit path (None for PostgreSQL)."""
         dbapi = engine.dialect.loaded_dbapi
         self._db_errors: tuple[type[Exception], ...] = (SQLAlchemyError, dbapi.Error)
 
@@ -242,6 +250,8 @@ class GroupCommitter:
         if thread is not None:
             self._queue.put(_STOP)
             thread.join(timeout)
+        if self.checkpointer is not None:
+            self.checkpointer.stop(timeout=timeout)
 
     def _ensure_writer(self) -> None:
         # Called with self._lock held.
@@ -255,6 +265,8 @@ class GroupCommitter:
         self._pid = os.getpid()
         self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
         self._thread.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     def _run(self) -> None:
         try:
@@ -334,6 +346,8 @@ class GroupCommitter:
             outcomes = [exc] * len(live)
         else:
             self._notify(len(live), ok=True)
+            if self.checkpointer is not None:
+                self.checkpointer.committed(sum(len(item[0].payload) for item in live))
         _resolve([waiter for _, _, waiter in live], outcomes)
 
     def _commit(self, records: list[tuple[PendingRecord, hashlib._Hash]]) -> list[Committed]:

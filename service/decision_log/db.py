@@ -31,6 +31,13 @@ CHAIN_LOCK_KEY: Final = 0x686F746C696E65
 MIGRATION_LOCK_KEY: Final = CHAIN_LOCK_KEY + 1
 """Advisory lock id that serializes migrations of several workers starting at once."""
 
+BACKSTOP_PAGES: Final = 16_384
+"""SQLite ``wal_autocheckpoint``: 64 MB of WAL before a commit checkpoints by itself.
+
+Checkpoints are run after commits by :class:`~service.decision_log.checkpoint.WalCheckpointer`;
+this only bounds the WAL if that falls behind or is not running (a CLI).
+"""
+
 
 @dataclass(frozen=True)
 class DecisionLog:
@@ -156,6 +163,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Checkpoints run on their own thread (checkpoint.py); a commit runs one only as a backstop.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
 
 

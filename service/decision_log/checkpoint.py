@@ -1,0 +1,157 @@
+"""SQLite WAL checkpoints on their own thread, off the commit path.
+
+In WAL mode a commit appends pages to the ``-wal`` file; a *checkpoint* copies them into the
+database file and syncs it. SQLite's default runs one inside the commit that takes the WAL
+past 1,000 pages: with ~9 KB score records that is every ~250 records, and that commit (and
+every request waiting on its batch) pays the copy, ~9 us a page here, 5-10 ms.
+
+So a commit checkpoints only as a backstop (``BACKSTOP_PAGES`` in
+:mod:`service.decision_log.db`), and a :class:`WalCheckpointer` runs checkpoints after commits,
+a few times a second. The WAL file is reused from its start only once a checkpoint has copied
+*every* frame before the next write transaction begins, so a ``PASSIVE`` pass alone (which
+never takes the write lock) is not enough under a steady stream of commits: each leaves the
+frames appended while it ran (and reports itself complete, against the WAL as it found it).
+After an unlocked pass has copied the bulk, a second one runs with the writers held off (the
+queue they take before the chain lock, :func:`~service.decision_log.db.writers_queue`); it
+copies only what came in meanwhile (~0.5 ms), and the next commit starts the file over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Any, Final
+
+from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
+
+from service.decision_log.db import writers_queue
+
+log = logging.getLogger("hotline.decision_log")
+
+DEFAULT_INTERVAL: Final = 0.25
+"""Most seconds between a commit and the checkpoint that copies it."""
+
+DEFAULT_DUE_BYTES: Final = 2 * 1024 * 1024
+"""Record bytes committed that make a checkpoint due at once (~600 WAL pages with indexes)."""
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite database's WAL from a daemon thread, after commits.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A file-backed SQLite engine (see :func:`~service.decision_log.db.make_engine`).
+    interval : float, default 0.25
+        Most seconds between a commit and the checkpoint after it.
+    due_bytes : int, default 2 MiB
+        Bytes of records committed since the last checkpoint that start one at once, so a
+        busy log is checkpointed in steps about the size of SQLite's own (1,000 pages).
+
+    Notes
+    -----
+    The owner starts it in each process that writes (:meth:`start`; a forked child has no
+    threads) and stops it with :meth:`stop`. Failures are logged and retried at the next
+    interval: a checkpoint that does not run only lets the WAL grow up to the backstop.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        due_bytes: int = DEFAULT_DUE_BYTES,
+    ) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.due_bytes = due_bytes
+        self.passes = 0
+        """Checkpoint passes run so far (for tests and curiosity)."""
+        # Written by the log's one writer thread, reset here: a count lost to that race
+        # only delays a checkpoint to the next interval.
+        self._pending = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread, unless it runs already in this process."""
+        # After a fork the parent's thread object reports not alive: the child starts its own.
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping = False
+        self._wake = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="decision-log-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def committed(self, nbytes: int) -> None:
+        """Note a commit of ``nbytes`` of records: a checkpoint is due.
+
+        Parameters
+        ----------
+        nbytes : int
+            Size of the records committed.
+        """
+        self._pending += max(nbytes, 1)
+        if self._pending >= self.due_bytes:
+            self._wake.set()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop the thread (a pass under way finishes first).
+
+        Parameters
+        ----------
+        timeout : float, default 10
+            Seconds to wait for it.
+        """
+        thread, self._thread = self._thread, None
+        self._stopping = True
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        connection: PoolProxiedConnection | None = None
+        try:
+            while True:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                if self._stopping:
+                    return
+                if not self._pending:
+                    continue
+                self._pending = 0
+                try:
+                    if connection is None:
+                        connection = self.engine.raw_connection()
+                    self._checkpoint(connection)
+                except Exception as exc:  # the next interval tries again on a new connection
+                    log.warning("decision log checkpoint failed: %s", exc)
+                    if connection is not None:
+                        with contextlib.suppress(Exception):
+                            connection.invalidate()
+                    connection = None
+        finally:
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+
+    def _checkpoint(self, connection: PoolProxiedConnection) -> None:
+        cursor = connection.cursor()
+        try:
+            if self._pass(cursor):
+                with writers_queue(self.engine):
+                    self._pass(cursor)
+        finally:
+            cursor.close()
+
+    def _pass(self, cursor: Any) -> bool:
+        self.passes += 1
+        # The first column says another connection's checkpoint is running (it does the
+        # same work, and holding the writers off for it would only stall them).
+        busy = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0][0]
+        return not busy
