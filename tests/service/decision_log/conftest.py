@@ -6,9 +6,21 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from service.decision_log import migrate, open_log
 from service.main import create_app
 from tests.backends import make_settings, pg_schema
 from tests.factories import authorize
+
+PSEUDONYM_KEY = b"test-pseudonym-key-16+"
+
+
+@pytest.fixture
+def sqlite_log(tmp_path):
+    """A migrated SQLite decision log in a file (WAL, as the service runs it)."""
+    log = open_log(f"sqlite:///{tmp_path / 'd.db'}", key=PSEUDONYM_KEY)
+    migrate(log.engine)
+    yield log
+    log.dispose()
 
 
 @pytest.fixture(scope="session")

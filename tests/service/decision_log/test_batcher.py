@@ -14,8 +14,7 @@ from service.decision_log import (
     verify_chain,
 )
 from service.decision_log.chain import canonical_json, record_hash, record_hash_of_text
-
-KEY = b"test-pseudonym-key-16+"
+from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
 
 
 def _record(i: int, *, dedupe: str | None = None) -> PendingRecord:
@@ -26,14 +25,6 @@ def _record(i: int, *, dedupe: str | None = None) -> PendingRecord:
         subject_key=None,
         dedupe_key=dedupe or f"score:d{i}",
     )
-
-
-@pytest.fixture
-def sqlite_log(tmp_path):
-    log = open_log(f"sqlite:///{tmp_path / 'd.db'}", key=KEY)
-    migrate(log.engine)
-    yield log
-    log.dispose()
 
 
 class _Blocker:

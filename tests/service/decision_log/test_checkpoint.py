@@ -4,13 +4,11 @@ import os
 import sqlite3
 import threading
 
-import pytest
-
-from service.decision_log import PendingRecord, migrate, open_log, verify_chain
+from service.decision_log import PendingRecord, open_log, verify_chain
 from service.decision_log.chain import canonical_json
 from service.decision_log.db import BACKSTOP_PAGES
+from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
 
-KEY = b"test-pseudonym-key-16+"
 PAGE = 4096
 
 
@@ -24,14 +22,6 @@ def _record(i: int) -> PendingRecord:
     )
 
 
-@pytest.fixture
-def log(tmp_path):
-    log = open_log(f"sqlite:///{tmp_path / 'd.db'}", key=KEY)
-    migrate(log.engine)
-    yield log
-    log.dispose()
-
-
 def _wal_frames(path) -> tuple[int, int]:
     """(frames in the WAL, frames copied), by a checkpoint of our own."""
     with sqlite3.connect(path) as db:
@@ -39,45 +29,45 @@ def _wal_frames(path) -> tuple[int, int]:
     return frames, copied
 
 
-def test_commits_leave_checkpoints_to_the_checkpointer(log, tmp_path) -> None:
-    checkpointer = log.committer.checkpointer
+def test_commits_leave_checkpoints_to_the_checkpointer(sqlite_log, tmp_path) -> None:
+    checkpointer = sqlite_log.committer.checkpointer
     checkpointer.interval = 3600.0  # it never wakes during this test
     checkpointer.due_bytes = 1 << 40
     for i in range(300):
-        log.committer.append(_record(i))
+        sqlite_log.committer.append(_record(i))
     # SQLite's default would have checkpointed (and restarted the WAL) at 1,000 pages
     # inside one of these commits: ~1,100 frames here means no commit paid for one.
     frames, copied = _wal_frames(tmp_path / "d.db")
     assert frames > 1_000
     assert frames == copied  # the pages are intact and now in the database file
     assert checkpointer.passes == 0
-    with log.engine.connect() as connection:
+    with sqlite_log.engine.connect() as connection:
         pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
     assert pages == BACKSTOP_PAGES
 
 
-def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(log, tmp_path) -> None:
-    checkpointer = log.committer.checkpointer
+def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(sqlite_log, tmp_path) -> None:
+    checkpointer = sqlite_log.committer.checkpointer
     checkpointer.interval = 0.01
     checkpointer.due_bytes = 64 * 1024
 
     def write(start: int) -> None:
         for i in range(start, start + 400):
-            log.committer.append(_record(i))
+            sqlite_log.committer.append(_record(i))
 
     threads = [threading.Thread(target=write, args=(k * 1000,)) for k in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    log.committer.close()  # stops the checkpointer too
+    sqlite_log.committer.close()  # stops the checkpointer too
     assert checkpointer.passes > 0
     assert not any(t.name == "decision-log-checkpoint" for t in threading.enumerate())
     # 1,600 records are ~6,000 pages (24 MB). Had the file never been started over it would
     # hold them all; reused, it holds at most what came in between two checkpoints.
     wal_bytes = os.path.getsize(tmp_path / "d.db-wal")
     assert wal_bytes < 1_500 * PAGE, wal_bytes
-    report = verify_chain(log)
+    report = verify_chain(sqlite_log)
     assert report.ok and report.records == 1_600
 
 
