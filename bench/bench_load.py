@@ -1,18 +1,20 @@
 """Load test on loopback: POST /v1/score with varied referrals vs GET /health, same server.
 
 Usage: python bench/bench_load.py [--workers 2] [--seconds 10] [--connections 32]
+                                  [--shares 0.2,0.4,0.6,0.8]
 
 Starts `hotline serve` with N workers on a free loopback port (building a demo model in a
-temporary registry unless HOTLINE_REGISTRY_DIR names one with a champion), then drives it with
-wrk (Debian's package; installed if missing and we are root):
+temporary registry unless HOTLINE_REGISTRY_DIR names one with a champion), warms both workers
+up, then drives it with wrk (Debian's package; installed if missing and we are root):
 
 1. saturation: wrk closed loop, C connections, for /health and for /v1/score;
-2. /v1/score at 80% of its saturating rate: each connection sleeps between requests (wrk's
-   delay() hook; exponential pauses over 64 connections, so arrivals approach a Poisson
-   stream), the pause calibrated by short runs until the achieved rate is within 5% of 80%
-   of saturation, and latency percentiles are read at that rate.
+2. /v1/score at shares of its saturating rate (80% is the target's): each of 64 connections
+   sleeps between requests (wrk's delay() hook; exponential pauses, so arrivals approach a
+   Poisson stream), the pause calibrated by short runs until the offered rate is within 5%
+   of the share, and latency percentiles are read at that rate.
 
-Prints requests/s and p50/p99 for each and the score/health throughput ratio.
+Prints requests/s and p50/p99 for each, the score/health throughput ratio, and the highest
+measured rate whose p99 was under 20 ms.
 Targets (issue 8, 2 workers on 2 cores): ratio >= 0.5; p99 < 20 ms at 80% of saturation.
 wrk runs on the same two cores as the server, as a real co-located client would not; the
 figures are therefore conservative.
@@ -32,6 +34,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from training.synthetic import SynthConfig, generate
 
@@ -125,7 +128,7 @@ def _wrk(
         text=True,
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("JSON"))
-    r = json.loads(line[4:])
+    r: dict[str, float] = json.loads(line[4:])
     # Throughput counts answered requests only: 503s from admission control are fast and
     # would otherwise inflate the saturating rate (and the 80% rate derived from it).
     r["rps"] = (r["requests"] - r["non2xx"]) / r["seconds"]
@@ -151,6 +154,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--shares",
+        type=lambda text: [float(x) for x in text.split(",")],
+        default=[0.2, 0.4, 0.6, 0.8],
+        help="shares of the saturating rate to measure latency at (comma-separated)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -186,58 +195,88 @@ def main() -> None:
         )
         try:
             _wait_ready(base, server)
-            common = {"bodies": bodies, "seconds": args.seconds, "tmp": tmp, "auth": auth}
+            common: dict[str, Any] = {"bodies": bodies, "tmp": tmp, "auth": auth}
+            # Warm-up, untimed: /ready answered from one worker; this reaches both (and their
+            # lazily built parts) before anything is measured.
+            _wrk(base, "/v1/score", method="POST", connections=8, pause_ms=0, seconds=3, **common)
+            common["seconds"] = args.seconds
             health = _wrk(
                 base, "/health", method="GET", connections=args.connections, pause_ms=0, **common
             )
             score = _wrk(
                 base, "/v1/score", method="POST", connections=args.connections, pause_ms=0, **common
             )
-            # 80% of saturation: each of C connections pauses between requests (wrk's delay()
-            # hook, exponential with mean `pause`), so the rate is C / (pause + latency). With
-            # many connections and pauses long against the latency, the load is an open
-            # stream rather than a few clients queued back to back (16 connections with 1-8
-            # ms pauses kept ~14 requests in flight and measured queueing, not latency). The
-            # latency at that rate is not known beforehand, so the pause is calibrated by
-            # short runs until the achieved rate is within 5% of the target.
-            conns = 64
-            target = 0.8 * score["rps"]
-            pause = max(1, int(1000 * conns / target - score["p50_ms"]))
-            for _ in range(4):
-                trial = _wrk(
-                    base,
-                    "/v1/score",
-                    method="POST",
-                    connections=conns,
-                    pause_ms=pause,
-                    **{**common, "seconds": 3},
-                )
-                if abs(trial["rps"] / target - 1) <= 0.05:
-                    break
-                latency_ms = 1000 * conns / max(trial["rps"], 1.0) - pause
-                pause = max(1, round(1000 * conns / target - latency_ms))
-            at80 = _wrk(
-                base, "/v1/score", method="POST", connections=conns, pause_ms=pause, **common
-            )
+            loads = {
+                share: _at_share(base, share, saturation=score, common=common)
+                for share in args.shares
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"{args.workers} workers, wrk -t2, {args.seconds}s per run, loopback")
-    print(f"{'run':<34} {'2xx/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'errors':>7}")
-    for name, r in (
+    print(f"{'run':<38} {'2xx/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'errors':>7}")
+    rows = [
         (f"GET /health (c={args.connections})", health),
         (f"POST /v1/score (c={args.connections})", score),
-        (f"POST /v1/score at ~80% (c={conns})", at80),
-    ):
+    ]
+    rows += [
+        (f"POST /v1/score at {share:.0%} ({r['rps'] / score['rps']:.0%} achieved)", r)
+        for share, r in loads.items()
+    ]
+    for name, r in rows:
         print(
-            f"{name:<34} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['non2xx']:>8} {r['errors']:>7}"
+            f"{name:<38} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+            f"{r['non2xx']:>8} {r['errors']:>7}"
         )
     print(f"score/health throughput ratio: {score['rps'] / health['rps']:.2f}   (target >= 0.5)")
-    print(
-        f"80% of saturation = {target:.0f} req/s; achieved {at80['rps']:.0f} "
-        f"({at80['rps'] / score['rps']:.0%} of saturation, pause {pause} ms); "
-        f"p99 {at80['p99_ms']:.2f} ms   (target < 20 ms)"
-    )
+    if 0.8 in loads:
+        at80 = loads[0.8]
+        print(
+            f"80% of saturation = {0.8 * score['rps']:.0f} req/s; achieved {at80['rps']:.0f}; "
+            f"p99 {at80['p99_ms']:.2f} ms   (target < 20 ms)"
+        )
+    fine = [r for r in loads.values() if r["p99_ms"] < 20 and not r["non2xx"]]
+    if fine:
+        best = max(fine, key=lambda r: r["rps"])
+        print(
+            f"highest measured rate with p99 < 20 ms: {best['rps']:.0f} req/s "
+            f"({best['rps'] / score['rps']:.0%} of saturation, p99 {best['p99_ms']:.2f} ms)"
+        )
+    else:
+        print("no measured rate had p99 < 20 ms")
+
+
+def _at_share(
+    base: str, share: float, *, saturation: dict[str, float], common: dict[str, Any]
+) -> dict[str, float]:
+    """/v1/score at ``share`` of the saturating rate: latency percentiles at that load.
+
+    Each of 64 connections pauses between requests (wrk's delay() hook, exponential with mean
+    ``pause``), so the rate is C / (pause + latency). With many connections and pauses long
+    against the latency, the load is an open stream rather than a few clients queued back
+    to back (16 connections with 1-8 ms pauses kept ~14 requests in flight and measured
+    queueing, not latency). The latency at that rate is not known beforehand, so the pause is
+    calibrated by short runs until the offered rate (every answer, refusals included, so that
+    an overloaded run does not read as too slow and get less pause) is within 5% of the target.
+    """
+    conns = 64
+    target = share * saturation["rps"]
+    pause = max(1, int(1000 * conns / target - saturation["p50_ms"]))
+    for _ in range(4):
+        trial = _wrk(
+            base,
+            "/v1/score",
+            method="POST",
+            connections=conns,
+            pause_ms=pause,
+            **{**common, "seconds": 3},
+        )
+        offered = trial["requests"] / trial["seconds"]
+        if abs(offered / target - 1) <= 0.05:
+            break
+        latency_ms = max(0.0, 1000 * conns / max(offered, 1.0) - pause)
+        pause = max(1, round(1000 * conns / target - latency_ms))
+    return _wrk(base, "/v1/score", method="POST", connections=conns, pause_ms=pause, **common)
 
 
 if __name__ == "__main__":
