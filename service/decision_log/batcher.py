@@ -21,17 +21,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -146,6 +148,8 @@ class GroupCommitter:
         self.listeners: list[BatchListener] = []
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        # A fork while another thread holds the lock would leave it held forever in the child.
+        os.register_at_fork(after_in_child=functools.partial(_renew_lock, weakref.ref(self)))
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._closed = False
@@ -159,8 +163,16 @@ class GroupCommitter:
             else None
         )
         """Runs SQLite's WAL checkpoints off the commit path (None for PostgreSQL)."""
+        if self.checkpointer is not None:
+            # Screening decisions, statuses, outcomes and keys commit through SQLAlchemy;
+            # their WAL pages are then copied and synced by the next checkpoint as well.
+            event.listen(engine, "commit", self._other_commit)
         dbapi = engine.dialect.loaded_dbapi
         self._db_errors: tuple[type[Exception], ...] = (SQLAlchemyError, dbapi.Error)
+
+    def _other_commit(self, _connection: Connection) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.committed(1)
 
     def submit(self, record: PendingRecord) -> Future[Committed]:
         """Queue a record; the future resolves once its batch is committed.
@@ -273,21 +285,23 @@ class GroupCommitter:
             self._serve()
         finally:
             self._drop_connection(invalidate=False)
+            # What is still queued was queued for this writer and nobody else will write it:
+            # a record behind the stop marker (a submit racing with close), or everything
+            # behind a batch that ended the thread. Emptied under the lock, in one go with
+            # forgetting this thread, so that a writer started by the next submit never
+            # shares the queue with this one (it would lose records, or the stop marker).
+            left: list[_Waiter] = []
             with self._lock:
-                # Ended by something other than close() (a BaseException in a batch): the
-                # next submit starts a new writer instead of queueing for this dead one.
                 if self._thread is threading.current_thread():
                     self._thread = None
-            # A record queued after the stop marker (a submit racing with close) must still
-            # be answered: nobody will write it.
-            left: list[_Waiter] = []
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not _STOP:
-                    left.append(item[2])  # type: ignore[index]
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not _STOP:
+                        left.append(item[2])  # type: ignore[index]
+            # Outside the lock: a future's callbacks run here and may submit again.
             _resolve(left, [DecisionLogUnavailable(UNAVAILABLE) for _ in left])
 
     def _serve(self) -> None:
@@ -328,11 +342,12 @@ class GroupCommitter:
 
     def _write_live(self, live: list[_Item]) -> None:
         outcomes: list[_Outcome]
+        ok = False
         try:
             outcomes = list(self._commit([(record, head) for record, head, _ in live]))
+            ok = True
         except self._db_errors as exc:
             log.error("decision log batch of %d not written: %s", len(live), type(exc).__name__)
-            self._notify(len(live), ok=False)
             outcomes = []
             for _ in live:
                 error = DecisionLogUnavailable(UNAVAILABLE)
@@ -342,13 +357,16 @@ class GroupCommitter:
             # Any other failure (a bug, not the database): the waiting requests must still
             # hear of it, and the writer must keep serving the next batches.
             log.exception("decision log batch of %d failed", len(live))
-            self._notify(len(live), ok=False)
             outcomes = [exc] * len(live)
-        else:
-            self._notify(len(live), ok=True)
-            if self.checkpointer is not None:
+        try:
+            # Listeners (metrics) first, so a request answered has been counted.
+            self._notify(len(live), ok=ok)
+            if ok and self.checkpointer is not None:
                 self.checkpointer.committed(sum(len(item[0].payload) for item in live))
-        _resolve([waiter for _, _, waiter in live], outcomes)
+        finally:
+            # Whatever a listener raised (even SystemExit), the waiters hear the batch's own
+            # outcome: a committed batch reported as failed would be retried into a copy.
+            _resolve([waiter for _, _, waiter in live], outcomes)
 
     def _commit(self, records: list[tuple[PendingRecord, hashlib._Hash]]) -> list[Committed]:
         # On the driver's connection, held by this thread: through SQLAlchemy's Connection,
@@ -476,6 +494,12 @@ class GroupCommitter:
                 listener(size, ok)
             except Exception:  # a broken metric must not stop the writer
                 log.exception("decision log batch listener failed")
+
+
+def _renew_lock(ref: weakref.ReferenceType[GroupCommitter]) -> None:
+    committer = ref()
+    if committer is not None:
+        committer._lock = threading.Lock()
 
 
 def _still_wanted(waiter: _Waiter) -> bool:

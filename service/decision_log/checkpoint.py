@@ -11,9 +11,11 @@ a few times a second. The WAL file is reused from its start only once a checkpoi
 *every* frame before the next write transaction begins, so a ``PASSIVE`` pass alone (which
 never takes the write lock) is not enough under a steady stream of commits: each leaves the
 frames appended while it ran (and reports itself complete, against the WAL as it found it).
-After an unlocked pass has copied the bulk, a second one runs with the writers held off (the
-queue they take before the chain lock, :func:`~service.decision_log.db.writers_queue`); it
-copies only what came in meanwhile (~0.5 ms), and the next commit starts the file over.
+After an unlocked pass has copied the bulk, a second one runs with the service's log writers
+held off (the queue they take before the chain lock, ``writers_queue`` in
+:mod:`service.decision_log.db`); it copies only what came in meanwhile (~0.5 ms), and the
+next commit starts the file over. Other writers (the CLI) do not queue there: a restart one
+of them interrupts happens after a later pass.
 """
 
 from __future__ import annotations

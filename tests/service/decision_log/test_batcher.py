@@ -1,5 +1,8 @@
 """Group commit: batches form while the chain lock is held, fail together, and chain linearly."""
 
+import os
+import queue
+import signal
 import threading
 
 import pytest
@@ -386,5 +389,111 @@ def test_an_interrupted_writer_answers_its_batch_and_a_new_writer_takes_over(
     after = committer.append(_record(2))
     assert committer._thread is not first_writer
     assert (after.seq, after.batch_size) == (2, 1)
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
+
+
+class _GatedQueue:
+    """The writer's queue, with the dying writer paused in its final drain until told."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.dying: threading.Thread | None = None
+        self.go = threading.Event()
+        self.drained = threading.Event()
+
+    def put(self, item) -> None:
+        self.inner.put(item)
+
+    def get(self, *args, **kwargs):
+        if self.dying is not None and threading.current_thread() is not self.dying:
+            self.drained.wait(10)  # a successor writer reads only after the drain
+        return self.inner.get(*args, **kwargs)
+
+    def get_nowait(self):
+        if threading.current_thread() is self.dying:
+            self.go.wait(10)
+        try:
+            return self.inner.get_nowait()
+        except queue.Empty:
+            if threading.current_thread() is self.dying:
+                self.drained.set()
+            raise
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_record_submitted_while_a_writer_dies_is_written_by_its_successor(
+    sqlite_log, monkeypatch
+) -> None:
+    committer = sqlite_log.committer
+    assert committer.append(_record(0)).seq == 1
+    gated = _GatedQueue(committer._queue)
+    committer._queue = gated
+    real_commit = committer._commit
+
+    def commit(records):
+        if gated.dying is None:
+            gated.dying = threading.current_thread()
+            raise SystemExit
+        return real_commit(records)
+
+    monkeypatch.setattr(committer, "_commit", commit)
+    with pytest.raises(DecisionLogUnavailable):
+        committer.submit(_record(1)).result(timeout=10)
+    # The dying writer is paused in its drain. A submit now must wait for the drain instead
+    # of starting a successor that shares the queue with it (which would fail the record,
+    # or swallow close()'s stop marker and leave the successor running).
+    submitted: list = []
+
+    def submit_then_close() -> None:
+        submitted.append(committer.submit(_record(2)))
+        committer.close(timeout=10)
+
+    other = threading.Thread(target=submit_then_close)
+    other.start()
+    other.join(0.3)
+    assert submitted == []  # waiting on the lock the drain holds
+    gated.go.set()
+    other.join(20)
+    assert submitted[0].result(timeout=10).seq == 2
+    assert not any(t.name == "decision-log-writer" for t in threading.enumerate())
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_listener_raising_systemexit_does_not_turn_a_commit_into_a_failure(
+    sqlite_log,
+) -> None:
+    committer = sqlite_log.committer
+
+    def listener(size: int, ok: bool) -> None:
+        raise SystemExit
+
+    committer.listeners.append(listener)
+    first = committer.submit(_record(0))
+    writer_before = committer._thread
+    assert (first.result(timeout=10).seq, first.result().batch_size) == (1, 1)
+    writer_before.join(10)  # SystemExit ended that writer
+    assert not writer_before.is_alive()
+    committer.listeners.remove(listener)
+    # Written once: the caller was told it was, so nothing retries it into a copy.
+    assert committer.append(_record(1)).seq == 2
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
+
+
+def test_a_child_forked_while_the_lock_is_held_can_still_write(sqlite_log) -> None:
+    committer = sqlite_log.committer
+    assert committer.append(_record(0)).seq == 1
+    with committer._lock:  # e.g. another thread queueing a record at the moment of fork
+        pid = os.fork()
+        if pid == 0:  # the child: its own writer, its own connection, the same chain
+            code = 1
+            try:
+                signal.alarm(20)  # a child stuck on the inherited lock dies, not the run
+                code = 0 if committer.append(_record(1)).seq == 2 else 1
+            finally:
+                os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     report = verify_chain(sqlite_log)
     assert report.ok and report.records == 2

@@ -3,6 +3,7 @@
 import os
 import sqlite3
 import threading
+import time
 
 from service.decision_log import PendingRecord, open_log, verify_chain
 from service.decision_log.chain import canonical_json
@@ -69,6 +70,24 @@ def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(sqlite_log, tmp
     assert wal_bytes < 1_500 * PAGE, wal_bytes
     report = verify_chain(sqlite_log)
     assert report.ok and report.records == 1_600
+
+
+def test_commits_outside_the_score_writer_are_checkpointed_too(sqlite_log) -> None:
+    # Screening decisions, statuses, outcomes and keys commit through SQLAlchemy sessions.
+    checkpointer = sqlite_log.committer.checkpointer
+    checkpointer.interval = 0.01
+    sqlite_log.committer.append(_record(0))  # the service's threads run from its first score
+    deadline = time.monotonic() + 10
+    while checkpointer.passes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    before = checkpointer.passes
+    with sqlite_log.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE scratch (x)")
+        connection.exec_driver_sql("INSERT INTO scratch VALUES (1)")
+    while checkpointer.passes == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.passes > before
 
 
 def test_only_a_file_backed_sqlite_log_has_a_checkpointer(database_url) -> None:
