@@ -223,11 +223,12 @@ class GroupCommitter:
         # Under the lock, so a record is never queued after a dying writer's last look at
         # the queue (see _run): it is either answered there or served by a new writer.
         with self._lock:
-            if self._closed:
-                future.set_exception(DecisionLogUnavailable(UNAVAILABLE))
-                return
-            self._ensure_writer()
-            self._queue.put((record, head, future))
+            closed = self._closed
+            if not closed:
+                self._ensure_writer()
+                self._queue.put((record, head, future))
+        if closed:  # answered outside the lock: a future's callbacks may submit again
+            future.set_exception(DecisionLogUnavailable(UNAVAILABLE))
 
     def append(self, record: PendingRecord) -> Committed:
         """Queue a record and wait until it is committed.
