@@ -282,16 +282,20 @@ class GroupCommitter:
             self.checkpointer.start()
 
     def _run(self) -> None:
+        # The waiters of the batch being written: if SystemExit or KeyboardInterrupt ends
+        # the thread mid-batch, they are waiting without a timeout and are answered below.
+        in_flight: list[_Waiter] = []
         try:
-            self._serve()
+            self._serve(in_flight)
         finally:
             self._drop_connection(invalidate=False)
             # What is still queued was queued for this writer and nobody else will write it:
             # a record behind the stop marker (a submit racing with close), or everything
             # behind a batch that ended the thread. Emptied under the lock, in one go with
             # forgetting this thread, so that a writer started by the next submit never
-            # shares the queue with this one (it would lose records, or the stop marker).
-            left: list[_Waiter] = []
+            # shares the queue with this one (it would lose records, or the stop marker);
+            # and nobody is answered before that, so nobody submits again before it.
+            left: list[_Waiter] = in_flight
             with self._lock:
                 if self._thread is threading.current_thread():
                     self._thread = None
@@ -302,10 +306,11 @@ class GroupCommitter:
                         break
                     if item is not _STOP:
                         left.append(item[2])  # type: ignore[index]
-            # Outside the lock: a future's callbacks run here and may submit again.
+            # Outside the lock: a future's callbacks run here and may submit again. A future
+            # answered before the interruption keeps its answer (see _resolve).
             _resolve(left, [DecisionLogUnavailable(UNAVAILABLE) for _ in left])
 
-    def _serve(self) -> None:
+    def _serve(self, in_flight: list[_Waiter]) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
@@ -321,7 +326,9 @@ class GroupCommitter:
                     stop = True
                     break
                 batch.append(item)  # type: ignore[arg-type]
+            in_flight[:] = [waiter for _, _, waiter in batch]
             self._write(batch)
+            in_flight.clear()
             if stop:
                 return
 
@@ -329,19 +336,6 @@ class GroupCommitter:
         live = [item for item in batch if _still_wanted(item[2])]
         if not live:
             return
-        try:
-            self._write_live(live)
-        except BaseException:
-            # SystemExit or KeyboardInterrupt ends the writer thread, but the requests of this
-            # batch are waiting without a timeout: answer them first. (A future answered
-            # already, before the interruption, keeps its answer.)
-            _resolve(
-                [waiter for _, _, waiter in live],
-                [DecisionLogUnavailable(UNAVAILABLE) for _ in live],
-            )
-            raise
-
-    def _write_live(self, live: list[_Item]) -> None:
         outcomes: list[_Outcome]
         ok = False
         try:
@@ -516,7 +510,7 @@ def _resolve(waiters: list[_Waiter], outcomes: list[_Outcome]) -> None:
     by_loop = {}
     for waiter, outcome in zip(waiters, outcomes, strict=True):
         if isinstance(waiter, Future):
-            if waiter.done():  # answered before an interruption (see _write)
+            if waiter.done():  # answered before an interruption (see _run), or cancelled
                 continue
             if isinstance(outcome, BaseException):
                 waiter.set_exception(outcome)

@@ -400,6 +400,7 @@ class _GatedQueue:
         self.inner = inner
         self.dying: threading.Thread | None = None
         self.go = threading.Event()
+        self.paused = threading.Event()
         self.drained = threading.Event()
 
     def put(self, item) -> None:
@@ -412,6 +413,7 @@ class _GatedQueue:
 
     def get_nowait(self):
         if threading.current_thread() is self.dying:
+            self.paused.set()
             self.go.wait(10)
         try:
             return self.inner.get_nowait()
@@ -438,8 +440,8 @@ def test_a_record_submitted_while_a_writer_dies_is_written_by_its_successor(
         return real_commit(records)
 
     monkeypatch.setattr(committer, "_commit", commit)
-    with pytest.raises(DecisionLogUnavailable):
-        committer.submit(_record(1)).result(timeout=10)
+    doomed = committer.submit(_record(1))
+    assert gated.paused.wait(10)
     # The dying writer is paused in its drain. A submit now must wait for the drain instead
     # of starting a successor that shares the queue with it (which would fail the record,
     # or swallow close()'s stop marker and leave the successor running).
@@ -455,6 +457,8 @@ def test_a_record_submitted_while_a_writer_dies_is_written_by_its_successor(
     assert submitted == []  # waiting on the lock the drain holds
     gated.go.set()
     other.join(20)
+    with pytest.raises(DecisionLogUnavailable):  # answered once the writer has retired
+        doomed.result(timeout=10)
     assert submitted[0].result(timeout=10).seq == 2
     assert not any(t.name == "decision-log-writer" for t in threading.enumerate())
 
