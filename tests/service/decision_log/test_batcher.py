@@ -1,8 +1,10 @@
 """Group commit: batches form while the chain lock is held, fail together, and chain linearly."""
 
+import fcntl
 import os
 import queue
 import signal
+import sqlite3
 import threading
 
 import pytest
@@ -499,5 +501,39 @@ def test_a_child_forked_while_the_lock_is_held_can_still_write(sqlite_log) -> No
                 os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+    report = verify_chain(sqlite_log)
+    assert report.ok and report.records == 2
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_interruption_inside_the_transaction_releases_the_locks(sqlite_log, monkeypatch) -> None:
+    import service.decision_log.batcher as batcher
+
+    committer = sqlite_log.committer
+    assert committer.append(_record(0)).seq == 1
+    real = batcher.finish_record_hash
+    calls = 0
+
+    def interrupted(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # after BEGIN IMMEDIATE, with the file queue and the write lock held
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batcher, "finish_record_hash", interrupted)
+    with pytest.raises(DecisionLogUnavailable):
+        committer.submit(_record(1)).result(timeout=10)
+    # Both locks were released before the caller was answered: the writers' file queue and
+    # SQLite's write lock can be taken at once (neither call waits).
+    database = sqlite_log.engine.url.database
+    with open(f"{database}.writers", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+    assert committer.append(_record(2)).seq == 2
     report = verify_chain(sqlite_log)
     assert report.ok and report.records == 2
