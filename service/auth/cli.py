@@ -18,7 +18,6 @@ from service.decision_log.cli import DATABASE_URL_OPTION
 from service.decision_log.startup import opened_log
 
 DEMO_NAME = "demo"
-_DB = DATABASE_URL_OPTION
 
 
 @contextmanager
@@ -38,7 +37,7 @@ def keys_group() -> None:
 @keys_group.command("create")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--name", required=True, help="Who or what holds the key (unique while active).")
-@_DB
+@DATABASE_URL_OPTION
 def create_command(role: str, name: str, database_url: str | None) -> None:
     """Create a key and print it once; only its hash is stored."""
     with _open(database_url) as decision_log:
@@ -49,7 +48,7 @@ def create_command(role: str, name: str, database_url: str | None) -> None:
 
 @keys_group.command("list")
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked keys.")
-@_DB
+@DATABASE_URL_OPTION
 def list_command(include_revoked: bool, database_url: str | None) -> None:
     """List keys: id, name, role, created, revoked (never the secret)."""
     with _open(database_url) as decision_log:
@@ -63,7 +62,7 @@ def list_command(include_revoked: bool, database_url: str | None) -> None:
 
 @keys_group.command("revoke")
 @click.argument("name_or_id")
-@_DB
+@DATABASE_URL_OPTION
 def revoke_command(name_or_id: str, database_url: str | None) -> None:
     """Revoke a key by name or id (every replica refuses it within the key cache TTL)."""
     with _open(database_url) as decision_log:
@@ -73,7 +72,7 @@ def revoke_command(name_or_id: str, database_url: str | None) -> None:
 
 
 @keys_group.command("ensure-demo")
-@_DB
+@DATABASE_URL_OPTION
 def ensure_demo(database_url: str | None) -> None:
     """Make a demo screener key and print it with a curl example (`make run`).
 

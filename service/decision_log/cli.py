@@ -19,7 +19,6 @@ from service.decision_log.verify import verify_chain
 DATABASE_URL_OPTION = click.option(
     "--database-url", default=None, help="Default: HOTLINE_DATABASE_URL."
 )
-_DB = DATABASE_URL_OPTION
 
 
 @click.group("log")
@@ -28,7 +27,7 @@ def log_group() -> None:
 
 
 @log_group.command("migrate")
-@_DB
+@DATABASE_URL_OPTION
 def migrate_command(database_url: str | None) -> None:
     """Create or upgrade the decision-log tables."""
     try:
@@ -40,7 +39,7 @@ def migrate_command(database_url: str | None) -> None:
 
 
 @log_group.command("verify")
-@_DB
+@DATABASE_URL_OPTION
 def verify_command(database_url: str | None) -> None:
     """Walk the hash chain; print "ok: N records" or the first broken record (exit 1)."""
     try:
@@ -61,7 +60,7 @@ def outcomes_group() -> None:
 
 @outcomes_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_DB
+@DATABASE_URL_OPTION
 def import_command(file: Path, database_url: str | None) -> None:
     """Import a CSV of referral_id/household_id, event, event_date; report bad rows."""
     with file.open(newline="", encoding="utf-8") as handle:
@@ -81,7 +80,7 @@ def import_command(file: Path, database_url: str | None) -> None:
 
 @click.command("monitor")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-@_DB
+@DATABASE_URL_OPTION
 def monitor(out: Path, database_url: str | None) -> None:
     """Write monitoring.html and monitoring.json for supervisors."""
     from service.decision_log.monitoring import decision_frame, monitoring_report
