@@ -11,11 +11,13 @@ a few times a second. The WAL file is reused from its start only once a checkpoi
 *every* frame before the next write transaction begins, so a ``PASSIVE`` pass alone (which
 never takes the write lock) is not enough under a steady stream of commits: each leaves the
 frames appended while it ran (and reports itself complete, against the WAL as it found it).
-After an unlocked pass has copied the bulk, a second one runs with the service's log writers
-held off (the queue they take before the chain lock, ``writers_queue`` in
-:mod:`service.decision_log.db`); it copies only what came in meanwhile (~0.5 ms), and the
-next commit starts the file over. Other writers (the CLI) do not queue there: a restart one
-of them interrupts happens after a later pass.
+Once the WAL holds ``restart_frames`` frames, a second pass runs with the service's log
+writers held off (the queue they take before the chain lock, ``writers_queue`` in
+:mod:`service.decision_log.db`); it copies only what came in meanwhile, and the next commit
+starts the file over. That pass is rare on purpose: under load its syncs took 10-25 ms, all
+of which every waiting score paid, and run after every unlocked pass (several a second) it
+set the service's p99. Other writers (the CLI) do not queue there: a restart one of them
+interrupts happens after a later pass.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ DEFAULT_INTERVAL: Final = 0.25
 DEFAULT_DUE_BYTES: Final = 2 * 1024 * 1024
 """Record bytes committed that make a checkpoint due at once (~600 WAL pages with indexes)."""
 
+DEFAULT_RESTART_FRAMES: Final = 8_192
+"""WAL frames (32 MB of 4 KB pages) past which a pass holds the writers off to restart the file.
+
+Half of the commits' own backstop, so the thread, not a commit, normally restarts it; at
+~1,000 scores a second that is a pass with writers held off every ~3 s instead of ~5 a second.
+"""
+
 
 class WalCheckpointer:
     """Checkpoints a SQLite database's WAL from a daemon thread, after commits.
@@ -51,6 +60,9 @@ class WalCheckpointer:
     due_bytes : int, default 2 MiB
         Bytes of records committed since the last checkpoint that start one at once, so a
         busy log is checkpointed in steps about the size of SQLite's own (1,000 pages).
+    restart_frames : int, default 8,192
+        Size of the WAL, in frames, from which a pass holds the writers off so the file can
+        start over.
 
     Notes
     -----
@@ -65,12 +77,16 @@ class WalCheckpointer:
         *,
         interval: float = DEFAULT_INTERVAL,
         due_bytes: int = DEFAULT_DUE_BYTES,
+        restart_frames: int = DEFAULT_RESTART_FRAMES,
     ) -> None:
         self.engine = engine
         self.interval = interval
         self.due_bytes = due_bytes
+        self.restart_frames = restart_frames
         self.passes = 0
         """Checkpoint passes run so far (for tests and curiosity)."""
+        self.locked_passes = 0
+        """Of those, passes run with the writers held off."""
         # Written by the log's one writer thread, reset here: a count lost to that race
         # only delays a checkpoint to the next interval.
         self._pending = 0
@@ -145,15 +161,18 @@ class WalCheckpointer:
     def _checkpoint(self, connection: PoolProxiedConnection) -> None:
         cursor = connection.cursor()
         try:
-            if self._pass(cursor):
+            busy, frames = self._pass(cursor)
+            if not busy and frames >= self.restart_frames:
                 with writers_queue(self.engine):
+                    self.locked_passes += 1
                     self._pass(cursor)
         finally:
             cursor.close()
 
-    def _pass(self, cursor: Any) -> bool:
+    def _pass(self, cursor: Any) -> tuple[bool, int]:
         self.passes += 1
-        # The first column says another connection's checkpoint is running (it does the
-        # same work, and holding the writers off for it would only stall them).
-        busy = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0][0]
-        return not busy
+        # (busy, frames in the WAL, frames copied). Busy: another connection's checkpoint is
+        # running (it does the same work, and holding the writers off for it would only
+        # stall them).
+        busy, frames, _copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()[0]
+        return bool(busy), int(frames)

@@ -37,7 +37,7 @@ def test_commits_leave_checkpoints_to_the_checkpointer(sqlite_log, tmp_path) -> 
     for i in range(300):
         sqlite_log.committer.append(_record(i))
     # SQLite's default would have checkpointed (and restarted the WAL) at 1,000 pages
-    # inside one of these commits: ~1,100 frames here means no commit paid for one.
+    # inside one of these commits: ~2,900 frames here means no commit paid for one.
     frames, copied = _wal_frames(tmp_path / "d.db")
     assert frames > 1_000
     assert frames == copied  # the pages are intact and now in the database file
@@ -51,6 +51,7 @@ def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(sqlite_log, tmp
     checkpointer = sqlite_log.committer.checkpointer
     checkpointer.interval = 0.01
     checkpointer.due_bytes = 64 * 1024
+    checkpointer.restart_frames = 256
 
     def write(start: int) -> None:
         for i in range(start, start + 400):
@@ -62,7 +63,7 @@ def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(sqlite_log, tmp
     for t in threads:
         t.join()
     sqlite_log.committer.close()  # stops the checkpointer too
-    assert checkpointer.passes > 0
+    assert checkpointer.locked_passes > 0
     assert not any(t.name == "decision-log-checkpoint" for t in threading.enumerate())
     # 1,600 records are ~6,000 pages (24 MB). Had the file never been started over it would
     # hold them all; reused, it holds at most what came in between two checkpoints.
@@ -70,6 +71,23 @@ def test_the_wal_file_is_reused_under_a_steady_stream_of_commits(sqlite_log, tmp
     assert wal_bytes < 1_500 * PAGE, wal_bytes
     report = verify_chain(sqlite_log)
     assert report.ok and report.records == 1_600
+
+
+def test_writers_are_held_off_only_once_the_wal_is_large(sqlite_log, tmp_path) -> None:
+    # Holding the writers off costs every waiting score the pass's syncs: it is kept for
+    # when the WAL has grown past restart_frames, and copying runs unlocked until then.
+    checkpointer = sqlite_log.committer.checkpointer
+    checkpointer.interval = 0.01
+    checkpointer.due_bytes = 64 * 1024
+    checkpointer.restart_frames = 4_000
+    for i in range(300):  # ~2,900 frames: a commit of one record writes ~10 pages
+        sqlite_log.committer.append(_record(i))
+    sqlite_log.committer.close()
+    assert checkpointer.passes > 0
+    assert checkpointer.locked_passes == 0
+    frames, copied = _wal_frames(tmp_path / "d.db")
+    assert frames > 1_000  # not started over: no pass ever held the writers off
+    assert frames == copied
 
 
 def test_commits_outside_the_score_writer_are_checkpointed_too(sqlite_log) -> None:
