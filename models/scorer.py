@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Literal
 
 import numpy as np
@@ -112,12 +113,13 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
         Largest absolute contribution first; ties broken by feature order, so the list is
         stable. Features with no contribution are left out.
     """
-    contrib = model.contributions(x)
-    # A stable sort on -|c| keeps the declared order among equal contributions.
-    order = np.argsort(-np.abs(contrib), kind="stable")
+    contrib = model.contributions(x).tolist()
+    # nsmallest is a stable sort on -|c| (the declared order among equal contributions), in
+    # Python: numpy's argsort releases the GIL, which the busy service's loop then waits for.
+    order = heapq.nsmallest(top_k, range(len(contrib)), key=lambda j: -abs(contrib[j]))
     factors: list[Factor] = []
-    for j in order[:top_k]:
-        c = float(contrib[j])
+    for j in order:
+        c = contrib[j]
         if c == 0.0:
             break
         spec = FEATURE_SPEC[j]

@@ -94,3 +94,22 @@ def test_more_recent_reports_on_the_household_raise_the_probability(trained) -> 
         score_referral(trained.model, more).probability
         > score_referral(trained.model, base).probability
     )
+
+
+def test_explanation_orders_by_size_then_declared_order() -> None:
+    # Equal contributions keep the features' declared order (a stable sort), zeros are left
+    # out, and only top_k are listed; a stand-in model fixes the contributions.
+    from types import SimpleNamespace
+
+    from models.features import FEATURE_SPEC
+    from models.scorer import explain
+
+    n = len(FEATURE_SPEC)
+    contrib = np.zeros(n)
+    contrib[[7, 2, 5, 9, 0]] = [0.5, -0.5, 0.25, -0.75, 0.5]
+    model = SimpleNamespace(contributions=lambda x: contrib, baseline=np.zeros(n))
+    names = [f.feature for f in explain(model, np.ones(n), top_k=4)]
+    assert names == [FEATURE_SPEC[j].name for j in (9, 0, 2, 7)]
+    everything = explain(model, np.ones(n), top_k=n)
+    assert [f.feature for f in everything] == [FEATURE_SPEC[j].name for j in (9, 0, 2, 7, 5)]
+    assert [f.contribution for f in everything] == [-0.75, 0.5, -0.5, 0.5, 0.25]

@@ -37,6 +37,25 @@ def test_bands_cut_points(score, band) -> None:
     assert band_for_score(score) is band
 
 
+def test_one_probability_scores_as_the_vectorized_path() -> None:
+    # The service's single-referral path (bisect) against numpy's searchsorted, at, just
+    # around and between the cut points, at the ends and for NaN.
+    cuts = ventile_cutpoints(np.random.default_rng(3).beta(2, 5, 5_000))
+    p = np.concatenate(
+        [
+            cuts,
+            np.nextafter(cuts, 0),
+            np.nextafter(cuts, 1),
+            np.random.default_rng(4).random(2_000),
+            [0.0, 1.0, np.nan],
+        ]
+    )
+    expected = probability_to_score(p, cutpoints=cuts).tolist()
+    assert [probability_to_score(float(q), cutpoints=cuts) for q in p] == expected
+    assert probability_to_score(np.float64(cuts[3]), cutpoints=cuts) == 5
+    assert probability_to_score(float("nan"), cutpoints=cuts) == 20
+
+
 def test_out_of_range_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="score 21 is outside 1..20"):
         band_for_score(21)

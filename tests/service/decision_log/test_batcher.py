@@ -1,6 +1,7 @@
 """Group commit: batches form while the chain lock is held, fail together, and chain linearly."""
 
 import fcntl
+import hashlib
 import os
 import queue
 import signal
@@ -18,7 +19,12 @@ from service.decision_log import (
     open_log,
     verify_chain,
 )
-from service.decision_log.chain import canonical_json, record_hash, record_hash_of_text
+from service.decision_log.chain import (
+    canonical_json,
+    gil_held_sha256,
+    record_hash,
+    record_hash_of_text,
+)
 from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
 
 
@@ -136,7 +142,14 @@ def test_max_batch_below_one_is_refused(sqlite_log) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"a": 1}, {"z": "Zoë ✓", "a": [1.5, None, {"k": "v"}]}, [], "text", 3.25],
+    [
+        {"a": 1},
+        {"z": "Zoë ✓", "a": [1.5, None, {"k": "v"}]},
+        [],
+        "text",
+        3.25,
+        {"pad": "Zoë " * 2300},  # a score record's size: hashed in pieces (gil_held_sha256)
+    ],
 )
 @pytest.mark.parametrize("decision_id", [None, "abc"])
 def test_hash_of_stored_text_equals_hash_of_parsed_payload(payload, decision_id) -> None:
@@ -152,6 +165,12 @@ def test_hash_of_stored_text_equals_hash_of_parsed_payload(payload, decision_id)
     assert record_hash_of_text(payload_text=canonical_json(payload), **columns) == record_hash(
         payload=payload, **columns
     )
+
+
+@pytest.mark.parametrize("size", [0, 1, 2046, 2047, 2048, 4094, 4095, 9000])
+def test_sha256_fed_in_pieces_is_sha256(size) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    assert gil_held_sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
 def test_async_submissions_resolve_on_their_loop_in_one_chain(database_url) -> None:
