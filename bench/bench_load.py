@@ -13,8 +13,10 @@ up, then drives it with wrk (Debian's package; installed if missing and we are r
    Poisson stream), the pause calibrated by short runs until the offered rate is within 5%
    of the share, and latency percentiles are read at that rate.
 
-Prints requests/s and p50/p99 for each, the score/health throughput ratio, and the highest
-measured rate whose p99 was under 20 ms.
+Prints requests/s and p50/p99 for each, the server's CPU per request in the saturating runs
+(every process of the server, from /proc: what throughput comes down to, and steadier than
+requests/s on a shared machine), the score/health throughput ratio, and the highest measured
+rate whose p99 was under 20 ms.
 Targets (issue 8, 2 workers on 2 cores): ratio >= 0.5; p99 < 20 ms at 80% of saturation.
 wrk runs on the same two cores as the server, as a real co-located client would not; the
 figures are therefore conservative.
@@ -135,6 +137,39 @@ def _wrk(
     return r
 
 
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process ``root`` and its descendants so far, from /proc."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # The command name (field 2) may hold spaces: fields are counted after its ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    tree = {root}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew = bool(found)
+        tree |= found
+    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(server: subprocess.Popen[bytes], run: Any, **kwargs: Any) -> dict[str, float]:
+    """Run wrk and add the server's CPU per request (all requests, refusals included)."""
+    before = _tree_cpu_seconds(server.pid)
+    r: dict[str, float] = run(**kwargs)
+    r["cpu_us"] = (_tree_cpu_seconds(server.pid) - before) / max(r["requests"], 1) * 1e6
+    return r
+
+
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     start = time.time()
     while time.time() - start < timeout:
@@ -200,11 +235,10 @@ def main() -> None:
             # lazily built parts) before anything is measured.
             _wrk(base, "/v1/score", method="POST", connections=8, pause_ms=0, seconds=3, **common)
             common["seconds"] = args.seconds
-            health = _wrk(
-                base, "/health", method="GET", connections=args.connections, pause_ms=0, **common
-            )
-            score = _wrk(
-                base, "/v1/score", method="POST", connections=args.connections, pause_ms=0, **common
+            saturating = {"connections": args.connections, "pause_ms": 0, **common}
+            health = _measured(server, _wrk, base=base, path="/health", method="GET", **saturating)
+            score = _measured(
+                server, _wrk, base=base, path="/v1/score", method="POST", **saturating
             )
             loads = {
                 share: _at_share(base, share, saturation=score, common=common)
@@ -214,7 +248,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     print(f"{args.workers} workers, wrk -t2, {args.seconds}s per run, loopback")
-    print(f"{'run':<38} {'2xx/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'errors':>7}")
+    print(
+        f"{'run':<38} {'2xx/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'errors':>7} "
+        f"{'CPU us/req':>10}"
+    )
     rows = [
         (f"GET /health (c={args.connections})", health),
         (f"POST /v1/score (c={args.connections})", score),
@@ -224,9 +261,10 @@ def main() -> None:
         for share, r in loads.items()
     ]
     for name, r in rows:
+        cpu = f"{r['cpu_us']:>10.0f}" if "cpu_us" in r else f"{'-':>10}"
         print(
             f"{name:<38} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-            f"{r['non2xx']:>8} {r['errors']:>7}"
+            f"{r['non2xx']:>8} {r['errors']:>7} {cpu}"
         )
     print(f"score/health throughput ratio: {score['rps'] / health['rps']:.2f}   (target >= 0.5)")
     if 0.8 in loads:
