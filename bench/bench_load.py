@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,11 @@ def _wrk(
 
 
 def _tree_cpu_seconds(root: int) -> float:
-    """CPU time (user + system) of process ``root`` and its descendants so far, from /proc."""
+    """CPU time (user + system) of process ``root`` and its descendants so far, from /proc.
+
+    Processes that ended are not counted (their reaped children's time is not added), which
+    is fine while the server's workers live through the run.
+    """
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -162,7 +167,9 @@ def _tree_cpu_seconds(root: int) -> float:
     return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
-def _measured(server: subprocess.Popen[bytes], run: Any, **kwargs: Any) -> dict[str, float]:
+def _measured(
+    server: subprocess.Popen[bytes], run: Callable[..., dict[str, float]], **kwargs: Any
+) -> dict[str, float]:
     """Run wrk and add the server's CPU per request (all requests, refusals included)."""
     before = _tree_cpu_seconds(server.pid)
     r: dict[str, float] = run(**kwargs)

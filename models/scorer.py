@@ -113,10 +113,17 @@ def explain(model: ScreeningModel, x: np.ndarray, *, top_k: int = 5) -> list[Fac
         Largest absolute contribution first; ties broken by feature order, so the list is
         stable. Features with no contribution are left out.
     """
+    if top_k < 0:
+        raise ValueError(f"top_k must be at least 0, got {top_k}")
     contrib = model.contributions(x).tolist()
     # nsmallest is a stable sort on -|c| (the declared order among equal contributions), in
     # Python: numpy's argsort releases the GIL, which the busy service's loop then waits for.
-    order = heapq.nsmallest(top_k, range(len(contrib)), key=lambda j: -abs(contrib[j]))
+    # NaN (never expected) goes last, as argsort puts it, instead of scrambling the order.
+    order = heapq.nsmallest(
+        top_k,
+        range(len(contrib)),
+        key=lambda j: (contrib[j] != contrib[j], -abs(contrib[j])),
+    )
     factors: list[Factor] = []
     for j in order:
         c = contrib[j]

@@ -177,7 +177,7 @@ def gil_held_sha256(data: bytes) -> hashlib._Hash:
     hashlib sha256 object
     """
     digest = hashlib.sha256()
-    view = memoryview(data)
+    view = memoryview(data).cast("B")  # pieces counted in bytes
     for start in range(0, len(view), _GIL_HELD_CHUNK):
         digest.update(view[start : start + _GIL_HELD_CHUNK])
     return digest

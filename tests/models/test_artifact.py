@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from models import Referral, build_features, score_referral
 from tests.factories import make_referral
@@ -113,3 +114,20 @@ def test_explanation_orders_by_size_then_declared_order() -> None:
     everything = explain(model, np.ones(n), top_k=n)
     assert [f.feature for f in everything] == [FEATURE_SPEC[j].name for j in (9, 0, 2, 7, 5)]
     assert [f.contribution for f in everything] == [-0.75, 0.5, -0.5, 0.5, 0.25]
+
+
+def test_explanation_lengths_at_the_edges() -> None:
+    from types import SimpleNamespace
+
+    from models.features import FEATURE_SPEC
+    from models.scorer import explain
+
+    n = len(FEATURE_SPEC)
+    contrib = np.linspace(1.0, 0.1, n)
+    model = SimpleNamespace(contributions=lambda x: contrib, baseline=np.zeros(n))
+    assert explain(model, np.ones(n), top_k=0) == []
+    assert [f.feature for f in explain(model, np.ones(n), top_k=n + 5)] == [
+        spec.name for spec in FEATURE_SPEC
+    ]
+    with pytest.raises(ValueError, match="top_k must be at least 0, got -1"):
+        explain(model, np.ones(n), top_k=-1)
