@@ -39,7 +39,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from service.decision_log.chain import GENESIS, finish_record_hash, hash_record_head
 from service.decision_log.checkpoint import WalCheckpointer
-from service.decision_log.db import CHAIN_LOCK_KEY, writers_queue
+from service.decision_log.db import CHAIN_LOCK_KEY, sqlite_file, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
 from service.decision_log.tables import LogEntry
 
@@ -156,12 +156,7 @@ class GroupCommitter:
         self._insert_cache: dict[int, str] = {}
         self._raw: PoolProxiedConnection | None = None
         self._sqlite = engine.dialect.name == "sqlite"
-        database = engine.url.database
-        self.checkpointer = (
-            WalCheckpointer(engine)
-            if self._sqlite and database not in (None, "", ":memory:")
-            else None
-        )
+        self.checkpointer = WalCheckpointer(engine) if sqlite_file(engine) else None
         """Runs SQLite's WAL checkpoints off the commit path (None for PostgreSQL)."""
         if self.checkpointer is not None:
             # Screening decisions, statuses, outcomes and keys commit through SQLAlchemy;

@@ -105,12 +105,31 @@ def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
+    database = sqlite_file(engine)
+    if database is not None:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """Return the database file of a file-backed SQLite engine, else None.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Returns
+    -------
+    str or None
+        None for PostgreSQL and for in-memory SQLite.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return database
 
 
 @contextmanager
@@ -128,8 +147,8 @@ def writers_queue(engine: Engine) -> Iterator[None]:
     ----------
     engine : sqlalchemy.Engine
     """
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         yield
         return
     with open(f"{database}.writers", "a+b") as handle:
