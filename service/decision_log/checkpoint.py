@@ -97,6 +97,7 @@ class WalCheckpointer:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._path: str | None = None  # the database file, looked up once
 
     def start(self) -> None:
         """Start the thread, unless it runs already in this process."""
@@ -167,11 +168,7 @@ class WalCheckpointer:
         try:
             busy, frames, copied = self._pass(cursor)
             if not busy and copied < frames:
-                # An incomplete pass (commits went on meanwhile, the usual case under load)
-                # copies pages without syncing the database file (a complete one syncs it);
-                # they would pile up in the page cache for the locked pass's sync (median
-                # 24.5 ms, max 62 ms with 32 MB behind it). Synced here, while commits go
-                # on, the locked pass syncs little.
+                # An incomplete pass leaves its pages unsynced (see the module docstring).
                 self._sync_database(cursor)
             if not busy and frames >= self.restart_frames:
                 with writers_queue(self.engine):
@@ -181,12 +178,13 @@ class WalCheckpointer:
             cursor.close()
 
     def _sync_database(self, cursor: Any) -> None:
-        # The file SQLite opened (an absolute path), not the URL's spelling of it.
-        path = cursor.execute("PRAGMA database_list").fetchone()[2]
-        if not path:
+        if self._path is None:
+            # The file SQLite opened (an absolute path), not the URL's spelling of it.
+            self._path = cursor.execute("PRAGMA database_list").fetchone()[2] or ""
+        if not self._path:
             return
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = os.open(self._path, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
