@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -168,11 +167,11 @@ def _tree_cpu_seconds(root: int) -> float:
 
 
 def _measured(
-    server: subprocess.Popen[bytes], run: Callable[..., dict[str, float]], **kwargs: Any
+    server: subprocess.Popen[bytes], base: str, path: str, **kwargs: Any
 ) -> dict[str, float]:
     """Run wrk and add the server's CPU per request (all requests, refusals included)."""
     before = _tree_cpu_seconds(server.pid)
-    r: dict[str, float] = run(**kwargs)
+    r = _wrk(base, path, **kwargs)
     r["cpu_us"] = (_tree_cpu_seconds(server.pid) - before) / max(r["requests"], 1) * 1e6
     return r
 
@@ -243,10 +242,8 @@ def main() -> None:
             _wrk(base, "/v1/score", method="POST", connections=8, pause_ms=0, seconds=3, **common)
             common["seconds"] = args.seconds
             saturating = {"connections": args.connections, "pause_ms": 0, **common}
-            health = _measured(server, _wrk, base=base, path="/health", method="GET", **saturating)
-            score = _measured(
-                server, _wrk, base=base, path="/v1/score", method="POST", **saturating
-            )
+            health = _measured(server, base, "/health", method="GET", **saturating)
+            score = _measured(server, base, "/v1/score", method="POST", **saturating)
             loads = {
                 share: _at_share(base, share, saturation=score, common=common)
                 for share in args.shares
