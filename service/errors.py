@@ -17,7 +17,7 @@ where each field names its location and what was wrong with it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -196,6 +196,25 @@ def error_response(
     return JSONResponse(
         status_code=status, content=error_body(code, message, fields), headers=headers
     )
+
+
+INTERNAL_ERROR: Final = (
+    "The service failed while answering this request. Quote the request id to the "
+    "service's operators: it names the logged error."
+)
+
+
+def internal_error_response() -> JSONResponse:
+    """Build the answer to an exception no handler took: a 500 in the usual error shape.
+
+    Nothing of the exception goes to the client (its message may hold what the request
+    carried); the request id lets an operator find the logged error.
+
+    Returns
+    -------
+    starlette.responses.JSONResponse
+    """
+    return JSONResponse(status_code=500, content=error_body("internal_error", INTERNAL_ERROR))
 
 
 def service_error_response(exc: ServiceError, *, retry_after: int) -> JSONResponse:

@@ -29,7 +29,7 @@ from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
-from service.errors import install_error_handlers
+from service.errors import install_error_handlers, internal_error_response
 from service.middleware import BodyLimitMiddleware, JsonContentTypeMiddleware
 from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
@@ -132,5 +132,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         max_in_flight=settings.max_in_flight,
         on_reject=metrics_.admission_rejections.inc,
     )
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics_)
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=metrics_, internal_error=internal_error_response
+    )
     return app

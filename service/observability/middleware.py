@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +19,7 @@ from service.observability.request_id import (
 )
 
 access_log = logging.getLogger(ACCESS_LOGGER)
+log = logging.getLogger("hotline.service")
 
 # Methods are labels: anything else a client invents is counted as "other", so a scanner
 # cannot grow the number of series.
@@ -32,11 +34,23 @@ class ObservabilityMiddleware:
     ----------
     app : ASGI app
     metrics : Metrics
+    internal_error : callable, optional
+        Makes the ASGI response to an exception that no handler took, sent when nothing was
+        sent yet (e.g. :func:`service.errors.internal_error_response`). Without it such an
+        exception goes on to the server, which answers with a plain-text 500 that carries
+        neither the error shape nor the request id.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        internal_error: Callable[[], ASGIApp] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.internal_error = internal_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -49,10 +63,12 @@ class ObservabilityMiddleware:
         status = 500  # if the app fails before answering, the server's answer is a 500
         start = time.perf_counter()
 
+        status_sent = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER]
                 headers.append((_HEADER, request_id.encode()))
                 message = {**message, "headers": headers}
@@ -61,6 +77,13 @@ class ObservabilityMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Logged here, under the request's id (types and frames only: see logging.py);
+            # once a response has begun there is no other answer to give, so it goes on.
+            log.exception("unhandled error in %s %s", scope["method"], _route_template(scope))
+            if status_sent or self.internal_error is None:
+                raise
+            await self.internal_error()(scope, receive, send_with_id)
         finally:
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - start
