@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import select
 
@@ -89,9 +90,7 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     frame["unit"] = [None if s is None else s["unit"] for s in decided]
     frame["reason_code"] = [None if s is None else s.get("reason_code") for s in decided]
     frame["tool_in"] = frame["tool_in"].astype(float)
-    frame["override"] = np.where(
-        frame["screened_in"].isna(), np.nan, (frame["screened_in"] != frame["tool_in"]) * 1.0
-    )
+    frame["override"] = _override(frame)
     _join_outcomes(frame, outcomes)
     return frame
 
@@ -126,6 +125,12 @@ def _score_row(payload: dict[str, Any]) -> list[Any]:
         recommendation in TOOL_IN,
         payload["features"],
     ]
+
+
+def _override(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    # 1 where the screener's decision went against the tool alone, NaN where none was made.
+    disagrees = (frame["screened_in"] != frame["tool_in"]) * 1.0
+    return np.where(frame["screened_in"].isna(), np.nan, disagrees)
 
 
 def _join_outcomes(frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> None:
@@ -170,6 +175,9 @@ def monitoring_report(
     """
     frame = frame.copy()
     frame["tool_in"] = np.maximum(frame["tool_in"], (frame["score"] >= threshold) * 1.0)
+    # Against that same "tool alone": a screen-in at a score over the threshold follows it,
+    # a screen-out there goes against it, whatever the rules recommended.
+    frame["override"] = _override(frame)
     decided = frame[frame["screened_in"].notna()]
     return {
         "counts": {

@@ -1,0 +1,76 @@
+"""The supervisors' monitoring report counts overrides against the tool alone."""
+
+import pytest
+from pydantic import ValidationError
+
+from models import FEATURE_SPEC
+from service.config import ServiceSettings
+from service.decision_log.db import lock_chain
+from service.decision_log.monitoring import decision_frame, monitoring_report
+from service.decision_log.repository import append, record_screening, transaction
+from service.decision_log.schemas import ScreeningRequest
+
+
+def _score(decision_id: str, score: int, recommendation: str) -> dict:
+    return {
+        "decision_id": decision_id,
+        "referral_id": f"r-{decision_id}",
+        "household_id": f"h-{decision_id}",
+        "referral": {"children": [{"race": ["white"]}], "received_at": "2026-03-01T10:00:00Z"},
+        "probability": 0.3,
+        "score": score,
+        "recommendation": {"value": recommendation},
+        "features": {f.name: 0.0 for f in FEATURE_SPEC},
+    }
+
+
+def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
+    # Score 17 with the rules leaving it to the screener: with the threshold at 16 the tool
+    # alone says "screen in", so screening in follows it and screening out goes against it.
+    d1, d2, d3, d4 = (f"{n:032x}" for n in range(1, 5))  # ids as the service issues them
+    scored = [(d1, 17, "screener_judgment"), (d2, 17, "screener_judgment")]
+    scored += [(d3, 9, "screen_in_required"), (d4, 9, "screener_judgment")]
+    with transaction(sqlite_log) as session:
+        lock_chain(session)
+        for decision_id, score, recommendation in scored:
+            append(
+                session,
+                _score(decision_id, score, recommendation),
+                kind="score",
+                decision_id=decision_id,
+                dedupe_key=f"score:{decision_id}",
+            )
+    common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
+    decisions = {
+        d1: {"decision": "screened_in", "unit": "unit-a"},
+        d2: {"decision": "screened_out", "reason_code": "other", "unit": "unit-a"},
+        d3: {"decision": "screened_in", "unit": "unit-b"},
+        d4: {"decision": "screened_in", "reason_code": "other", "unit": "unit-b"},
+    }
+    for decision_id, decision in decisions.items():
+        record_screening(sqlite_log, decision_id, ScreeningRequest(**common, **decision))
+    report = monitoring_report(decision_frame(sqlite_log), None, threshold=16)
+    assert report["overrides"]["by_unit"] == [
+        {
+            "unit": "unit-a",
+            "screened": 2,
+            "overrides": 1,  # d2 only
+            "override_rate": 0.5,
+            "reasons": {"other": 1},
+        },
+        {
+            "unit": "unit-b",
+            "screened": 2,
+            "overrides": 1,  # d4: screened in below the threshold, no rule asking for it
+            "override_rate": 0.5,
+            "reasons": {"other": 1},
+        },
+    ]
+
+
+@pytest.mark.parametrize("threshold", [1, 21])
+def test_the_monitoring_threshold_is_a_score_from_2_to_20(threshold) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings(monitor_threshold=threshold)
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("monitor_threshold",)
