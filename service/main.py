@@ -24,6 +24,7 @@ from service.api import (
     rules_preview,
     score,
 )
+from service.api.error_docs import document_error_bodies
 from service.api.json_body import publish_body_schemas
 from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
 from service.config import ServiceSettings, get_settings
@@ -120,6 +121,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for protected in (*protected_routers, registry, admin, keys, metrics):
         app.include_router(protected.router, responses=AUTH_RESPONSES)
     publish_body_schemas(app, [Referral])
+    document_error_bodies(app)
     # Last, after every router: refuses to build an app with a route that names no permission.
     check_routes(app)
     # Hostile input is refused before any route code runs (added last = outermost of these).

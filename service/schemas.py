@@ -41,3 +41,29 @@ class Readiness(BaseModel):
     model_version: int | None
     rules_version: str | None
     detail: str | None = None
+
+
+class ErrorField(BaseModel):
+    """One part of a request at fault."""
+
+    field: str = Field(description="Where: a dotted path (children.0.age_years), or body.")
+    message: str = Field(description="What was wrong and, where it helps, what is accepted.")
+    type: str | None = Field(default=None, description="Stable machine-readable kind.")
+    accepted: str | None = Field(default=None, description="The values accepted, if listed.")
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, readable and machine-readable."""
+
+    code: str = Field(description="Stable code, e.g. invalid_request, forbidden.")
+    message: str = Field(description="One readable sentence.")
+    fields: list[ErrorField] = Field(description="Each part of the request at fault; may be empty.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx and 5xx) this service sends."""
+
+    error: ErrorDetail
+    request_id: str | None = Field(
+        default=None, description="Also in the X-Request-ID header; quote it when reporting."
+    )

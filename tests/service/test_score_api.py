@@ -8,6 +8,7 @@ from models import ModelRegistry, Referral, score_referral
 from service.config import ServiceSettings
 from service.main import create_app
 from service.rules import RulesError
+from service.schemas import ErrorBody
 from tests.factories import authorize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,6 +182,29 @@ def test_openapi_documents_the_score_contract(client) -> None:
     response_schema = schema["components"]["schemas"]["ScoreResponse"]
     assert set(response_schema["properties"]) >= CONTRACT_KEYS
     assert "/v1/score" in schema["paths"]
+
+
+def test_openapi_documents_the_error_body_every_error_has(client) -> None:
+    # Generated clients read error bodies from the schema: FastAPI's default 422 body
+    # ({"detail": [...]}) is not what this service sends.
+    schema = client.get("/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    documented = {
+        (path, method, status): response["content"]["application/json"]["schema"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status[0] in "45"
+    }
+    assert documented[("/v1/score", "post", "422")] == error
+    assert documented[("/v1/score", "post", "401")] == error
+    assert documented[("/ready", "get", "503")] == {"$ref": "#/components/schemas/Readiness"}
+    others = {key: body for key, body in documented.items() if key != ("/ready", "get", "503")}
+    assert set(map(str, others.values())) == {str(error)}
+    assert "HTTPValidationError" not in json.dumps(schema)
+    assert schema["components"]["schemas"]["ErrorBody"]["required"] == ["error"]
+    refused = client.post("/v1/score", json={})
+    assert ErrorBody.model_validate(refused.json()).error.code == "invalid_request"
 
 
 def test_startup_objects_are_frozen_out_of_the_collectors_walks(
