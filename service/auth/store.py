@@ -17,9 +17,11 @@ from service.auth.keys import generate_key, hash_key, key_id_of
 from service.auth.permissions import Role
 from service.auth.table import ApiKey
 from service.decision_log import DecisionLog
+from service.decision_log.db import READ_ONLY
 
 _UNAVAILABLE = "The key store cannot be read ({error}); check HOTLINE_DATABASE_URL"
 _DUPLICATE = "An active key is already named {name!r}; revoke it first or choose another name"
+_READ_ONLY = {READ_ONLY: True}  # see service.decision_log.db.READ_ONLY
 _NOT_FOUND = "No active key has the name or id {which!r}; `hotline keys list` shows them"
 
 
@@ -119,7 +121,7 @@ def list_keys(log: DecisionLog, *, include_revoked: bool = False) -> list[KeyRec
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_(None))
     try:
-        with log.sessions.begin() as session:
+        with log.sessions(execution_options=_READ_ONLY) as session, session.begin():
             return [_record(row) for row in session.scalars(query)]
     except SQLAlchemyError as exc:
         raise AuthUnavailable(_UNAVAILABLE.format(error=type(exc).__name__)) from exc
@@ -177,7 +179,8 @@ def find_key(log: DecisionLog, key_id: str) -> KeyRecord | None:
     AuthUnavailable
     """
     try:
-        with log.sessions.begin() as session:
+        # Read-only: a key lookup on SQLite must not wait for the score writer's lock.
+        with log.sessions(execution_options=_READ_ONLY) as session, session.begin():
             row = session.get(ApiKey, key_id)
             return None if row is None else _record(row)
     except SQLAlchemyError as exc:

@@ -386,6 +386,8 @@ class GroupCommitter:
                 # IMMEDIATE: the write lock before the head is read (see db.py).
                 cursor.execute("BEGIN IMMEDIATE")
             else:
+                # READ COMMITTED, set on every connection by make_engine whatever the server's
+                # default: the head read below then sees the batch this lock waited for.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
             cursor.execute(_HEAD_SQL)
             head = cursor.fetchone()

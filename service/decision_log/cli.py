@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from service.decision_log.errors import DecisionLogError
 from service.decision_log.migrate import migrate
 from service.decision_log.outcomes import record_outcomes
 from service.decision_log.reference import load_reference
-from service.decision_log.startup import opened_log
+from service.decision_log.startup import existing_log, opened_log
 from service.decision_log.verify import verify_chain
 
 DATABASE_URL_OPTION = click.option(
@@ -43,7 +44,8 @@ def migrate_command(database_url: str | None) -> None:
 def verify_command(database_url: str | None) -> None:
     """Walk the hash chain; print "ok: N records" or the first broken record (exit 1)."""
     try:
-        with opened_log(database_url) as decision_log:
+        # As found: verifying must not create (or upgrade) the log it is asked about.
+        with existing_log(database_url) as decision_log:
             report = verify_chain(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -63,8 +65,7 @@ def outcomes_group() -> None:
 @DATABASE_URL_OPTION
 def import_command(file: Path, database_url: str | None) -> None:
     """Import a CSV of referral_id/household_id, event, event_date; report bad rows."""
-    with file.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(_read_utf8(file), newline="")))
     try:
         with opened_log(database_url) as decision_log:
             result = record_outcomes(decision_log, rows, first_row=2)
@@ -88,7 +89,7 @@ def monitor(out: Path, database_url: str | None) -> None:
 
     settings = get_settings()
     try:
-        with opened_log(database_url) as decision_log:
+        with existing_log(database_url) as decision_log:
             frame = decision_frame(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -96,3 +97,19 @@ def monitor(out: Path, database_url: str | None) -> None:
     report = monitoring_report(frame, reference, threshold=settings.monitor_threshold)
     json_path, html_path = write_monitoring(report, out)
     click.echo(f"wrote {html_path} and {json_path} ({len(frame)} decisions)")
+
+
+def _read_utf8(file: Path) -> str:
+    # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark, which plain utf-8 keeps
+    # as part of the first column's name (every row then lacked "referral_id"). Decoded
+    # whole, so the bad byte's line can be named (the error's offset is into what was
+    # decoded: after the mark, if there is one).
+    try:
+        return file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        decoded = bytes(exc.object)
+        line = decoded.count(b"\n", 0, exc.start) + 1
+        raise click.ClickException(
+            f"{file} is not UTF-8 text (byte 0x{decoded[exc.start]:02x} on line {line}); save "
+            'it as "CSV UTF-8" and import it again'
+        ) from exc

@@ -2,9 +2,10 @@
 
 SQLite: WAL journal with ``synchronous=NORMAL`` (an append costs ~80 us and survives a process
 crash; a power cut may lose the last commits, never corrupt the file) and ``BEGIN IMMEDIATE``
-for every transaction, so the writer lock is taken before the chain head is read and appends
-from several processes stay linear. PostgreSQL: appends take a transaction-scoped advisory
-lock (:func:`lock_chain`).
+for every transaction that may write, so the writer lock is taken before the chain head is read
+and appends from several processes stay linear; a transaction marked :data:`READ_ONLY` begins
+deferred and never waits for (or holds up) a writer. PostgreSQL: ``READ COMMITTED`` whatever
+the server's default, and appends take a transaction-scoped advisory lock (:func:`lock_chain`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ CHAIN_LOCK_KEY: Final = 0x686F746C696E65
 
 MIGRATION_LOCK_KEY: Final = CHAIN_LOCK_KEY + 1
 """Advisory lock id that serializes migrations of several workers starting at once."""
+
+READ_ONLY: Final = "hotline_read_only"
+"""Execution option of a transaction that only reads (``{READ_ONLY: True}``).
+
+On SQLite it begins ``DEFERRED`` instead of ``IMMEDIATE``: in WAL mode a reader works on its
+snapshot without the write lock, so a long report or ``verify`` does not hold up scores. Pass
+it where the transaction begins (``Session(execution_options=...)``,
+``Connection.execution_options``); see
+:func:`~service.decision_log.repository.transaction`.
+"""
 
 BACKSTOP_PAGES: Final = 16_384
 """SQLite ``wal_autocheckpoint``: 64 MB of WAL before a commit checkpoints by itself.
@@ -63,7 +74,9 @@ class DecisionLog:
         self.engine.dispose()
 
 
-def open_log(database_url: str, *, key: bytes, max_batch: int | None = None) -> DecisionLog:
+def open_log(
+    database_url: str, *, key: bytes, max_batch: int | None = None, create: bool = True
+) -> DecisionLog:
     """Create the engine for a database URL (nothing is connected yet).
 
     Parameters
@@ -75,6 +88,8 @@ def open_log(database_url: str, *, key: bytes, max_batch: int | None = None) -> 
     max_batch : int, optional
         Most score records per transaction (group commit); 1 writes each on its own.
         Default :data:`~service.decision_log.batcher.DEFAULT_MAX_BATCH`.
+    create : bool, default True
+        See :func:`make_engine`.
 
     Returns
     -------
@@ -82,7 +97,7 @@ def open_log(database_url: str, *, key: bytes, max_batch: int | None = None) -> 
     """
     from service.decision_log.batcher import DEFAULT_MAX_BATCH, GroupCommitter
 
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, create=create)
     return DecisionLog(
         engine,
         sessionmaker(engine, expire_on_commit=False),
@@ -91,12 +106,15 @@ def open_log(database_url: str, *, key: bytes, max_batch: int | None = None) -> 
     )
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, *, create: bool = True) -> Engine:
     """Create an engine with the backend's pragmas and transaction mode.
 
     Parameters
     ----------
     database_url : str
+    create : bool, default True
+        Create the directory of a SQLite file if it is missing (False for commands that
+        only read an existing log).
 
     Returns
     -------
@@ -104,13 +122,17 @@ def make_engine(database_url: str) -> Engine:
     """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # Set on every new driver connection, the group committer's raw one included. Under
+        # REPEATABLE READ (a server or role default) the snapshot is taken by the advisory
+        # lock's SELECT, before the append it waited for committed: the head read after it
+        # would be stale and the insert a unique violation.
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     engine = create_engine(url, connect_args={"timeout": 30})
     database = sqlite_file(engine)
-    if database is not None:
+    if database is not None and create:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -167,10 +189,18 @@ def lock_chain(session: Session | Connection) -> None:
     Parameters
     ----------
     session : sqlalchemy.orm.Session or sqlalchemy.Connection
-        In a transaction.
+        In a transaction that was not begun :data:`READ_ONLY`.
+
+    Raises
+    ------
+    RuntimeError
+        The transaction was begun read-only: on SQLite it holds no write lock, and the head
+        it read may already be stale.
     """
-    bind = session.get_bind() if isinstance(session, Session) else session
-    if bind.dialect.name == "postgresql":
+    connection = session.connection() if isinstance(session, Session) else session
+    if connection.get_execution_options().get(READ_ONLY):
+        raise RuntimeError("the chain lock was asked for in a transaction begun read-only")
+    if connection.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 
@@ -187,7 +217,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        # A reader needs no lock in WAL mode; IMMEDIATE would make every score wait for it.
+        connection.exec_driver_sql("BEGIN DEFERRED")
+        return
     # IMMEDIATE takes the write lock now, before the chain head is read; a deferred BEGIN
-    # would let two processes read the same head and one fail (or fork) at commit.
+    # would let two processes read the same head and one fail (or fork) at commit. It is the
+    # default, so a transaction not marked read-only can never fork the chain.
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -65,7 +65,8 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
         0/1 column per outcome event (on the referral or household, on or after the call),
         and one column per feature.
     """
-    with transaction(log) as session:
+    # Read-only: on SQLite a report over a long log must not hold up the scores being written.
+    with transaction(log, read_only=True) as session:
         rows = session.execute(
             select(LogEntry.kind, LogEntry.decision_id, LogEntry.payload)
             .where(LogEntry.kind.in_(("score", "screening", "outcome")))

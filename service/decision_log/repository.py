@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from models import FEATURE_NAMES, Referral
 from service.decision_log.batcher import UNAVAILABLE, Committed, PendingRecord
 from service.decision_log.chain import GENESIS, canonical_json, record_hash_of_text
-from service.decision_log.db import DecisionLog, lock_chain
+from service.decision_log.db import READ_ONLY, DecisionLog, lock_chain
 from service.decision_log.errors import (
     DecisionLogUnavailable,
     DecisionNotFound,
@@ -42,6 +43,11 @@ from service.decision_log.tables import LogEntry
 from service.schemas import ScoreResponse
 
 _NOT_FOUND = "No decision {decision_id!r} is on record; use the decision_id a /v1/score returned"
+_ISSUED_ID: Final = re.compile(r"[0-9a-f]{32}")
+"""The form of every decision id the service has issued: 32 lowercase hex digits.
+
+:func:`service.ids.random_hex_id` now, ``uuid.uuid4().hex`` before it.
+"""
 _TWICE = (
     "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
     "replaced. Record a correction as a note with your supervisor instead"
@@ -58,19 +64,26 @@ def utc_now() -> str:
 
 
 @contextmanager
-def transaction(log: DecisionLog) -> Iterator[Session]:
+def transaction(log: DecisionLog, *, read_only: bool = False) -> Iterator[Session]:
     """Open a session in one transaction; database failures become DecisionLogUnavailable.
 
     Parameters
     ----------
     log : DecisionLog
+    read_only : bool, default False
+        The transaction only reads. On SQLite it then begins deferred, without the write lock
+        (see :data:`~service.decision_log.db.READ_ONLY`), so it neither waits for appends nor
+        holds them up; it must not write. Otherwise it takes the write lock as it begins, as
+        every transaction that appends must (the head is read under it).
 
     Yields
     ------
     sqlalchemy.orm.Session
     """
+    # Session-level execution options reach the connection before its BEGIN is emitted.
+    options = {READ_ONLY: True} if read_only else {}
     try:
-        with log.sessions() as session, session.begin():
+        with log.sessions(execution_options=options) as session, session.begin():
             yield session
     except SQLAlchemyError as exc:
         raise DecisionLogUnavailable(UNAVAILABLE) from exc
@@ -224,6 +237,7 @@ def record_screening(log: DecisionLog, decision_id: str, request: ScreeningReque
     ----------
     log : DecisionLog
     decision_id : str
+        As a score returned it; an id of any other form is not found (nothing is queried).
     request : ScreeningRequest
 
     Returns
@@ -234,6 +248,7 @@ def record_screening(log: DecisionLog, decision_id: str, request: ScreeningReque
     ------
     DecisionNotFound, ScreeningAlreadyRecorded, InvalidScreening, DecisionLogUnavailable
     """
+    _require_issued(decision_id)
     with transaction(log) as session:
         score = _score_payload(session, decision_id)
         required = score["recommendation"]["value"] == "screen_in_required"
@@ -271,6 +286,7 @@ def record_referral_statuses(
     ----------
     log : DecisionLog
     decision_id : str
+        As a score returned it; an id of any other form is not found (nothing is queried).
     batch : ReferralStatusBatch
 
     Returns
@@ -281,6 +297,7 @@ def record_referral_statuses(
     ------
     DecisionNotFound, DecisionLogUnavailable
     """
+    _require_issued(decision_id)
     with transaction(log) as session:
         _score_payload(session, decision_id)
         lock_chain(session)
@@ -299,6 +316,7 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
     ----------
     log : DecisionLog
     decision_id : str
+        As a score returned it; an id of any other form is not found (nothing is queried).
 
     Returns
     -------
@@ -308,7 +326,8 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
     ------
     DecisionNotFound, DecisionLogUnavailable
     """
-    with transaction(log) as session:
+    _require_issued(decision_id)
+    with transaction(log, read_only=True) as session:
         entries = list(
             session.scalars(
                 select(LogEntry).where(LogEntry.decision_id == decision_id).order_by(LogEntry.seq)
@@ -344,6 +363,14 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
         outcomes=[json.loads(e.payload) for e in outcomes],
         chain=[{"seq": e.seq, "kind": e.kind, "hash": e.hash} for e in [*entries, *outcomes]],
     )
+
+
+def _require_issued(decision_id: str) -> None:
+    # Checked before any query: an id of another form was never issued, so nothing is on
+    # record under it. PostgreSQL refuses some strings outright (NUL), and that refusal must
+    # not read as the log being unavailable (503, retry later) when the answer is 404.
+    if not _ISSUED_ID.fullmatch(decision_id):
+        raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
 
 
 def _score_payload(session: Session, decision_id: str) -> dict[str, Any]:

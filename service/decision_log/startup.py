@@ -1,16 +1,20 @@
-"""Bring the decision log's schema up to date when the service starts."""
+"""Open the decision log: brought up to date (service start, commands that write) or as found."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import get_settings
-from service.decision_log.db import DecisionLog, open_log
+from service.decision_log.db import READ_ONLY, DecisionLog, open_log, sqlite_file
+from service.decision_log.errors import DecisionLogUnavailable
 from service.decision_log.migrate import migrate
+from service.decision_log.tables import LogEntry
 
 log = logging.getLogger("hotline.decision_log")
 
@@ -50,11 +54,72 @@ def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
         Migrated (idempotent and cheap when current), so a fresh database works from the
         first command, ``api_keys`` included.
     """
-    settings = get_settings()
-    key = settings.pseudonym_key.get_secret_value().encode()
-    decision_log = open_log(database_url or settings.database_url, key=key)
+    decision_log = _open(database_url, create=True)
     try:
         start_log(decision_log)
         yield decision_log
     finally:
         decision_log.dispose()
+
+
+@contextmanager
+def existing_log(database_url: str | None) -> Iterator[DecisionLog]:
+    """Open a decision log that must exist already, for a command that only reads it.
+
+    Nothing is created or migrated: a mistyped URL must not be answered with a new, empty log
+    that "verifies" (``ok: 0 records``).
+
+    Parameters
+    ----------
+    database_url : str or None
+        Default: ``HOTLINE_DATABASE_URL``.
+
+    Yields
+    ------
+    DecisionLog
+
+    Raises
+    ------
+    DecisionLogUnavailable
+        The SQLite file does not exist, the database has no ``log_entries`` table, or it
+        cannot be reached; the message is one line naming the database.
+    """
+    decision_log = _open(database_url, create=False)
+    try:
+        _require_log(decision_log)
+        yield decision_log
+    finally:
+        decision_log.dispose()
+
+
+def _open(database_url: str | None, *, create: bool) -> DecisionLog:
+    settings = get_settings()
+    key = settings.pseudonym_key.get_secret_value().encode()
+    return open_log(database_url or settings.database_url, key=key, create=create)
+
+
+def _require_log(decision_log: DecisionLog) -> None:
+    engine = decision_log.engine
+    where = engine.url.render_as_string(hide_password=True)
+    database = sqlite_file(engine)
+    # Checked before connecting: SQLite creates a missing file on connect.
+    if database is not None and not Path(database).is_file():
+        raise DecisionLogUnavailable(
+            f"no decision log at {database}: the file does not exist; check --database-url "
+            "or HOTLINE_DATABASE_URL"
+        )
+    table = LogEntry.__tablename__
+    try:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            found = inspect(connection).has_table(table)
+    except SQLAlchemyError as exc:
+        # The driver's own message, first line only: the command prints one line.
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc).__name__
+        message = f"the decision log at {where} cannot be read: {reason}"
+        raise DecisionLogUnavailable(message) from exc
+    if not found:
+        raise DecisionLogUnavailable(
+            f"no decision log in {where}: it has no {table} table; check --database-url or "
+            "HOTLINE_DATABASE_URL (`hotline log migrate` creates one)"
+        )

@@ -58,7 +58,8 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
     ChainReport
     """
     expected_seq, prev_hash, count = 1, GENESIS, 0
-    with transaction(log) as session:
+    # Read-only: on SQLite a walk of a long log must not hold up the scores being appended.
+    with transaction(log, read_only=True) as session:
         result = session.execute(
             select(LogEntry).order_by(LogEntry.seq).execution_options(yield_per=batch_size)
         )

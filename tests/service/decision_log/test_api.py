@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 
+import pytest
 import sqlalchemy as sa
 
 from models import FEATURE_NAMES
@@ -121,6 +122,36 @@ def test_unknown_decision_is_404(client) -> None:
             "error": {
                 "code": "decision_not_found",
                 "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
+                "fields": [],
+            },
+            "request_id": response.headers["x-request-id"],
+        }
+
+
+@pytest.mark.parametrize(
+    ("in_path", "shown"),
+    [
+        # PostgreSQL refuses a NUL in a string parameter: it was a 503 "retry later" there.
+        ("abc%00def", "'abc\\x00def'"),
+        # Not the form the service issues (32 lowercase hex digits): never queried either.
+        ("0123456789ABCDEF0123456789ABCDEF", "'0123456789ABCDEF0123456789ABCDEF'"),
+    ],
+)
+def test_an_id_never_issued_is_404_on_every_route_and_backend(client, in_path, shown) -> None:
+    for response in (
+        client.get(f"/v1/decisions/{in_path}"),
+        client.post(f"/v1/decisions/{in_path}/screening", json=screening()),
+        client.post(
+            f"/v1/decisions/{in_path}/referrals",
+            json={"statuses": [{"service_id": "svc-1", "status": "accepted"}]},
+        ),
+    ):
+        assert (response.status_code, response.headers.get("retry-after")) == (404, None)
+        assert response.json() == {
+            "error": {
+                "code": "decision_not_found",
+                "message": f"No decision {shown} is on record; use the decision_id a /v1/score "
+                "returned",
                 "fields": [],
             },
             "request_id": response.headers["x-request-id"],

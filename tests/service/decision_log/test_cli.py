@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -133,3 +135,66 @@ def test_an_edit_that_parses_like_the_original_is_still_caught(
         f"broken at record 1 (score of decision {decision_id}): its content does not match "
         "its hash (edited after it was written)\n",
     )
+
+
+def test_verify_and_monitor_of_a_missing_file_create_nothing(tmp_path) -> None:
+    missing = tmp_path / "typo" / "decisions.db"
+    for command in (["log", "verify"], ["monitor", "--out", str(tmp_path / "m")]):
+        result = CliRunner().invoke(main, [*command, "--database-url", f"sqlite:///{missing}"])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"Error: no decision log at {missing}: the file does not exist; check "
+            "--database-url or HOTLINE_DATABASE_URL\n",
+        )
+    # Before: verify made the directory and a migrated, empty log, and said "ok: 0 records".
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_of_a_database_without_the_log_migrates_nothing(database_url) -> None:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty SQLite database
+    result = CliRunner().invoke(main, ["log", "verify", "--database-url", database_url])
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: no decision log in {database_url}: it has no log_entries table; check "
+        "--database-url or HOTLINE_DATABASE_URL (`hotline log migrate` creates one)\n",
+    )
+    engine = sa.create_engine(database_url)
+    try:
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_outcomes_import_reads_excel_csv_utf8_with_its_byte_order_mark(tmp_path) -> None:
+    csv = tmp_path / "outcomes.csv"
+    csv.write_text(
+        "referral_id,household_id,event,event_date\n"
+        "ref-0001,,substantiation,2026-12-03\n"
+        "ref-0002,,removal,2027-01-01\n",
+        encoding="utf-8-sig",
+    )
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
+    # Before: the mark stuck to "referral_id", so both rows had no identifier.
+    assert (result.exit_code, result.output) == (0, "2 recorded, 0 already on record, 0 rejected\n")
+
+
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"], ids=["plain", "byte-order-mark"])
+def test_outcomes_import_of_a_file_not_in_utf8_is_one_line(tmp_path, mark) -> None:
+    csv = tmp_path / "outcomes.csv"
+    csv.write_bytes(
+        mark
+        + "referral_id,household_id,event,event_date\n"
+        "ref-0001,,substantiation,2026-12-03\n"
+        ",hh-Müller,removal,2027-01-01\n".encode("latin-1")
+    )
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
+    # Before: a UnicodeDecodeError traceback.
+    assert (result.exit_code, result.output) == (
+        1,
+        f'Error: {csv} is not UTF-8 text (byte 0xfc on line 3); save it as "CSV UTF-8" and '
+        "import it again\n",
+    )
+    assert not (tmp_path / "d.db").exists()

@@ -1,5 +1,8 @@
 """The supervisors' monitoring report counts overrides against the tool alone."""
 
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from pydantic import ValidationError
 
@@ -66,6 +69,31 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
             "reasons": {"other": 1},
         },
     ]
+
+
+def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
+    # A report over a long log is a long read: on SQLite it must not queue behind (or hold
+    # up) the appends of scores. Here another connection holds the write lock throughout.
+    decision_id = f"{1:032x}"
+    with transaction(sqlite_log) as session:
+        lock_chain(session)
+        append(
+            session,
+            _score(decision_id, 12, "screener_judgment"),
+            kind="score",
+            decision_id=decision_id,
+            dedupe_key=f"score:{decision_id}",
+        )
+    writer = sqlite3.connect(sqlite_log.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            frame = pool.submit(decision_frame, sqlite_log).result(timeout=5)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert list(frame["decision_id"]) == [decision_id]
+    assert list(frame["score"]) == [12]
 
 
 @pytest.mark.parametrize("threshold", [1, 21])
