@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Pseudonymous identifiers: agency keys, hashed or opaque. No names ever.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ChildAge = Annotated[float, Field(ge=0, le=21, description="Age in years (fractions allowed).")]
 AdultAge = Annotated[int, Field(ge=10, le=120, description="Age in whole years.")]
+
+EARLIEST_RECEIVED: Final = dt.date(1900, 1, 1)
+"""The earliest day (in the referral's own offset) ``received_at`` may fall on.
+
+No hotline record is that old, and it keeps the windows counted back from the day received
+(up to 3,650 days for rules, 730 for needs) far from ``datetime.date.min``, where they would
+overflow.
+"""
+LATEST_RECEIVED: Final = dt.date(2099, 12, 31)
+"""The latest day ``received_at`` may fall on: a fixed bound, not the clock, so that the same
+row validates the same way whenever it is read; later years are a typing or clock error."""
 
 
 class ReporterType(StrEnum):
@@ -121,6 +132,13 @@ class Child(_Strict):
     disability: bool | None = Field(default=None, description="Audit only.")
 
 
+def _check_ordered(start: dt.date, end: dt.date | None, what: str) -> None:
+    if end is not None and end < start:
+        raise ValueError(
+            f"end_date {end} is before start_date {start}; {what} must end on or after its start"
+        )
+
+
 class Involvement(_Strict):
     """One dated episode of a caregiver's involvement with a public system."""
 
@@ -130,11 +148,7 @@ class Involvement(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Involvement:
-        if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date} is before start_date {self.start_date}; "
-                "an episode must end on or after its start"
-            )
+        _check_ordered(self.start_date, self.end_date, "an episode")
         return self
 
 
@@ -168,6 +182,11 @@ class PriorPlacement(_Strict):
     start_date: dt.date
     end_date: dt.date | None = None
 
+    @model_validator(mode="after")
+    def _ordered(self) -> PriorPlacement:
+        _check_ordered(self.start_date, self.end_date, "a placement")
+        return self
+
 
 class Referral(_Strict):
     """One report to the hotline: the unit that is scored."""
@@ -184,10 +203,26 @@ class Referral(_Strict):
     prior_placements: Annotated[list[PriorPlacement], Field(max_length=100)] = []
     reported_needs: Annotated[list[Need], Field(max_length=9)] = []
 
+    @field_validator("received_at")
+    @classmethod
+    def _plausible_day(cls, value: dt.datetime) -> dt.datetime:
+        # The day in the referral's own offset: the same day every other date is checked
+        # against and every window is counted back from.
+        day = value.date()
+        if not EARLIEST_RECEIVED <= day <= LATEST_RECEIVED:
+            raise ValueError(
+                f"day {day} is outside {EARLIEST_RECEIVED} to {LATEST_RECEIVED}; a referral "
+                "must be received on a day in that range"
+            )
+        return value
+
     @model_validator(mode="after")
     def _nothing_after_receipt(self) -> Referral:
         # A record dated after the call would leak the future into the features. This runs
         # on every training row, so compare plain dates first and name the field only on failure.
+        # An episode's end_date, when given, is its latest date: pydantic runs this validator
+        # only once every nested model passed, and Involvement and PriorPlacement refuse an
+        # end before the start.
         today = self.received_at.date()
         latest = max(
             (

@@ -40,7 +40,8 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
     ------
     fastapi.exceptions.RequestValidationError
         The errors FastAPI itself reports for the same body: each located under ``body``;
-        an empty body is ``missing``; malformed JSON is ``json_invalid`` at its position.
+        an empty body is ``missing``; malformed JSON is ``json_invalid`` at its position,
+        and JSON nested too deeply to read is ``json_invalid`` at ``body``.
     """
     try:
         return model.model_validate_json(body)
@@ -71,6 +72,18 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
             "msg": "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON",
             "input": {},
             "ctx": {"error": str(exc)},
+        }
+        raise RequestValidationError([error], body=body) from None
+    except RecursionError:
+        # pydantic's reader stops at a fixed depth (~200); json.loads recurses until Python's
+        # stack limit. A body deeper than that is malformed to us, not a server failure, and
+        # no valid body nests more than a few levels.
+        error = {
+            "type": "json_invalid",
+            "loc": ("body",),
+            "msg": "JSON decode error: arrays and objects nest too deeply",
+            "input": {},
+            "ctx": {"error": "nesting too deep"},
         }
         raise RequestValidationError([error], body=body) from None
     try:

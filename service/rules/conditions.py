@@ -43,6 +43,15 @@ _COMBINATORS: Final = ("all", "any", "not")
 _FACT_LIST: Final = ", ".join(sorted(FACTS))
 _OP_LIST: Final = ", ".join(op.value for op in Operator)
 
+MAX_CONDITION_DEPTH: Final = 32
+"""How many levels a condition tree may have (the rule's ``condition`` is level 1).
+
+Policy conditions are shallow (the shipped rules use 2 levels), so 32 leaves ample room for a
+hand-written one; a deeper tree is a mistake or an attack. Parsing, pydantic's checks,
+compiling and evaluating each recurse once or a few times per level, so a bound far below
+Python's recursion limit (1000 frames) makes a hostile file a clear error instead of a crash.
+"""
+
 
 def parse_condition(raw: object, *, where: str = "condition") -> Condition:
     """Check a condition in its YAML form and build the typed tree.
@@ -62,8 +71,18 @@ def parse_condition(raw: object, *, where: str = "condition") -> Condition:
     Raises
     ------
     RuleInvalid
-        With the node's path, what is wrong and what is accepted.
+        With the node's path, what is wrong and what is accepted; also when the tree has more
+        than :data:`MAX_CONDITION_DEPTH` levels.
     """
+    return _parse_node(raw, where, 1)
+
+
+def _parse_node(raw: object, where: str, level: int) -> Condition:
+    if level > MAX_CONDITION_DEPTH:
+        raise RuleInvalid(
+            f"{where}: the condition nests too deeply (more than {MAX_CONDITION_DEPTH} "
+            "levels); flatten it, e.g. merge nested all or any lists"
+        )
     if not isinstance(raw, dict):
         raise RuleInvalid(
             f"{where}: expected a mapping (a comparison with fact/op/value, or all/any/not); "
@@ -80,14 +99,14 @@ def parse_condition(raw: object, *, where: str = "condition") -> Condition:
     key = keys[0]
     body = raw[key]
     if key == "not":
-        return Not.model_validate({"not": parse_condition(body, where=f"{where}.not")})
+        return Not.model_validate({"not": _parse_node(body, f"{where}.not", level + 1)})
     if not isinstance(body, list) or not body:
         raise RuleInvalid(
             f"{where}.{key}: expected a non-empty list of conditions; got {kind_of(body)}"
             + (" (empty)" if isinstance(body, list) else "")
         )
     children = tuple(
-        parse_condition(child, where=f"{where}.{key}[{i}]") for i, child in enumerate(body)
+        _parse_node(child, f"{where}.{key}[{i}]", level + 1) for i, child in enumerate(body)
     )
     if key == "all":
         return AllOf.model_validate({"all": children})
@@ -122,7 +141,9 @@ def _parse_params(spec: FactSpec, raw: object, where: str) -> dict[str, int]:
     if not isinstance(raw, dict):
         raise RuleInvalid(f"{where}.params: expected a mapping; got {kind_of(raw)}")
     if not spec.params and raw:
-        raise RuleInvalid(f"{where}: fact '{spec.name}' takes no params; got {', '.join(raw)}")
+        # YAML keys need not be text ({1: 2}), so make them text before joining.
+        keys = ", ".join(sorted(str(key) for key in raw))
+        raise RuleInvalid(f"{where}: fact '{spec.name}' takes no params; got {keys}")
     wanted = {p.name: p for p in spec.params}
     extra = sorted(str(key) for key in raw if key not in wanted)
     if extra:

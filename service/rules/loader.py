@@ -8,7 +8,8 @@ position when it has no usable id), what is wrong and what is accepted, e.g.::
 YAML is read with the safe loader, with two changes that matter for hand-edited policy files:
 a key repeated in one mapping is an error (PyYAML would silently keep the last one), and dates
 are left as text so that pydantic checks them with one clear message (PyYAML would raise a bare
-``ValueError`` on ``2026-13-01``).
+``ValueError`` on ``2026-13-01``). A document nested too deeply for PyYAML's recursive reader is
+refused with one line too, not a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
-from service.rules.conditions import compile_condition, fact_refs, parse_condition
+from service.rules.conditions import (
+    MAX_CONDITION_DEPTH,
+    compile_condition,
+    fact_refs,
+    parse_condition,
+)
 from service.rules.describe import kind_of, show
 from service.rules.errors import RuleInvalid, RulesFileError
 from service.rules.explanations import compile_explanation
@@ -172,6 +178,13 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
         raise RulesFileError(f"{source}: not valid YAML: {exc.problem}{where}") from None
     except yaml.YAMLError as exc:
         raise RulesFileError(f"{source}: not valid YAML: {exc}") from None
+    except RecursionError:
+        # PyYAML composes and constructs nodes recursively, so a few hundred nested levels
+        # exhaust Python's stack before parse_condition could refuse the depth itself.
+        raise RulesFileError(
+            f"{source}: the rules nest too deeply to read; a condition may have at most "
+            f"{MAX_CONDITION_DEPTH} levels"
+        ) from None
     if not isinstance(data, dict):
         raise RulesFileError(
             f"{source}: expected a mapping with 'version' and 'rules' at the top; "

@@ -75,6 +75,77 @@ def test_involvement_end_before_start_is_refused() -> None:
     assert "end_date 2022-01-01 is before start_date 2023-01-10" in err["msg"]
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2030-01-01", "2020-01-01"),  # starts after receipt; the early end hid it
+        ("2024-03-10", "2024-03-01"),  # both before receipt, but out of order
+    ],
+)
+def test_placement_end_before_start_is_refused(start, end) -> None:
+    err = _error(referral_dict(prior_placements=[{"start_date": start, "end_date": end}]))
+    assert err["loc"] == ("prior_placements", 0)
+    assert err["type"] == "value_error"
+    assert err["msg"] == (
+        f"Value error, end_date {end} is before start_date {start}; "
+        "a placement must end on or after its start"
+    )
+
+
+@pytest.mark.parametrize(
+    ("placement", "where", "day"),
+    [
+        ({"start_date": "2024-03-16"}, "prior_placements[0].start_date", "2024-03-16"),
+        (
+            {"start_date": "2024-03-01", "end_date": "2024-03-20"},
+            "prior_placements[0].end_date",
+            "2024-03-20",
+        ),
+    ],
+)
+def test_placement_dated_after_receipt_is_refused(placement, where, day) -> None:
+    err = _error(referral_dict(prior_placements=[placement]))
+    assert err["loc"] == ()
+    assert err["msg"] == (
+        f"Value error, {where} is {day}, after received_at 2024-03-15; "
+        "dates must be on or before the day the referral was received"
+    )
+
+
+# Nothing else dated, so only received_at's own bounds apply.
+UNDATED = {"caregivers": [], "prior_reports": [], "prior_placements": []}
+
+
+@pytest.mark.parametrize(
+    ("received_at", "day"),
+    [
+        ("0001-01-01T00:00:00+00:00", "0001-01-01"),
+        ("0002-06-01T10:00:00+00:00", "0002-06-01"),
+        ("1899-12-31T23:59:59-05:00", "1899-12-31"),
+        ("2100-01-01T00:00:00+00:00", "2100-01-01"),
+        ("9999-12-31T23:59:59+00:00", "9999-12-31"),
+    ],
+)
+def test_received_at_outside_plausible_days_is_refused(received_at, day) -> None:
+    err = _error(referral_dict(received_at=received_at, **UNDATED))
+    assert err["loc"] == ("received_at",)
+    assert err["type"] == "value_error"
+    assert err["msg"] == (
+        f"Value error, day {day} is outside 1900-01-01 to 2099-12-31; "
+        "a referral must be received on a day in that range"
+    )
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    # The day counts in the referral's own offset: the first is 1899-12-31 in UTC.
+    ["1900-01-01T00:00:00+05:00", "2099-12-31T23:59:59-05:00"],
+)
+def test_received_at_bounds_are_inclusive(received_at) -> None:
+    referral = Referral.model_validate(referral_dict(received_at=received_at, **UNDATED))
+    assert referral.received_at.isoformat() == received_at
+
+
 def test_list_lengths_are_bounded() -> None:
     data = referral_dict()
     data["children"] = data["children"] * 11

@@ -168,3 +168,70 @@ def test_bad_query_bounds_are_422(client, query, field) -> None:
 def test_bad_report_format_is_422(client) -> None:
     error = _error(client.get("/v1/reports/monitoring?format=pdf"), 422, "invalid_request")
     assert error["fields"][0]["field"] == "query.format"
+
+
+def test_json_nested_too_deeply_is_422_json_invalid(client) -> None:
+    # Deeper than both pydantic's reader (~200 levels) and json.loads (Python's stack).
+    body = b"[" * 2000 + b"]" * 2000
+    assert len(body) <= LIMIT
+    response = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    error = _error(response, 422, "invalid_request")
+    assert error["fields"] == [
+        {
+            "field": "body",
+            "message": "JSON decode error: arrays and objects nest too deeply",
+            "type": "json_invalid",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"prior_placements": [{"start_date": "2030-01-01", "end_date": "2020-01-01"}]},
+            "prior_placements.0",
+            "end_date 2020-01-01 is before start_date 2030-01-01; "
+            "a placement must end on or after its start",
+        ),
+        (
+            {"received_at": "0002-06-01T10:00:00+00:00", "caregivers": [], "prior_reports": []},
+            "received_at",
+            "day 0002-06-01 is outside 1900-01-01 to 2099-12-31; "
+            "a referral must be received on a day in that range",
+        ),
+    ],
+    ids=["placement-out-of-order", "received-year-2"],
+)
+def test_implausible_dates_are_422_naming_the_field(client, changes, field, message) -> None:
+    error = _error(client.post("/v1/score", json={**REFERRAL, **changes}), 422, "invalid_request")
+    assert error["fields"] == [{"field": field, "message": message, "type": "value_error"}]
+
+
+def _rules_yaml(condition: str) -> str:
+    return (
+        'version: "p1"\nrules:\n  - id: r1\n    title: t\n    citation: c\n'
+        f"    effective_from: 2020-01-01\n    condition: {condition}\n"
+        "    action: {type: flag}\n    explanation: x\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        (
+            '{fact: score, op: ">=", value: 3, params: {1: 2}}',
+            "proposed: rule 'r1': condition: fact 'score' takes no params; got 1",
+        ),
+        (
+            "{not: " * 300 + '{fact: score, op: ">=", value: 3}' + "}" * 300,
+            "proposed: the rules nest too deeply to read; a condition may have at most 32 levels",
+        ),
+    ],
+    ids=["int-param-key", "nested-300"],
+)
+def test_hostile_rules_preview_is_422_on_rules_yaml(client, condition, message) -> None:
+    body = {"rules_yaml": _rules_yaml(condition), "cases": [{"referral": REFERRAL}]}
+    assert len(json.dumps(body)) <= LIMIT
+    error = _error(client.post("/v1/rules/preview", json=body), 422, "invalid_request")
+    assert error["fields"] == [{"field": "rules_yaml", "message": message, "type": "value_error"}]

@@ -41,8 +41,20 @@ def test_check_ok_prints_one_line_summary():
             one_rule_file(action="maybe"),
             "rule 'r1': action.type: Input should be 'screen_in_required', 'screen_in_recommended', 'screen_out_with_referral' or 'flag'; got text 'maybe'",
         ),
+        (
+            one_rule_file(
+                condition='fact: score\n      params: {1: 2}\n      op: ">="\n      value: 2'
+            ),
+            "rule 'r1': condition: fact 'score' takes no params; got 1",
+        ),
+        (
+            one_rule_file(
+                condition="{not: " * 300 + '{fact: score, op: ">=", value: 3}' + "}" * 300
+            ),
+            "the rules nest too deeply to read; a condition may have at most 32 levels",
+        ),
     ],
-    ids=["yaml", "type", "action"],
+    ids=["yaml", "type", "action", "number-param-key", "nested-300"],
 )
 def test_check_bad_file_exits_1_with_one_line(tmp_path, text, error):
     path = tmp_path / "bad.yaml"

@@ -8,7 +8,17 @@ from __future__ import annotations
 import pytest
 
 from service.rules import RulesError, RulesFileError, load_rules, parse_rules
+from service.rules.conditions import MAX_CONDITION_DEPTH
 from tests.service.rules.factories import one_rule_file as f
+
+LEAF = '{fact: score, op: ">=", value: 3}'
+
+
+def nested(levels: int, combinator: str = "not") -> str:
+    """A flow-style condition `levels` deep: combinators around one comparison."""
+    opening, closing = ("{not: ", "}") if combinator == "not" else (f"{{{combinator}: [", "]}")
+    return opening * (levels - 1) + LEAF + closing * (levels - 1)
+
 
 MALFORMED = [
     pytest.param(
@@ -195,6 +205,26 @@ MALFORMED = [
         id="no-params-fact",
     ),
     pytest.param(
+        f(condition='fact: score\n      params: {1: 2}\n      op: ">="\n      value: 2'),
+        "r.yaml: rule 'r1': condition: fact 'score' takes no params; got 1",
+        id="no-params-fact-number-key",
+    ),
+    pytest.param(
+        f(condition=nested(33), explanation='"x"'),
+        f"r.yaml: rule 'r1': condition{'.not' * 32}: the condition nests too deeply (more than 32 levels); flatten it, e.g. merge nested all or any lists",
+        id="cond-too-deep",
+    ),
+    pytest.param(
+        f(condition=nested(33, "any"), explanation='"x"'),
+        f"r.yaml: rule 'r1': condition{'.any[0]' * 32}: the condition nests too deeply (more than 32 levels); flatten it, e.g. merge nested all or any lists",
+        id="cond-too-deep-any",
+    ),
+    pytest.param(
+        f(condition=nested(300), explanation='"x"'),
+        "r.yaml: the rules nest too deeply to read; a condition may have at most 32 levels",
+        id="yaml-too-deep",
+    ),
+    pytest.param(
         f(condition="all: []"),
         "r.yaml: rule 'r1': condition.all: expected a non-empty list of conditions; got list (empty)",
         id="comb-empty",
@@ -372,3 +402,10 @@ def test_valid_minimal_file_and_digest(tmp_path):
 
 def test_empty_rule_list_is_allowed():
     assert parse_rules('version: "0"\nrules: []\n').rules == ()
+
+
+@pytest.mark.parametrize("combinator", ["not", "all", "any"])
+def test_condition_at_the_depth_limit_is_accepted(combinator):
+    assert MAX_CONDITION_DEPTH == 32
+    ruleset = parse_rules(f(condition=nested(32, combinator), explanation='"x"'))
+    assert [rule.id for rule in ruleset.rules] == ["r1"]
