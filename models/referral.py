@@ -118,7 +118,7 @@ class Place(_Strict):
     """Where the household lives."""
 
     county: Annotated[str, Field(min_length=1, max_length=64)]
-    zip: Annotated[str, Field(pattern=r"^\d{5}$", description="5-digit ZIP code.")]
+    zip: Annotated[str, Field(pattern=r"^[0-9]{5}$", description="5-digit ZIP code.")]
 
 
 class Child(_Strict):

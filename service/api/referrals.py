@@ -55,7 +55,7 @@ async def search_referrals(
         list[str],
         Query(description=f"Need(s), repeated or comma-separated: {_ACCEPTED_NEEDS}."),
     ],
-    zip: Annotated[str, Query(pattern=r"^\d{5}$", description="The family's 5-digit ZIP code.")],
+    zip: Annotated[str, Query(pattern=r"^[0-9]{5}$", description="The family's 5-digit ZIP code.")],
     language: Annotated[
         list[str], Query(description="ISO 639 code(s) the family speaks; none = any.")
     ] = [],  # noqa: B006 - FastAPI copies query defaults per request

@@ -42,6 +42,12 @@ def test_unknown_field_is_rejected_with_its_name() -> None:
             "less_than_equal",
         ),
         (lambda d: d["place"].update(zip="9000"), ("place", "zip"), "string_pattern_mismatch"),
+        # Digits of other scripts are digits to a Unicode \d, not a ZIP code.
+        (
+            lambda d: d["place"].update(zip="\u0669\u0660\u0660\u0660\u0664"),
+            ("place", "zip"),
+            "string_pattern_mismatch",
+        ),
         (lambda d: d.update(children=[]), ("children",), "too_short"),
         (lambda d: d.update(allegation_types=[]), ("allegation_types",), "too_short"),
         (lambda d: d.update(reporter_type="psychic"), ("reporter_type",), "enum"),
