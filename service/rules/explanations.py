@@ -14,9 +14,11 @@ with one set of params, or one of those params (e.g. ``window_days``). A format 
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from service.rules.errors import RuleInvalid
 from service.rules.facts import FACTS, FactContext, FactRef, FactValue
@@ -155,9 +157,23 @@ def _unknown_field(name: str, where: str, fields: Mapping[str, object]) -> str:
     return f"{where} is not a known field; fields: {', '.join(sorted(fields))}"
 
 
+_MAX_WIDTH: Final = 40
+"""Widest field a format spec may ask for, and most digits after the point (an explanation is
+one line of text; ``{score:>1000000000}`` would have built a gigabyte at load time)."""
+_SPEC_NUMBERS: Final = re.compile(r"(?:[<>=^])?[+\- ]?z?#?0?(\d*)[_,]?(?:\.(\d+))?[a-zA-Z%]?$")
+
+
 def _check_spec(name: str, spec: str, sample: FactValue, where: str) -> None:
     if not spec:
         return
+    # Widths and precisions are read as the format mini-language does, after an optional
+    # fill character (which may itself be a digit), before anything is formatted.
+    numbers = _SPEC_NUMBERS.match(spec) or _SPEC_NUMBERS.match(spec, 1)
+    if numbers and any(int(n or 0) > _MAX_WIDTH for n in numbers.groups()):
+        raise RuleInvalid(
+            f"{where}: format spec '{spec}' is too wide; widths and precisions go up to "
+            f"{_MAX_WIDTH}"
+        )
     if isinstance(sample, bool | frozenset):
         shape = "yes/no" if isinstance(sample, bool) else "a list"
         raise RuleInvalid(

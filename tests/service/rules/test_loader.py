@@ -324,6 +324,16 @@ MALFORMED = [
         id="tpl-spec",
     ),
     pytest.param(
+        f(explanation='"{score:>1000000000}"'),
+        "r.yaml: rule 'r1': explanation: field {score}: format spec '>1000000000' is too wide; widths and precisions go up to 40",
+        id="tpl-spec-width",
+    ),
+    pytest.param(
+        f(explanation='"{probability:*^.100f}"'),
+        "r.yaml: rule 'r1': explanation: field {probability}: format spec '*^.100f' is too wide; widths and precisions go up to 40",
+        id="tpl-spec-precision",
+    ),
+    pytest.param(
         f(explanation='"{prior_reports_same_household}"'),
         "r.yaml: rule 'r1': explanation: field {prior_reports_same_household} names a fact with params that the condition does not use, so its window_days is unknown",
         id="tpl-param-unused",
