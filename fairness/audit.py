@@ -6,8 +6,11 @@ largest unless named) by the ratio of each rate. A ratio is **flagged** when it 
 the band (default 0.8-1.25, the four-fifths rule applied in both directions, as Aequitas does)
 *and* its confidence interval excludes 1, so that with no real disparity a given comparison is
 flagged with probability at most 1 - ``level`` (5% by default), and much less for large groups
-whose estimate rarely strays out of the band. Groups smaller than ``min_group_size`` are shown
-with a warning but never flagged, used as reference, or quoted in the summary.
+whose estimate rarely strays out of the band. A group whose rate is 0 (e.g. never screened
+in) has a ratio of 0, and a group compared with a reference group at 0 an infinite one: both
+are outside any band, and are flagged when the interval (0.5 added to each count when one is 0)
+excludes 1. Groups smaller than ``min_group_size`` are shown with a warning but never flagged,
+used as reference, or quoted in the summary.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ class AuditResult:
     reference : dict
         ``reference[view]`` -> the reference group's label.
     ratios : dict
-        ``ratios[view][group][metric]`` -> ratio to the reference group (None if undefined).
+        ``ratios[view][group][metric]`` -> ratio to the reference group: ``inf`` when only
+        the reference group's rate is 0, None if undefined (0/0); JSON holds ``inf`` as null.
     ratio_ci : dict
         ``ratio_ci[view][group][metric]`` -> ``[low, high]`` (rates only; AUC has none).
     flags : list of dict
@@ -218,7 +222,10 @@ def disparity_audit(
             f"{level:.0%} interval excludes 1; groups under {min_group_size} cases never flagged"
         ),
         "rate_interval": "Wilson score interval",
-        "ratio_interval": "Katz log interval for a ratio of proportions",
+        "ratio_interval": (
+            "Katz log interval for a ratio of proportions; when a count is 0, 0.5 is added "
+            "to each count and group size (adjusted log interval, Walter 1975)"
+        ),
         "auc_interval": "DeLong (1988) variance, normal approximation, clipped to [0, 1]",
         "multi_value_rule": (
             f"cells with several values (separated by | or ;) form the group '{multi_label}' "
@@ -358,8 +365,7 @@ def _compare(
         intervals[group] = {}
         for name in RATIO_METRICS:
             value, ref_value = metrics[name], base[name]
-            defined = not (math.isnan(value) or math.isnan(ref_value) or ref_value == 0)
-            ratio = value / ref_value if defined else None
+            ratio = _ratio(value, ref_value, infinite=name != "auc")
             ratios[group][name] = ratio
             if name == "auc":
                 continue
@@ -372,6 +378,8 @@ def _compare(
                 or group == ref
                 or metrics["small"]
                 or name not in FLAGGED_METRICS
+                # 0 (a group never selected) and infinity (a reference group never
+                # selected) are outside any band; the interval decides as for any ratio.
                 or band[0] <= ratio <= band[1]
                 or math.isnan(low)
                 or low <= 1.0 <= high
@@ -392,6 +400,20 @@ def _compare(
                 }
             )
     return ratios, intervals, flags
+
+
+def _ratio(value: float, ref_value: float, *, infinite: bool) -> float | None:
+    """Return ``value / ref_value``, or None when undefined.
+
+    A rate over a reference rate of 0 is infinite when ``infinite`` (rates: the reference
+    group never has what this group has, the largest disparity there is, not a missing one);
+    0/0 and NaN are undefined.
+    """
+    if math.isnan(value) or math.isnan(ref_value):
+        return None
+    if ref_value == 0:
+        return math.inf if infinite and value > 0 else None
+    return value / ref_value
 
 
 def _float(value: Any) -> float:

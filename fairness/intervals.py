@@ -1,4 +1,4 @@
-"""Confidence intervals: Wilson for rates, DeLong for AUC, Katz's log method for rate ratios."""
+"""Confidence intervals: Wilson for rates, DeLong for AUC, log intervals for rate ratios."""
 
 from __future__ import annotations
 
@@ -46,7 +46,14 @@ def wilson_interval(successes: float, trials: float, *, level: float = 0.95) -> 
 def rate_ratio_interval(
     x1: float, n1: float, x0: float, n0: float, *, level: float = 0.95
 ) -> tuple[float, float]:
-    """Katz log interval for the ratio of two proportions ``(x1/n1) / (x0/n0)``.
+    """Log interval for the ratio of two proportions ``(x1/n1) / (x0/n0)``.
+
+    Katz's log interval when both counts are positive. When one count is 0 the log ratio has
+    no finite standard error, so 0.5 is added to each count and each group size first (the
+    adjusted log interval of Walter 1975, one of those Fagerland, Lydersen and Laake 2015
+    recommend; statsmodels' ``log-adjusted``). A group that is never selected, or a
+    reference group that never is, then gets a finite interval that excludes 1 when the
+    groups are large enough to tell, instead of no interval at all.
 
     Parameters
     ----------
@@ -60,15 +67,22 @@ def rate_ratio_interval(
     Returns
     -------
     tuple of float
-        ``(low, high)``; ``(nan, nan)`` when either proportion is 0 or undefined, where the
-        log ratio has no finite standard error.
+        ``(low, high)``; ``(nan, nan)`` when a group has no trials or both counts are 0
+        (the ratio 0/0 says nothing).
     """
-    if min(x1, x0) <= 0 or min(n1, n0) <= 0:
+    if min(n1, n0) <= 0 or max(x1, x0) <= 0:
         return (math.nan, math.nan)
-    ratio = (x1 / n1) / (x0 / n0)
-    se = math.sqrt(max(0.0, 1.0 / x1 - 1.0 / n1 + 1.0 / x0 - 1.0 / n0))
-    z = z_value(level)
-    return (ratio * math.exp(-z * se), ratio * math.exp(z * se))
+    # Imported here: statsmodels adds about half a second to every import of `fairness`,
+    # which the service's start-up and the command line would pay for nothing.
+    from statsmodels.stats.proportion import (  # type: ignore[import-untyped]
+        confint_proportions_2indep,
+    )
+
+    method = "log" if min(x1, x0) > 0 else "log-adjusted"
+    low, high = confint_proportions_2indep(
+        x1, n1, x0, n0, method=method, compare="ratio", alpha=1.0 - level
+    )
+    return (float(low), float(high))
 
 
 def auc_delong(

@@ -125,6 +125,17 @@ def _write(out: str | Path, stem: str, data: dict[str, Any], html: str) -> tuple
     return json_path, html_path
 
 
+def _ratio_text(
+    ratio: float | None, value: float | None = None, ref_value: float | None = None
+) -> str:
+    if ratio is not None:
+        return f"{ratio:.2f}"
+    # JSON has no infinity: a ratio saved as null over a reference rate of 0 was infinite.
+    if value is not None and ref_value == 0 and value > 0:
+        return "\u221e"
+    return ""
+
+
 def _cell(value: float | None, ci: list[float | None] | None) -> Markup:
     if value is None:
         return Markup("&ndash;")
@@ -140,6 +151,7 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
     views = []
     for v_index, name in enumerate(audit["meta"]["views"]):
         groups = audit["groups"][name]
+        base = groups[audit["reference"][name]]
         flagged = {(f["group"], f["metric"]) for f in audit["flags"] if f["column"] == name}
         rows = []
         for label, g in groups.items():
@@ -147,7 +159,7 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
             auc = g["auc"]
             cells["auc"] = Markup("&ndash;") if auc is None else Markup(f"{auc:.3f}")
             ratios = {
-                m: ("" if r is None else f"{r:.2f}")
+                m: _ratio_text(r, g.get(m), base.get(m)) if m in RATE_NAMES else _ratio_text(r)
                 for m, r in audit["ratios"][name][label].items()
             }
             rows.append(

@@ -53,12 +53,7 @@ def audit_summary(result: AuditResult) -> list[str]:
     for flag in sorted(
         result.flags, key=lambda f: (views.index(f["column"]), -abs(_log(f["ratio"])))
     ):
-        lines.append(
-            f"{flag['column']}: the {METRIC_WORDS[flag['metric']]} for {flag['group']} is "
-            f"{flag['ratio']:.2f} times that of {flag['reference']} ({pct(flag['value'])} vs "
-            f"{pct(flag['reference_value'])}; {meta['level']:.0%} interval of the ratio "
-            f"{flag['ci_low']:.2f}-{flag['ci_high']:.2f}), outside the {band[0]}-{band[1]} band."
-        )
+        lines.append(_flag_sentence(result, flag))
     if not result.flags:
         lines.append(
             f"No group's selection or error rates differ from its reference group's by more "
@@ -72,6 +67,33 @@ def audit_summary(result: AuditResult) -> list[str]:
             "shown in the tables with a warning but not flagged: treat their rates as unreliable."
         )
     return lines
+
+
+def _flag_sentence(result: AuditResult, flag: dict[str, Any]) -> str:
+    """One flag in words; a rate of 0 is said with its counts rather than as "0.00 times"."""
+    meta, band = result.meta, result.meta["band"]
+    words = METRIC_WORDS[flag["metric"]]
+    interval = (
+        f"{meta['level']:.0%} interval of the ratio {flag['ci_low']:.2f}-{flag['ci_high']:.2f}"
+    )
+    outside = f"outside the {band[0]}-{band[1]} band."
+    if flag["ratio"] == 0 or math.isinf(flag["ratio"]):
+        # A group never selected (or a reference group never selected): "0.00 times" and
+        # "inf times" hide what happened, so give both rates with their counts.
+        groups = result.groups[flag["column"]]
+        mine, theirs = (
+            groups[g][f"{flag['metric']}_n"] for g in (flag["group"], flag["reference"])
+        )
+        return (
+            f"{flag['column']}: the {words} for {flag['group']} is {pct(flag['value'])} "
+            f"({mine[0]:,} of {mine[1]:,} cases) vs {pct(flag['reference_value'])} for "
+            f"{flag['reference']} ({theirs[0]:,} of {theirs[1]:,}); {interval}, {outside}"
+        )
+    return (
+        f"{flag['column']}: the {words} for {flag['group']} is {flag['ratio']:.2f} times that of "
+        f"{flag['reference']} ({pct(flag['value'])} vs {pct(flag['reference_value'])}; "
+        f"{interval}), {outside}"
+    )
 
 
 def _calibration_gaps(result: AuditResult) -> list[str]:
@@ -105,4 +127,5 @@ def _calibration_gaps(result: AuditResult) -> list[str]:
 
 
 def _log(x: float) -> float:
-    return math.log(x) if x > 0 else 0.0
+    # A ratio of 0 (a group never selected) is the furthest from parity, so it sorts first.
+    return math.log(x) if x > 0 else -math.inf

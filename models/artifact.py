@@ -153,8 +153,11 @@ class ScreeningModel:
     def contributions(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Signed contribution of each feature to the score, in log-odds.
 
-        For the logistic model this is exact: ``coef * (x - mean) / scale``, so contributions
-        sum to the linear score minus that of the average training referral. For other
+        For the logistic model this is exact: ``coef * (x - baseline) / scale``, so
+        contributions sum to the linear score minus that of the average training referral
+        (``baseline``, the ``typical`` value the explanation shows). The scaler's own centre
+        is not used: it was fitted on the labelled (screened-in) rows only, so measuring from
+        it could call a value above the shown average one that lowers the score. For other
         models it is the change in log-odds when the feature is set to its training mean.
 
         Parameters
@@ -169,7 +172,7 @@ class ScreeningModel:
         if lin is not None:
             # Calibration is monotone with slope -cal_a; scale so that a positive
             # contribution always means "raises the probability".
-            return np.asarray(-lin.cal_a * lin.coef_std * (x - lin.mean) / lin.scale)
+            return np.asarray(-lin.cal_a * lin.coef_std * (x - self.baseline) / lin.scale)
         n = len(x)
         probe = np.repeat(x.reshape(1, -1), n + 1, axis=0)
         probe[np.arange(1, n + 1), np.arange(n)] = self.baseline

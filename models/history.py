@@ -1,8 +1,10 @@
 """Reading the registry history: human-readable lines, and rolling the champion back.
 
 The history is append-only (``history.jsonl``). The champion's lineage is replayed from it:
-every move of the alias pushes a version, every rollback pops one, so two rollbacks in a row
-go back two promotions rather than toggling between the last two versions.
+every move of the alias to a new version pushes it, every rollback pops one, so two rollbacks
+in a row go back two promotions rather than toggling between the last two versions. Setting the
+alias to the version it already points at (re-running the gates on the serving champion) is
+recorded but pushes nothing: otherwise the next rollback would "return" to that same version.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) ->
     Returns
     -------
     list of int
-        The last element is the version the alias points at now.
+        The last element is the version the alias points at now; no two neighbours are equal.
     """
     stack: list[int] = []
     for event in history:
@@ -38,7 +40,7 @@ def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) ->
                 stack.pop()
             if not stack or stack[-1] != event["version"]:
                 stack.append(int(event["version"]))  # a lineage from before it was recorded
-        else:
+        elif not stack or stack[-1] != int(event["version"]):
             stack.append(int(event["version"]))
     return stack
 
@@ -67,13 +69,15 @@ def rollback_champion(
     """
     current = registry.alias(alias)
     lineage = champion_lineage(registry.history(), alias=alias)
-    if current is None or len(lineage) < 2 or lineage[-1] != current:
+    if current is None or lineage[-1:] != [current] or set(lineage) == {current}:
         raise RegistryError(
             f"no earlier '{alias}' to roll back to in {registry.root} (current: "
             f"{current if current is not None else 'none'}; history: "
             f"{' -> '.join(map(str, lineage)) or 'no promotions'})"
         )
-    target = lineage[-2]
+    # Neighbours in the lineage differ, so this is lineage[-2]; written as a search so that a
+    # rollback can never "return" to the version that is serving now.
+    target = next(v for v in reversed(lineage) if v != current)
     registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
     registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
     return current, target

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from fairness import FairnessError
 from models import ModelError, ModelRegistry
 from training.config import get_settings
 from training.data import load_jsonl
@@ -24,6 +25,8 @@ def _registry(path: Path | None) -> ModelRegistry:
 
 
 def _fail(exc: Exception) -> click.ClickException:
+    # Every package's errors carry a readable message: print it as one line and exit 1,
+    # never a traceback (the gates run the fairness audit, so its errors can arrive here).
     return click.ClickException(str(exc))
 
 
@@ -84,7 +87,7 @@ def train_command(data: Path, kind: str, label: str, seed: int, registry: Path |
     """Train, calibrate and evaluate a model, and register it as a new version."""
     try:
         version, result = _train(data, kind=kind, label=label, seed=seed, registry=registry)
-    except (TrainingError, ModelError) as exc:
+    except (TrainingError, ModelError, FairnessError) as exc:
         raise _fail(exc) from exc
     m = result.metrics
     click.echo(
@@ -152,7 +155,7 @@ def promote(
             waivers=[Waiver(gate=g, by=by, reason=reason) for g in waive],
             policy=load_policy(policy),
         )
-    except (TrainingError, ModelError) as exc:
+    except (TrainingError, ModelError, FairnessError) as exc:
         raise _fail(exc) from exc
     click.echo(outcome)
 
@@ -182,5 +185,5 @@ def demo(if_missing: bool, n_referrals: int, registry: Path | None) -> None:
             click.echo(f"wrote {n_referrals:,} synthetic referrals (no planted bias) to {data}")
         version, _ = _train(data, kind="logistic", label="removal_2y", seed=0, registry=registry)
         click.echo(promote_version(reg, version, by="make run", reason="demo model"))
-    except (TrainingError, ModelError) as exc:
+    except (TrainingError, ModelError, FairnessError) as exc:
         raise _fail(exc) from exc

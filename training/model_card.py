@@ -58,8 +58,17 @@ def build_model_card(
             _f(row.get("auc")),
             "small" if row.get("small") else "",
         ]
-        for group, row in audit.groups.get(view, {}).items()
+        for group, row in (audit.groups.get(view, {}) if audit is not None else {}).items()
     ]
+    per_group: list[Block] = (
+        [
+            f"Per group (held-out labelled referrals, selected at score >= "
+            f"{policy.disparity.score_threshold}):",
+            (["Group", "Rows", "Base rate", "Selected", "FPR", "FNR", "AUC", ""], group_rows),
+        ]
+        if audit is not None
+        else [f"Per group: not audited ({run.audit_skipped})."]
+    )
     gate_rows = [
         [r.name, r.status, _f(r.measured), r.limit, _f(r.by), r.detail] for r in run.results
     ]
@@ -119,12 +128,7 @@ def build_model_card(
                         ]
                     ],
                 ),
-                f"Per group (held-out labelled referrals, selected at score >= "
-                f"{policy.disparity.score_threshold}):",
-                (
-                    ["Group", "Rows", "Base rate", "Selected", "FPR", "FNR", "AUC", ""],
-                    group_rows,
-                ),
+                *per_group,
             ],
         ),
         Section(

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from fairness import write_audit, write_threshold_near
-from models import ModelRegistry
+from models import ModelError, ModelRegistry
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import (
     Champion,
+    ChampionUnavailable,
     GatePolicy,
     GateRun,
     gate_names,
@@ -85,7 +87,9 @@ def promote_version(
     WaiverInvalid
         A waiver names an unknown gate or lacks who or why.
     models.ModelError
-        The artifact is missing, tampered or built on another feature spec.
+        The candidate's artifact is missing, tampered or built on another feature spec. A
+        champion that cannot be loaded (e.g. after a feature-spec change) raises nothing:
+        only the gates that compare with it are skipped, and the report says why.
     """
     policy = policy or load_policy()
     known = gate_names(policy)
@@ -101,9 +105,14 @@ def promote_version(
             )
     candidate = load_candidate(registry, version)  # refuses a tampered or mismatched artifact
     previous = registry.alias(CHAMPION)
-    champion = None
+    champion: Champion | ChampionUnavailable | None = None
     if previous is not None and previous != version:
-        champion = Champion(version=previous, model=registry.load(previous))
+        try:
+            champion = Champion(version=previous, model=registry.load(previous))
+        except ModelError as exc:
+            # After a feature-spec change the champion itself is refused on load; refusing the
+            # promotion too would leave no way to replace it. Only the comparisons need it.
+            champion = ChampionUnavailable(version=previous, reason=str(exc))
     run = run_gates(candidate, champion=champion, policy=policy)
     by_gate = {w.gate: w for w in waivers}
     results = [
@@ -112,7 +121,7 @@ def promote_version(
         else r
         for r in run.results
     ]
-    run = GateRun(results=results, audit=run.audit, threshold_near=run.threshold_near)
+    run = replace(run, results=results)
     failed = run.failed
     decision = "refused" if failed else "promoted"
     out = _write_bundle(registry, version, run, policy=policy, decision=decision, champion=previous)
@@ -152,10 +161,14 @@ def promote_version(
         extra={"action": "promote", "policy": policy.version, "gates": counts},
     )
     was = f" (was version {previous})" if previous is not None else ""
+    audit = (
+        f"fairness audit with {len(run.audit.flags)} flags in {out / 'audit.html'}"
+        if run.audit is not None
+        else f"fairness audit skipped: {run.audit_skipped}"
+    )
     lines.append(
         f"version {version} is now the champion{was}; gates: {counts['passed']} passed, "
-        f"{counts['skipped']} skipped, {counts['waived']} waived; "
-        f"fairness audit with {len(run.audit.flags)} flags in {out / 'audit.html'}; "
+        f"{counts['skipped']} skipped, {counts['waived']} waived; {audit}; "
         f"model card in {out / 'model_card.html'}"
     )
     return "\n".join(lines)
@@ -183,7 +196,13 @@ def _write_bundle(
     champion: int | None,
 ) -> Path:
     out = registry.version_dir(version) / "audit"
-    write_audit(run.audit, out)
+    out.mkdir(parents=True, exist_ok=True)
+    if run.audit is not None:
+        write_audit(run.audit, out)
+    else:
+        # An audit left by an earlier run (e.g. under another policy) must not pass for this one.
+        for stale in ("audit.html", "audit.json"):
+            (out / stale).unlink(missing_ok=True)
     if run.threshold_near is not None:
         write_threshold_near(run.threshold_near, out)
     gates = {
@@ -199,6 +218,7 @@ def _write_bundle(
             "settings": policy.model_dump(mode="json"),
         },
         "gates": [r.to_dict() for r in run.results],
+        "audit_skipped": run.audit_skipped,
     }
     (out / "gates.json").write_text(json.dumps(_json_ready(gates), indent=2, sort_keys=True))
     write_model_card(
@@ -212,13 +232,16 @@ def _write_bundle(
 
 
 def _brief(result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "gate": result["name"],
-        "measured": result["measured"],
-        "limit": result["limit"],
-        "by_how_much": result["by"],
-        "detail": result["detail"],
-    }
+    brief: dict[str, Any] = _json_ready(
+        {
+            "gate": result["name"],
+            "measured": result["measured"],
+            "limit": result["limit"],
+            "by_how_much": result["by"],
+            "detail": result["detail"],
+        }
+    )
+    return brief
 
 
 def _json_ready(obj: Any) -> Any:
@@ -226,8 +249,8 @@ def _json_ready(obj: Any) -> Any:
         return {str(k): _json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_json_ready(v) for v in obj]
-    if isinstance(obj, float) and obj != obj:
-        return None
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # NaN, and the infinite ratio to a reference group at 0: JSON has neither
     if hasattr(obj, "item"):
         return _json_ready(obj.item())
     return obj

@@ -1,6 +1,15 @@
+import numpy as np
+import pandas as pd
 import pytest
 
-from fairness import ColumnError, OptionError, build_views, disparity_audit, split_cell
+from fairness import (
+    ColumnError,
+    OptionError,
+    build_views,
+    disparity_audit,
+    render_report,
+    split_cell,
+)
 from tests.fairness.factories import audit_frame
 
 
@@ -123,3 +132,75 @@ def test_errors_name_the_column():
     assert str(exc.value) == (
         "--label column 'removed' must be binary; found 2; accepted: 0/1, true/false, yes/no"
     )
+
+
+def _never_selected_frame(group="black"):
+    # 600 white and 300 black cases with random labels and scores; no case of ``group``
+    # ever reaches the threshold of 16.
+    rng = np.random.default_rng(0)
+    race = np.array(["white"] * 600 + ["black"] * 300)
+    removed = rng.integers(0, 2, race.size)
+    score = rng.integers(1, 21, race.size)
+    score[race == group] = rng.integers(1, 16, int((race == group).sum()))
+    return pd.DataFrame({"race": race, "removed": removed, "score": score})
+
+
+def test_group_never_selected_is_flagged_with_a_finite_interval():
+    result = disparity_audit(
+        _never_selected_frame(), label="removed", score="score", groups=["race"], threshold=16
+    )
+    flags = {(f["group"], f["metric"]): f for f in result.flags}
+    assert sorted(flags) == [("black", "fnr"), ("black", "fpr"), ("black", "selection_rate")]
+    selection = flags[("black", "selection_rate")]
+    assert (selection["ratio"], selection["direction"]) == (0.0, "below")
+    # 0 of 300 vs 148 of 600, 0.5 added to every count and group size:
+    # (0.5/300.5) / (148.5/600.5) * exp(+-1.96 * sqrt(1/0.5 - 1/300.5 + 1/148.5 - 1/600.5))
+    assert (round(selection["ci_low"], 6), round(selection["ci_high"], 6)) == (0.00042, 0.1077)
+    assert result.ratio_ci["race"]["black"]["fpr"] == pytest.approx(
+        [0.000841742, 0.216015011], abs=1e-9
+    )
+    assert result.summary[1] == (
+        "race: the selection (screen-in) rate for black is 0.0% (0 of 300 cases) vs 24.7% for "
+        "white (148 of 600); 95% interval of the ratio 0.00-0.11, outside the 0.8-1.25 band."
+    )
+
+
+def test_reference_group_never_selected_makes_the_others_infinitely_above():
+    result = disparity_audit(
+        _never_selected_frame("white"),
+        label="removed",
+        score="score",
+        groups=["race"],
+        threshold=16,
+        reference="white",
+    )
+    selection = next(
+        f for f in result.flags if (f["group"], f["metric"]) == ("black", "selection_rate")
+    )
+    assert (selection["ratio"], selection["direction"]) == (float("inf"), "above")
+    assert (round(selection["ci_low"], 2), round(selection["ci_high"], 2)) == (19.77, 5106.54)
+    assert result.to_dict()["ratios"]["race"]["black"]["selection_rate"] is None
+    assert '<td class="flag">\u221e</td>' in render_report(audit=result)
+    assert result.summary[1] == (
+        "race: the selection (screen-in) rate for black is 26.3% (79 of 300 cases) vs 0.0% for "
+        "white (0 of 600); 95% interval of the ratio 19.77-5106.54, outside the 0.8-1.25 band."
+    )
+
+
+def test_a_few_cases_at_zero_by_chance_are_not_flagged():
+    # White cases are selected 2% of the time; 60 black cases with none selected is what
+    # chance gives about 30% of the time at that rate, and the interval says so.
+    frame = pd.DataFrame(
+        {
+            "race": ["white"] * 600 + ["black"] * 60,
+            "removed": ([0, 1] * 300) + ([0, 1] * 30),
+            "score": [20] * 12 + [1] * 588 + [1] * 60,
+        }
+    )
+    result = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=16)
+    assert result.ratios["race"]["black"]["selection_rate"] == 0.0
+    # (0.5/60.5) / (12.5/600.5) * exp(+-1.96 * sqrt(1/0.5 - 1/60.5 + 1/12.5 - 1/600.5))
+    assert result.ratio_ci["race"]["black"]["selection_rate"] == pytest.approx(
+        [0.02380007, 6.62303471], abs=1e-8
+    )
+    assert result.flags == []

@@ -113,7 +113,25 @@ def test_rate_ratio_interval_known_value():
     low, high = rate_ratio_interval(30, 100, 20, 100)
     # 1.5 * exp(+-1.96 * sqrt(1/30 - 1/100 + 1/20 - 1/100)), Katz et al. 1978
     assert (round(low, 4), round(high, 4)) == (0.916, 2.4564)
-    assert all(math.isnan(v) for v in rate_ratio_interval(0, 100, 20, 100))
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # 0.5 added to each count and group size: (0.5/100.5) / (20.5/100.5) = 0.02439 *
+        # exp(+-1.96 * sqrt(1/0.5 - 1/100.5 + 1/20.5 - 1/100.5))
+        ((0, 100, 20, 100), (0.0014955, 0.3977929)),
+        ((20, 100, 0, 100), (2.5138708, 668.6899046)),
+    ],
+)
+def test_rate_ratio_interval_with_a_zero_count_adds_one_half(counts, expected):
+    low, high = rate_ratio_interval(*counts)
+    assert (round(low, 7), round(high, 7)) == expected
+
+
+@pytest.mark.parametrize("counts", [(0, 100, 0, 100), (3, 0, 20, 100), (3, 100, 20, 0)])
+def test_rate_ratio_interval_undefined_ratio_is_nan(counts):
+    assert all(math.isnan(v) for v in rate_ratio_interval(*counts))
 
 
 def test_metrics_do_not_depend_on_pandas_index():

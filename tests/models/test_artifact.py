@@ -48,10 +48,39 @@ def test_logistic_contributions_sum_to_the_linear_score_difference(trained) -> N
     model = trained.model
     lin = model.linear
     x = build_features(make_referral())
-    base = lin.mean
+    base = model.baseline
     z_x = float(x @ lin.weights) + lin.offset
     z_base = float(base @ lin.weights) + lin.offset
     assert np.isclose(model.contributions(x).sum(), -lin.cal_a * (z_x - z_base), atol=1e-9)
+
+
+def test_logistic_contributions_are_measured_from_the_shown_average(trained) -> None:
+    model = trained.model
+    lin = model.linear
+    # The scaler's centre (labelled rows) differs from the shown average (all rows).
+    assert not np.allclose(lin.mean, model.baseline)
+    np.testing.assert_array_equal(model.contributions(model.baseline), np.zeros(len(lin.mean)))
+    x = build_features(make_referral())
+    np.testing.assert_allclose(
+        model.contributions(x),
+        -lin.cal_a * lin.coef_std * (x - model.baseline) / lin.scale,
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+def test_explained_direction_agrees_with_value_versus_average(trained, training_data) -> None:
+    from models import explain
+
+    model = trained.model
+    weight = -model.linear.cal_a * model.linear.coef_std
+    disagree = 0
+    for x in training_data.features[:300]:
+        for factor in explain(model, x, top_k=len(x)):
+            j = model.feature_names.index(factor.feature)
+            implied = np.sign(weight[j] * (factor.value - model.baseline[j]))
+            disagree += implied != (1 if factor.direction == "raises" else -1)
+    assert disagree == 0
 
 
 def test_score_is_deterministic_and_explained(trained) -> None:

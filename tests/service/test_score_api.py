@@ -72,9 +72,9 @@ def test_score_matches_the_model_and_carries_the_contract(client, registry_with_
     assert (data["score"], data["band"]) == (14, "high")
     assert [f["feature"] for f in data["explanation"]] == [
         "caregivers_substance_use_2y",
-        "substantiated_reports_5y",
         "caregivers_public_benefits_1y",
         "n_caregivers",
+        "substantiated_reports_5y",
         "allegation_caregiver_substance_use",
     ]
     assert [r["service_id"] for r in data["referrals"]] == [

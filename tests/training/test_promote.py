@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from fairness import ColumnError
 from hotline_cli import main
-from models import ModelRegistry, RegistryError, rollback_champion
+from models import ModelRegistry, RegistryError, feature_spec_hash, rollback_champion
 from training.data import load_jsonl
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import DEFAULT_POLICY_PATH, load_candidate, load_policy, run_gates
@@ -270,3 +271,82 @@ def test_gate_run_on_the_fair_candidate_measures_every_gate(registry, fair) -> N
     assert by_name["proxy.group_from_features"].status == "passed"
     assert by_name["threshold_near"].detail.endswith("reading: keep")
     assert run.threshold_near is not None
+
+
+def test_a_champion_on_an_old_feature_spec_skips_only_the_comparisons(registry, fair) -> None:
+    register_result(registry, fair)
+    registry.set_alias("champion", 1, by="ana", extra={"action": "promote"})
+    # As after a FEATURE_CODE_VERSION bump: version 1 was trained on another spec.
+    meta_path = registry.version_dir(1) / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["feature_spec_hash"] = "0" * 64
+    meta_path.write_text(json.dumps(meta))
+    register_result(registry, fair)
+    outcome = promote_version(registry, 2, by="ana", reason="retrained after the feature change")
+    assert outcome.startswith(
+        "version 2 is now the champion (was version 1); gates: 8 passed, 4 skipped, 0 waived; "
+        "fairness audit with "
+    )
+    assert registry.alias("champion") == 2
+    gates = json.loads((registry.version_dir(2) / "audit" / "gates.json").read_text())["gates"]
+    comparisons = [g for g in gates if g["name"].endswith("_vs_champion")]
+    assert [g["status"] for g in comparisons] == ["skipped"] * 3
+    assert {g["detail"] for g in comparisons} == {
+        "skipped: champion version 1 cannot be loaded to re-score these rows: model version 1 "
+        f"was trained on feature spec 000000000000…, but this code builds "
+        f"{feature_spec_hash()[:12]}…; retrain it with `hotline train`"
+    }
+    assert [g["name"] for g in gates if g["status"] == "passed"] == [
+        "performance.auc_minimum",
+        "performance.calibration_error_maximum",
+        "disparity.selection_rate",
+        "disparity.fpr",
+        "disparity.fnr",
+        "threshold_near",
+        "proxy.group_from_features",
+        "dominance.single_feature_share",
+    ]
+
+
+def test_cli_promote_under_a_policy_whose_group_column_is_absent(tmp_path, fair) -> None:
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", "group: ethnicity"))
+    result = CliRunner().invoke(
+        main, ["promote", "1", "--registry", str(reg.root), "--policy", str(policy)]
+    )
+    assert result.exit_code == 0, result.output
+    audit = reg.version_dir(1) / "audit"
+    assert result.output == (
+        "version 1 is now the champion; gates: 4 passed, 8 skipped, 0 waived; fairness audit "
+        "skipped: the held-out data has no 'ethnicity' column; model card in "
+        f"{audit / 'model_card.html'}\n"
+    )
+    gates = json.loads((audit / "gates.json").read_text())
+    assert gates["audit_skipped"] == "the held-out data has no 'ethnicity' column"
+    skipped = {g["name"]: g["detail"] for g in gates["gates"] if g["status"] == "skipped"}
+    for name in (
+        "disparity.selection_rate",
+        "disparity.fpr",
+        "disparity.fnr",
+        "disparity.calibration_high_scores",
+        "proxy.group_from_features",
+    ):
+        assert skipped[name] == "skipped: the held-out data has no 'ethnicity' column"
+    assert not (audit / "audit.json").exists()
+    assert "Per group: not audited (the held-out data has no 'ethnicity' column)." in (
+        (audit / "model_card.md").read_text()
+    )
+
+
+def test_cli_prints_a_fairness_error_as_one_line(tmp_path, monkeypatch, fair) -> None:
+    def fail(*args, **kwargs):
+        raise ColumnError("--score column 'score' must be numeric")
+
+    monkeypatch.setattr("training.cli.promote_version", fail)
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root)])
+    assert result.exit_code == 1
+    assert result.output == "Error: --score column 'score' must be numeric\n"

@@ -13,6 +13,7 @@ from training.gates.candidate import (
     HOLDOUT_FEATURES,
     Candidate,
     Champion,
+    ChampionUnavailable,
     load_candidate,
 )
 from training.gates.policy import DEFAULT_POLICY_PATH, GatePolicy, load_policy, parse_policy
@@ -25,6 +26,7 @@ __all__ = [
     "HOLDOUT_FEATURES",
     "Candidate",
     "Champion",
+    "ChampionUnavailable",
     "GatePolicy",
     "GateResult",
     "GateRun",

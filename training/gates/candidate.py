@@ -74,6 +74,25 @@ class Champion:
     model: ScreeningModel
 
 
+@dataclass(frozen=True)
+class ChampionUnavailable:
+    """The version currently serving, which cannot be loaded to be re-scored.
+
+    After a feature-spec change every older version, the champion too, is refused on load;
+    the gates that compare with the champion are then skipped with ``reason`` and the others
+    still run, so the retrained model can be promoted.
+
+    Attributes
+    ----------
+    version : int
+    reason : str
+        Why it could not be loaded (the :class:`models.ModelError` message).
+    """
+
+    version: int
+    reason: str
+
+
 def load_candidate(registry: ModelRegistry, version: int) -> Candidate:
     """Load a version with its held-out rows (and their features when stored).
 

@@ -9,10 +9,11 @@ metrics, unadjusted 95% intervals would refuse a fair model about half the time)
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 from typing import Any
 
-from fairness import AuditResult, disparity_audit, split_cell
+from fairness import AuditResult, ColumnError, FairnessError, disparity_audit, split_cell
 from training.gates.candidate import Candidate
 from training.gates.policy import CalibrationPolicy, DisparityPolicy
 from training.gates.result import GateResult, Status, skipped
@@ -37,9 +38,18 @@ def report_audit(candidate: Candidate, *, policy: DisparityPolicy) -> AuditResul
     Returns
     -------
     fairness.AuditResult
+
+    Raises
+    ------
+    fairness.FairnessError
+        The rows cannot be audited, e.g. :class:`fairness.ColumnError` when they have no
+        column named by the policy's ``group``; the message says so in the gates' words.
     """
+    rows = candidate.labelled()
+    if policy.group not in rows.columns:
+        raise ColumnError(f"the held-out data has no '{policy.group}' column")
     return disparity_audit(
-        candidate.labelled(),
+        rows,
         label=candidate.label,
         score="score",
         groups=[policy.group],
@@ -80,17 +90,22 @@ def disparity_gates(candidate: Candidate, *, policy: DisparityPolicy) -> list[Ga
     eligible = [str(g) for g in counts.index[1:]]
     comparisons = len(eligible) * len(policy.metrics)
     level = 1 - policy.family_alpha / comparisons
-    adjusted = disparity_audit(
-        rows,
-        label=candidate.label,
-        score="score",
-        groups=[view],
-        threshold=policy.score_threshold,
-        min_group_size=policy.min_group_size,
-        band=policy.band,
-        level=level,
-        reference={view: reference},
-    )
+    try:
+        adjusted = disparity_audit(
+            rows,
+            label=candidate.label,
+            score="score",
+            groups=[view],
+            threshold=policy.score_threshold,
+            min_group_size=policy.min_group_size,
+            band=policy.band,
+            level=level,
+            reference={view: reference},
+        )
+    except FairnessError as exc:
+        # Data the audit cannot use (e.g. a score column that is not numeric) leaves these
+        # gates unmeasured: say why in the report rather than end the whole gate run.
+        return [skipped(name, limit, str(exc)) for name in names]
     results = []
     for metric, name in zip(policy.metrics, names, strict=True):
         rows = []
@@ -132,12 +147,20 @@ def _ratio_result(
     worst = max(failing or rows, key=lambda r: r["outside_by"])
     data = {"reference": reference, "level": level, "groups": rows}
     lo, hi = worst["ci"]
+    # A ratio of 0 (the group is never selected) reads as 0.000; an infinite one (the
+    # reference group never is) is said in words rather than printed as "inf".
+    ratio = (
+        f"infinite ('{reference}' has a {words} of 0)"
+        if math.isinf(worst["ratio"])
+        else f"{worst['ratio']:.3f}"
+    )
     said = (
-        f"{words} of '{worst['group']}' over '{reference}' is {worst['ratio']:.3f} "
+        f"{words} of '{worst['group']}' over '{reference}' is {ratio} "
         f"({level:.2%} interval {lo:.3f}-{hi:.3f})"
     )
     if failing:
-        detail = f"{said}: outside the band by {worst['outside_by']:.3f}"
+        by = worst["outside_by"]
+        detail = f"{said}: outside the band" + (f" by {by:.3f}" if math.isfinite(by) else "")
         if len(failing) > 1:
             detail += f"; {len(failing) - 1} more group(s) also outside"
         return GateResult(name, "failed", worst["ratio"], limit, worst["outside_by"], detail, data)

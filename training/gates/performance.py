@@ -10,22 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from training.evaluate import evaluate
-from training.gates.candidate import Candidate, Champion
+from training.gates.candidate import Candidate, Champion, ChampionUnavailable
 from training.gates.policy import PerformancePolicy
 from training.gates.result import GateResult, at_least, at_most, skipped
 
 
 def performance_gates(
-    candidate: Candidate, champion: Champion | None, *, policy: PerformancePolicy
+    candidate: Candidate,
+    champion: Champion | ChampionUnavailable | None,
+    *,
+    policy: PerformancePolicy,
 ) -> list[GateResult]:
     """Run the five performance gates.
 
     Parameters
     ----------
     candidate : Candidate
-    champion : Champion or None
-        The version serving now; the comparisons are skipped when there is none, or when it
-        is the candidate itself.
+    champion : Champion, ChampionUnavailable or None
+        The version serving now; the comparisons are skipped when there is none, when it
+        cannot be loaded (the reason is given), or when it is the candidate itself.
     policy : PerformancePolicy
 
     Returns
@@ -58,6 +61,12 @@ def performance_gates(
     ]
     if champion is None:
         return results + _skip_comparisons(policy, "there is no champion to compare with")
+    if isinstance(champion, ChampionUnavailable):
+        return results + _skip_comparisons(
+            policy,
+            f"champion version {champion.version} cannot be loaded to re-score these rows: "
+            f"{champion.reason}",
+        )
     if champion.version == candidate.version:
         return results + _skip_comparisons(policy, "the candidate is the champion")
     if candidate.features is None:

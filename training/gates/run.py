@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fairness import AuditResult, ThresholdNearResult
-from training.gates.candidate import Candidate, Champion
+from fairness import AuditResult, FairnessError, ThresholdNearResult
+from training.gates.candidate import Candidate, Champion, ChampionUnavailable
 from training.gates.disparity import calibration_gate, disparity_gates, report_audit
 from training.gates.dominance import dominance_gate
 from training.gates.performance import performance_gates
@@ -22,14 +22,18 @@ class GateRun:
     Attributes
     ----------
     results : list of GateResult
-    audit : fairness.AuditResult
-        The 95% fairness audit of the held-out labelled rows.
+    audit : fairness.AuditResult or None
+        The 95% fairness audit of the held-out labelled rows; None when they cannot be
+        audited (``audit_skipped`` says why).
     threshold_near : fairness.ThresholdNearResult or None
+    audit_skipped : str or None
+        Why there is no audit, e.g. "the held-out data has no 'ethnicity' column".
     """
 
     results: list[GateResult]
-    audit: AuditResult
+    audit: AuditResult | None
     threshold_near: ThresholdNearResult | None
+    audit_skipped: str | None = None
 
     @property
     def failed(self) -> list[GateResult]:
@@ -62,21 +66,34 @@ def gate_names(policy: GatePolicy) -> list[str]:
     ]
 
 
-def run_gates(candidate: Candidate, *, champion: Champion | None, policy: GatePolicy) -> GateRun:
+def run_gates(
+    candidate: Candidate,
+    *,
+    champion: Champion | ChampionUnavailable | None,
+    policy: GatePolicy,
+) -> GateRun:
     """Run every gate.
 
     Parameters
     ----------
     candidate : Candidate
-    champion : Champion or None
-        The version serving now, for the non-inferiority gates.
+    champion : Champion, ChampionUnavailable or None
+        The version serving now, for the non-inferiority gates (skipped, with the reason,
+        when it cannot be loaded).
     policy : GatePolicy
 
     Returns
     -------
     GateRun
     """
-    audit = report_audit(candidate, policy=policy.disparity)
+    audit: AuditResult | None = None
+    audit_skipped = None
+    try:
+        audit = report_audit(candidate, policy=policy.disparity)
+    except FairnessError as exc:
+        # The disparity gates report the same problem as "skipped"; the report is skipped
+        # with it rather than ending the run before any gate could say so.
+        audit_skipped = str(exc)
     near, near_result = threshold_near_gate(candidate, policy=policy.threshold_near)
     results = [
         *performance_gates(candidate, champion, policy=policy.performance),
@@ -86,4 +103,6 @@ def run_gates(candidate: Candidate, *, champion: Champion | None, policy: GatePo
         proxy_gate(candidate, policy=policy.proxy),
         dominance_gate(candidate, policy=policy.dominance),
     ]
-    return GateRun(results=results, audit=audit, threshold_near=near_result)
+    return GateRun(
+        results=results, audit=audit, threshold_near=near_result, audit_skipped=audit_skipped
+    )

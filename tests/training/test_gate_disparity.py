@@ -1,0 +1,59 @@
+"""Disparity gates on hand-built held-out rows: a group that is never selected fails them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.gates import load_policy
+from training.gates.candidate import Candidate
+from training.gates.disparity import disparity_gates
+
+
+def _candidate(never_selected: str) -> Candidate:
+    # 600 white and 300 black households, one referral each, random labels and scores; no
+    # referral of ``never_selected`` reaches the gate's threshold of 16.
+    rng = np.random.default_rng(0)
+    race = np.array(["white"] * 600 + ["black"] * 300)
+    score = rng.integers(1, 21, race.size)
+    score[race == never_selected] = rng.integers(1, 16, int((race == never_selected).sum()))
+    holdout = pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(race.size)],
+            "race": race,
+            "removal_2y": rng.integers(0, 2, race.size).astype(float),
+            "score": score,
+            "received_at": "2024-01-01T00:00:00+00:00",
+        }
+    )
+    model = type("Model", (), {"label": "removal_2y"})()
+    return Candidate(1, model, {"label": "removal_2y"}, holdout, None)
+
+
+@pytest.fixture
+def policy():
+    return load_policy().disparity.model_copy(update={"metrics": ["selection_rate", "fpr"]})
+
+
+def test_a_group_never_selected_fails_the_selection_and_fpr_gates(policy) -> None:
+    results = {r.name: r for r in disparity_gates(_candidate("black"), policy=policy)}
+    selection, fpr = results["disparity.selection_rate"], results["disparity.fpr"]
+    assert (selection.status, selection.measured, selection.by) == ("failed", 0.0, 0.8)
+    assert selection.detail == (
+        "selection rate of 'black' over 'white' is 0.000 (97.50% interval 0.000-0.141): "
+        "outside the band by 0.800"
+    )
+    assert (fpr.status, fpr.measured) == ("failed", 0.0)
+    assert fpr.detail == (
+        "false-positive rate of 'black' over 'white' is 0.000 (97.50% interval 0.001-0.312): "
+        "outside the band by 0.800"
+    )
+
+
+def test_a_reference_group_never_selected_fails_the_gate_with_an_infinite_ratio(policy) -> None:
+    results = {r.name: r for r in disparity_gates(_candidate("white"), policy=policy)}
+    selection = results["disparity.selection_rate"]
+    assert (selection.status, selection.measured) == ("failed", float("inf"))
+    assert selection.detail == (
+        "selection rate of 'black' over 'white' is infinite ('white' has a selection rate of 0) "
+        "(97.50% interval 12.594-7229.676): outside the band"
+    )
