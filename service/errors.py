@@ -37,6 +37,7 @@ from service.decision_log.errors import (
     DecisionLogUnavailable,
     DecisionNotFound,
     InvalidScreening,
+    OverrideNotPermitted,
     ScreeningAlreadyRecorded,
 )
 from service.observability.request_id import current_request_id
@@ -46,6 +47,7 @@ DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     DecisionNotFound: (404, "decision_not_found"),
     ScreeningAlreadyRecorded: (409, "screening_already_recorded"),
     InvalidScreening: (422, "invalid_screening"),
+    OverrideNotPermitted: (403, "override_not_permitted"),
 }
 """Status and stable code of each decision-log error."""
 

@@ -23,6 +23,7 @@ from service.decision_log.schemas import (
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 _WRITE = [Depends(require(Permission.decisions_write))]
+WriterDep = Annotated[Principal, Depends(require(Permission.decisions_write))]
 ReaderDep = Annotated[Principal, Depends(require(Permission.decisions_read))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No score was recorded under this decision id."},
@@ -35,16 +36,23 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status_code=201,
     responses={
         **_ERRORS,
+        403: {
+            "description": "The key's role lacks the permission (code forbidden), or the "
+            "decision screens out a screen-in the rules require and the role lacks "
+            "decisions:override (code override_not_permitted)."
+        },
         409: {"description": "A screening decision is already on record for this id."},
         422: {
             "description": "Invalid, or no reason/supervisor when overriding a required screen-in."
         },
     },
-    dependencies=_WRITE,
 )
-def post_screening(decision_id: str, body: ScreeningRequest, log: DecisionLogDep) -> Appended:
+def post_screening(
+    decision_id: str, body: ScreeningRequest, log: DecisionLogDep, writer: WriterDep
+) -> Appended:
     """Record the screener's decision, ratings, reason and referral statuses (once)."""
-    return record_screening(log, decision_id, body)
+    may_override = allows(writer.role, Permission.decisions_override)
+    return record_screening(log, decision_id, body, may_override=may_override)
 
 
 @router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS, dependencies=_WRITE)

@@ -25,6 +25,7 @@ class Permission(StrEnum):
 
     score = "score:create"
     decisions_write = "decisions:write"
+    decisions_override = "decisions:override"
     decisions_read = "decisions:read"
     decisions_read_full = "decisions:read_full"
     referrals_search = "referrals:search"
@@ -45,6 +46,8 @@ _S, _SV, _DS, _A = Role.screener, Role.supervisor, Role.data_scientist, Role.adm
 PERMISSIONS: Final[dict[Permission, frozenset[Role]]] = {
     Permission.score: frozenset({_S, _SV, _A}),
     Permission.decisions_write: frozenset({_S, _SV, _A}),
+    # Screening out what the rules require to be screened in: the supervisor's call.
+    Permission.decisions_override: frozenset({_SV, _A}),
     Permission.decisions_read: frozenset({_S, _SV, _A}),
     Permission.decisions_read_full: frozenset({_SV, _A}),
     Permission.referrals_search: frozenset({_S, _SV, _A}),

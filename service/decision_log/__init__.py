@@ -14,6 +14,7 @@ from service.decision_log.errors import (
     DecisionLogUnavailable,
     DecisionNotFound,
     InvalidScreening,
+    OverrideNotPermitted,
     ScreeningAlreadyRecorded,
 )
 from service.decision_log.migrate import migrate
@@ -37,6 +38,7 @@ __all__ = [
     "DecisionNotFound",
     "GroupCommitter",
     "InvalidScreening",
+    "OverrideNotPermitted",
     "OutcomeImport",
     "PendingRecord",
     "Pseudonymizer",

@@ -6,6 +6,7 @@ Hierarchy::
     ├── DecisionLogUnavailable     the log cannot be read or written (503)
     ├── DecisionNotFound           no score was recorded under that decision id (404)
     ├── ScreeningAlreadyRecorded   a screening decision exists for that id (409)
+    ├── OverrideNotPermitted       screening out a required screen-in without the right (403)
     └── InvalidScreening           the decision breaks a documented rule, e.g. no reason (422)
 """
 
@@ -26,6 +27,10 @@ class DecisionNotFound(DecisionLogError):
 
 class ScreeningAlreadyRecorded(DecisionLogError):
     """A screening decision was already recorded for this decision id."""
+
+
+class OverrideNotPermitted(DecisionLogError):
+    """Screening out a screen-in the rules require, by a caller not allowed to override."""
 
 
 class InvalidScreening(DecisionLogError):

@@ -29,6 +29,7 @@ from service.decision_log.errors import (
     DecisionLogUnavailable,
     DecisionNotFound,
     InvalidScreening,
+    OverrideNotPermitted,
     ScreeningAlreadyRecorded,
 )
 from service.decision_log.schemas import (
@@ -51,6 +52,11 @@ _ISSUED_ID: Final = re.compile(r"[0-9a-f]{32}")
 _TWICE = (
     "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
     "replaced. Record a correction as a note with your supervisor instead"
+)
+_OVERRIDE = (
+    "The rules require decision {decision_id!r} to be screened in; screening it out is an "
+    "override, which needs the decisions:override permission (roles: supervisor, admin): ask "
+    "a supervisor to record it with their key"
 )
 _NEEDS_REASON = (
     "{field} is required when screening out a screen_in_required recommendation; accepted: "
@@ -230,7 +236,9 @@ def record_score(
     return log.committer.append(score_record(log, response, referral=referral, features=features))
 
 
-def record_screening(log: DecisionLog, decision_id: str, request: ScreeningRequest) -> Appended:
+def record_screening(
+    log: DecisionLog, decision_id: str, request: ScreeningRequest, *, may_override: bool = False
+) -> Appended:
     """Write a screener's decision (once per decision id) with its referral statuses.
 
     Parameters
@@ -239,6 +247,9 @@ def record_screening(log: DecisionLog, decision_id: str, request: ScreeningReque
     decision_id : str
         As a score returned it; an id of any other form is not found (nothing is queried).
     request : ScreeningRequest
+    may_override : bool, default False
+        Whether the caller may screen out a screen-in the rules require (an override: the
+        service gives this to supervisors and admins, ``decisions:override``).
 
     Returns
     -------
@@ -247,12 +258,16 @@ def record_screening(log: DecisionLog, decision_id: str, request: ScreeningReque
     Raises
     ------
     DecisionNotFound, ScreeningAlreadyRecorded, InvalidScreening, DecisionLogUnavailable
+    OverrideNotPermitted
+        The decision screens out a required screen-in and ``may_override`` is False.
     """
     _require_issued(decision_id)
     with transaction(log) as session:
         score = _score_payload(session, decision_id)
         required = score["recommendation"]["value"] == "screen_in_required"
         if required and request.decision is ScreeningOutcome.screened_out:
+            if not may_override:
+                raise OverrideNotPermitted(_OVERRIDE.format(decision_id=decision_id))
             _require_override_reason(request)
         lock_chain(session)
         previous = session.scalar(

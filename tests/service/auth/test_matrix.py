@@ -35,6 +35,7 @@ EXPECTED = {
 DOCUMENTED_ROLES = {
     Permission.score: {"screener", "supervisor", "admin"},
     Permission.decisions_write: {"screener", "supervisor", "admin"},
+    Permission.decisions_override: {"supervisor", "admin"},
     Permission.decisions_read: {"screener", "supervisor", "admin"},
     Permission.decisions_read_full: {"supervisor", "admin"},
     Permission.referrals_search: {"screener", "supervisor", "admin"},

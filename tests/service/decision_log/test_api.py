@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from models import FEATURE_NAMES
 from service.config import DEV_PSEUDONYM_KEY
+from tests.factories import issue_key
 from tests.service.decision_log.factories import example, screening
 
 REASONS = (
@@ -106,6 +107,41 @@ def test_screening_out_a_required_screen_in_needs_reason_and_supervisor(client) 
     )
     ok = client.post(url, json=screening(reason_code="already_open_case", supervisor_id="sup-3"))
     assert ok.status_code == 201
+
+
+def test_only_a_supervisor_may_screen_out_a_required_screen_in(client) -> None:
+    # The override of a rule that requires investigation is the supervisor's call: a
+    # screener's key cannot make it by naming a supervisor in the body.
+    keys = {
+        role: issue_key(client.app.state.decision_log, role) for role in ("screener", "supervisor")
+    }
+    as_screener = {"Authorization": f"Bearer {keys['screener']}"}
+    as_supervisor = {"Authorization": f"Bearer {keys['supervisor']}"}
+    required = client.post("/v1/score", json=example("referral-multiple-complaint.json")).json()
+    assert required["recommendation"]["value"] == "screen_in_required"
+    url = f"/v1/decisions/{required['decision_id']}/screening"
+    override = screening(reason_code="already_open_case", supervisor_id="sup-3")
+    refused = client.post(url, json=override, headers=as_screener)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == {
+        "code": "override_not_permitted",
+        "message": f"The rules require decision {required['decision_id']!r} to be screened in; "
+        "screening it out is an override, which needs the decisions:override permission "
+        "(roles: supervisor, admin): ask a supervisor to record it with their key",
+        "fields": [],
+    }
+    assert client.get(f"/v1/decisions/{required['decision_id']}").json()["screening"] is None
+    assert client.post(url, json=override, headers=as_supervisor).status_code == 201
+    # Screening in what the rules require, and screening out what they leave to judgment,
+    # stay with the screener.
+    again = client.post("/v1/score", json=example("referral-multiple-complaint.json")).json()
+    screen_in = screening(decision="screened_in")
+    path = f"/v1/decisions/{again['decision_id']}/screening"
+    assert client.post(path, json=screen_in, headers=as_screener).status_code == 201
+    optional = client.post("/v1/score", json=example()).json()
+    assert optional["recommendation"]["value"] != "screen_in_required"
+    path = f"/v1/decisions/{optional['decision_id']}/screening"
+    assert client.post(path, json=screening(), headers=as_screener).status_code == 201
 
 
 def test_unknown_decision_is_404(client) -> None:
