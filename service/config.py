@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     monitor_threshold : int
         Score at or above which the tool alone counts as "screen in" in monitoring, 2-20
         (at 1 every score is "screen in" and there is no threshold to compare families near).
+    report_min_cell : int
+        Fewest decisions a race group or unit row of the monitoring report may describe
+        (smaller ones are pooled, or left out); 1 pools none.
     key_cache_seconds : float
         How long a replica trusts a looked-up API key; a revoke takes effect within this.
     max_body_bytes : int
@@ -67,6 +70,7 @@ class ServiceSettings(BaseSettings):
     database_url: str = "sqlite:///var/decisions.db"
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     monitor_threshold: int = Field(default=16, ge=2, le=20)
+    report_min_cell: int = Field(default=10, ge=1, le=1000)
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_in_flight: int = Field(default=32, ge=1, le=10_000)

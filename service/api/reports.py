@@ -35,7 +35,10 @@ def monitoring(
     loaded = holder.current if holder.ready else None
     reference = reference_for(holder.registry, loaded.version, loaded.model) if loaded else None
     report: dict[str, Any] = monitoring_report(
-        decision_frame(log), reference, threshold=settings.monitor_threshold
+        decision_frame(log),
+        reference,
+        threshold=settings.monitor_threshold,
+        min_cell=settings.report_min_cell,
     )
     if format == "json":
         return JSONResponse(report_json(report))

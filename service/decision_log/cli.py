@@ -94,7 +94,12 @@ def monitor(out: Path, database_url: str | None) -> None:
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     reference = load_reference(settings.registry_dir, alias=settings.model_alias)
-    report = monitoring_report(frame, reference, threshold=settings.monitor_threshold)
+    report = monitoring_report(
+        frame,
+        reference,
+        threshold=settings.monitor_threshold,
+        min_cell=settings.report_min_cell,
+    )
     json_path, html_path = write_monitoring(report, out)
     click.echo(f"wrote {html_path} and {json_path} ({len(frame)} decisions)")
 

@@ -27,6 +27,15 @@ from service.decision_log.tables import LogEntry
 TOOL_IN: Final = ("screen_in_required", "screen_in_recommended")
 MIN_THRESHOLD_NEAR: Final = 200
 """Screened decisions needed before the threshold-near comparison is attempted."""
+MIN_CELL: Final = 10
+"""Fewest decisions a group or unit row of the report may describe (the default).
+
+A race group or a unit with a handful of decisions would show what happened to those few
+families (screened in or not, re-referred or not) to anyone who knows them; such groups are
+pooled into one row, and that row is left out too if it is still under the limit.
+"""
+POOLED: Final = "other (each under {min_cell})"
+"""Label of the row that pools the groups or units under the limit."""
 FRAMING: Final = (
     "Override rates are shown for review, not as a target: an override may be exactly right. "
     "Read the reasons, and look at groups or units whose rates differ from the others."
@@ -154,6 +163,7 @@ def monitoring_report(
     *,
     threshold: int,
     outcome: str = OutcomeEvent.re_referral.value,
+    min_cell: int = MIN_CELL,
 ) -> dict[str, Any]:
     """Assemble the supervisors' report from the decision frame.
 
@@ -167,6 +177,10 @@ def monitoring_report(
         A score at or above this counts as "screen in" for the tool alone.
     outcome : str, default "re_referral"
         Outcome event used as the audit label and threshold-near outcome.
+    min_cell : int, default :data:`MIN_CELL`
+        Fewest decisions a race group or unit row may describe: smaller ones are pooled into
+        one row (:data:`POOLED`), which is left out if it is still smaller. Counted among
+        all decisions for the tool's audit, among screened ones for the rest. 1 pools none.
 
     Returns
     -------
@@ -179,16 +193,33 @@ def monitoring_report(
     # Against that same "tool alone": a screen-in at a score over the threshold follows it,
     # a screen-out there goes against it, whatever the rules recommended.
     frame["override"] = _override(frame)
-    decided = frame[frame["screened_in"].notna()]
+    decided = frame[frame["screened_in"].notna()].copy()
+    frame["race"] = _pooled(frame["race"], min_cell=min_cell)
+    for column in ("race", "unit"):
+        decided[column] = _pooled(decided[column], min_cell=min_cell)
     return {
         "counts": {
             "decisions": len(frame),
             "screened": len(decided),
             "with_outcome": int(frame[outcome].sum()) if len(frame) else 0,
         },
-        "meta": {"threshold": threshold, "outcome": outcome, "tool_in": list(TOOL_IN)},
-        "audit_tool": _audit(frame, outcome=outcome, score="tool_in", threshold=1.0),
-        "audit_decisions": _audit(decided, outcome=outcome, score="score", decision="screened_in"),
+        "meta": {
+            "threshold": threshold,
+            "outcome": outcome,
+            "tool_in": list(TOOL_IN),
+            "min_cell": min_cell,
+        },
+        # Rows left out by the pooling are not audited at all: the audit would show them as
+        # a "(missing)" group of fewer than min_cell.
+        "audit_tool": _audit(
+            frame[frame["race"].notna()], outcome=outcome, score="tool_in", threshold=1.0
+        ),
+        "audit_decisions": _audit(
+            decided[decided["race"].notna()],
+            outcome=outcome,
+            score="score",
+            decision="screened_in",
+        ),
         "overrides": {
             "framing": FRAMING,
             "by_group": _overrides(decided, "race"),
@@ -197,6 +228,17 @@ def monitoring_report(
         "drift": _drift(frame, reference),
         "threshold_near": _threshold_near(decided, reference, threshold=threshold, outcome=outcome),
     }
+
+
+def _pooled(column: pd.Series, *, min_cell: int) -> pd.Series:
+    # Whole cells are pooled (a multi-race cell such as "black|white" is one cell), so no
+    # row of any view, the any-mention one included, rests on fewer than min_cell families.
+    counts = column.value_counts()
+    small = column.isin(counts.index[counts < min_cell])
+    pooled = column.mask(small, POOLED.format(min_cell=min_cell))
+    if 0 < small.sum() < min_cell:
+        pooled = pooled.mask(small)  # still too few together: left out (NaN)
+    return pooled
 
 
 def _audit(frame: pd.DataFrame, *, outcome: str, score: str, **selection: Any) -> dict[str, Any]:

@@ -306,15 +306,10 @@ def test_monitoring_report_json_and_html(client) -> None:
     client.post(f"/v1/decisions/{decision_id}/screening", json=screening(decision="screened_in"))
     report = client.get("/v1/reports/monitoring?format=json").json()
     assert report["counts"] == {"decisions": 1, "screened": 1, "with_outcome": 0}
-    assert report["overrides"]["by_unit"] == [
-        {
-            "unit": "unit-a",
-            "screened": 1,
-            "overrides": 1,
-            "override_rate": 1.0,
-            "reasons": {"none": 1},
-        }
-    ]
+    # One decision is under the report's smallest cell (10): no unit or group row shows it.
+    assert report["overrides"]["by_unit"] == []
+    assert report["overrides"]["by_group"] == []
+    assert report["meta"]["min_cell"] == 10
     assert report["threshold_near"] == {
         "note": "not enough data: 1 screened decisions; the "
         "comparison needs at least 200 with outcomes on both sides"
@@ -332,3 +327,4 @@ def test_monitoring_report_json_and_html(client) -> None:
     page = client.get("/v1/reports/monitoring")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Overrides, for review" in page.text
+    assert "No row describes fewer than 10 decisions" in " ".join(page.text.split())

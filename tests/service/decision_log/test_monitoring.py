@@ -52,7 +52,8 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
     }
     for decision_id, decision in decisions.items():
         record_screening(sqlite_log, decision_id, ScreeningRequest(**common, **decision))
-    report = monitoring_report(decision_frame(sqlite_log), None, threshold=16)
+    # min_cell=1: these two-decision units would otherwise be left out (see below).
+    report = monitoring_report(decision_frame(sqlite_log), None, threshold=16, min_cell=1)
     assert report["overrides"]["by_unit"] == [
         {
             "unit": "unit-a",
@@ -69,6 +70,46 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
             "reasons": {"other": 1},
         },
     ]
+
+
+def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -> None:
+    # 14 white and 11 black families in unit-a; 3 asian, 2 multiracial and 2 with no race
+    # recorded (7 together, under 10) and a unit-b of 4: no row may describe so few.
+    cells = [("white", "unit-a")] * 14 + [("black", "unit-a")] * 11 + [("asian", "unit-a")] * 3
+    cells += [("black|white", "unit-b")] * 2 + [("", "unit-b")] * 2
+    ids = [f"{n:032x}" for n in range(1, len(cells) + 1)]
+    with transaction(sqlite_log) as session:
+        lock_chain(session)
+        for (race, _), decision_id in zip(cells, ids, strict=True):
+            payload = _score(decision_id, 12, "screener_judgment")
+            payload["referral"]["children"] = [{"race": race.split("|") if race else []}]
+            append(
+                session,
+                payload,
+                kind="score",
+                decision_id=decision_id,
+                dedupe_key=f"score:{decision_id}",
+            )
+    common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
+    for n, ((_, unit), decision_id) in enumerate(zip(cells, ids, strict=True)):
+        decision = {"decision": "screened_in"} if n % 2 else {"decision": "screened_out"}
+        record_screening(sqlite_log, decision_id, ScreeningRequest(**common, **decision, unit=unit))
+    frame = decision_frame(sqlite_log)
+    report = monitoring_report(frame, None, threshold=16)
+    assert report["meta"]["min_cell"] == 10
+    assert report["counts"] == {"decisions": 32, "screened": 32, "with_outcome": 0}
+    by_group = {row["race"]: row["screened"] for row in report["overrides"]["by_group"]}
+    assert by_group == {"black": 11, "white": 14}
+    assert [row["unit"] for row in report["overrides"]["by_unit"]] == ["unit-a"]
+    for key in ("audit_tool", "audit_decisions"):
+        groups = report[key]["_result"].to_dict()["groups"]["race"]
+        assert {name: g["count"] for name, g in groups.items()} == {"black": 11, "white": 14}
+    # Pooled while the pool holds enough: with a limit of 5 the 7 make one row of their own.
+    pooled = monitoring_report(frame, None, threshold=16, min_cell=5)
+    by_group = {row["race"]: row["screened"] for row in pooled["overrides"]["by_group"]}
+    assert by_group == {"black": 11, "white": 14, "other (each under 5)": 7}
+    units = {row["unit"]: row["screened"] for row in pooled["overrides"]["by_unit"]}
+    assert units == {"unit-a": 28}  # unit-b's 4 are under 5 and alone: left out
 
 
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
