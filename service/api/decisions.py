@@ -22,7 +22,6 @@ from service.decision_log.schemas import (
 )
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
-_WRITE = [Depends(require(Permission.decisions_write))]
 WriterDep = Annotated[Principal, Depends(require(Permission.decisions_write))]
 ReaderDep = Annotated[Principal, Depends(require(Permission.decisions_read))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -52,15 +51,17 @@ def post_screening(
 ) -> Appended:
     """Record the screener's decision, ratings, reason and referral statuses (once)."""
     may_override = allows(writer.role, Permission.decisions_override)
-    return record_screening(log, decision_id, body, may_override=may_override)
+    return record_screening(
+        log, decision_id, body, may_override=may_override, recorded_by=writer.recorded_as()
+    )
 
 
-@router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS, dependencies=_WRITE)
+@router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS)
 def post_referral_statuses(
-    decision_id: str, body: ReferralStatusBatch, log: DecisionLogDep
+    decision_id: str, body: ReferralStatusBatch, log: DecisionLogDep, writer: WriterDep
 ) -> Appended:
     """Record later statuses of the community referrals (made, accepted, declined...)."""
-    return record_referral_statuses(log, decision_id, body)
+    return record_referral_statuses(log, decision_id, body, recorded_by=writer.recorded_as())
 
 
 @router.get("/{decision_id}", responses=_ERRORS)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from service.api.log_deps import DecisionLogDep
-from service.auth import Permission, require
+from service.auth import Permission, Principal, require
 from service.decision_log import record_outcomes
 
 router = APIRouter(tags=["outcomes"])
@@ -16,7 +16,6 @@ router = APIRouter(tags=["outcomes"])
 @router.post(
     "/v1/outcomes",
     responses={503: {"description": "The log cannot be written."}},
-    dependencies=[Depends(require(Permission.outcomes_write))],
 )
 def post_outcomes(
     rows: Annotated[
@@ -27,8 +26,9 @@ def post_outcomes(
         ),
     ],
     log: DecisionLogDep,
+    writer: Annotated[Principal, Depends(require(Permission.outcomes_write))],
 ) -> dict[str, Any]:
     """Record outcome events; bad rows are reported one by one, good ones kept."""
     # Rows are checked one by one (not by pydantic on the whole list) so one bad row does
     # not refuse the others; the row number in each problem is the list index.
-    return record_outcomes(log, rows, first_row=0).to_dict()
+    return record_outcomes(log, rows, first_row=0, recorded_by=writer.recorded_as()).to_dict()

@@ -78,7 +78,12 @@ async def score(request: Request) -> Response:
     body = response.model_dump_json()
     # Written before it is returned: if this raises, the client gets a 503 and no score.
     record = score_record(
-        state.decision_log, response, referral=referral, features=features, response_json=body
+        state.decision_log,
+        response,
+        referral=referral,
+        features=features,
+        response_json=body,
+        recorded_by=request.state.principal.recorded_as(),
     )
     await state.decision_log.committer.submit_async(record)
     request.state.model_version = loaded.version  # for the access log line

@@ -42,6 +42,19 @@ class Principal:
     name: str
     role: Role
 
+    def recorded_as(self) -> dict[str, str]:
+        """Say who wrote a decision-log record: the key's id and role.
+
+        The name stays in the key store (``hotline keys list`` maps the id to it), so the
+        append-only log holds no staff name that could later need correcting.
+
+        Returns
+        -------
+        dict
+            ``{"key_id": ..., "role": ...}``.
+        """
+        return {"key_id": self.key_id, "role": self.role.value}
+
 
 class KeyVerifier:
     """Verify keys against a store, with a short in-process cache.

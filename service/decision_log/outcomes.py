@@ -82,7 +82,11 @@ class OutcomeImport:
 
 
 def record_outcomes(
-    log: DecisionLog, rows: Sequence[Mapping[str, Any]], *, first_row: int = 0
+    log: DecisionLog,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    first_row: int = 0,
+    recorded_by: Mapping[str, str] | None = None,
 ) -> OutcomeImport:
     """Check each row, then append the good, new ones to the chain in one transaction.
 
@@ -93,6 +97,9 @@ def record_outcomes(
         Keys ``referral_id`` and/or ``household_id``, ``event``, ``event_date`` (YYYY-MM-DD).
     first_row : int, default 0
         Number of the first row in problem reports (2 for a CSV file with a header).
+    recorded_by : mapping, optional
+        Who wrote them (the API key's id and role), kept in each record as ``recorded_by``;
+        None (the command line) leaves it out.
 
     Returns
     -------
@@ -122,6 +129,8 @@ def record_outcomes(
                 result.duplicates += 1
                 continue
             seen.add(dedupe)
+            if recorded_by is not None:
+                payload = {**payload, "recorded_by": dict(recorded_by)}
             append(session, payload, kind="outcome", subject_key=subject, dedupe_key=dedupe)
             result.accepted += 1
     return result

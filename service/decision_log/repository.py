@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -159,6 +159,7 @@ def score_record(
     referral: Referral,
     features: npt.NDArray[np.float64],
     response_json: bytes | str | None = None,
+    recorded_by: Mapping[str, str] | None = None,
 ) -> PendingRecord:
     """Build the record of a score: the response, its pseudonymized inputs and its features.
 
@@ -174,6 +175,9 @@ def score_record(
     response_json : bytes or str, optional
         ``response.model_dump_json()`` when the caller has it already (the route serializes
         the response once, for the client and for this record).
+    recorded_by : mapping, optional
+        Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
+        record as ``recorded_by``; None (the command line) leaves it out.
 
     Returns
     -------
@@ -194,6 +198,7 @@ def score_record(
     payload["household_id"] = hashed["household_id"]
     payload["referral"] = hashed
     payload["features"] = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
+    _stamp(payload, recorded_by)
     return PendingRecord(
         kind="score",
         payload=canonical_json(payload),
@@ -237,7 +242,12 @@ def record_score(
 
 
 def record_screening(
-    log: DecisionLog, decision_id: str, request: ScreeningRequest, *, may_override: bool = False
+    log: DecisionLog,
+    decision_id: str,
+    request: ScreeningRequest,
+    *,
+    may_override: bool = False,
+    recorded_by: Mapping[str, str] | None = None,
 ) -> Appended:
     """Write a screener's decision (once per decision id) with its referral statuses.
 
@@ -250,6 +260,9 @@ def record_screening(
     may_override : bool, default False
         Whether the caller may screen out a screen-in the rules require (an override: the
         service gives this to supervisors and admins, ``decisions:override``).
+    recorded_by : mapping, optional
+        Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
+        record as ``recorded_by``; None (the command line) leaves it out.
 
     Returns
     -------
@@ -264,17 +277,19 @@ def record_screening(
     _require_issued(decision_id)
     with transaction(log) as session:
         score = _score_payload(session, decision_id)
-        required = score["recommendation"]["value"] == "screen_in_required"
-        if required and request.decision is ScreeningOutcome.screened_out:
-            if not may_override:
-                raise OverrideNotPermitted(_OVERRIDE.format(decision_id=decision_id))
-            _require_override_reason(request)
         lock_chain(session)
+        # A second decision is refused as such first, whatever it holds: "already on record"
+        # says more than a missing reason or permission on a decision that cannot be made.
         previous = session.scalar(
             select(LogEntry.seq).where(LogEntry.dedupe_key == f"screening:{decision_id}")
         )
         if previous is not None:
             raise ScreeningAlreadyRecorded(_TWICE.format(decision_id=decision_id, seq=previous))
+        required = score["recommendation"]["value"] == "screen_in_required"
+        if required and request.decision is ScreeningOutcome.screened_out:
+            if not may_override:
+                raise OverrideNotPermitted(_OVERRIDE.format(decision_id=decision_id))
+            _require_override_reason(request)
         now = utc_now()
         payload = request.model_dump(mode="json")
         payload["decided_at"] = payload["decided_at"] or now
@@ -282,6 +297,7 @@ def record_screening(
             _status(s, now) for s in request.model_dump(mode="json")["referral_statuses"]
         ]
         payload["recommendation"] = score["recommendation"]["value"]
+        _stamp(payload, recorded_by)
         entry = append(
             session,
             payload,
@@ -293,7 +309,11 @@ def record_screening(
 
 
 def record_referral_statuses(
-    log: DecisionLog, decision_id: str, batch: ReferralStatusBatch
+    log: DecisionLog,
+    decision_id: str,
+    batch: ReferralStatusBatch,
+    *,
+    recorded_by: Mapping[str, str] | None = None,
 ) -> Appended:
     """Write later status updates of a decision's community referrals.
 
@@ -303,6 +323,9 @@ def record_referral_statuses(
     decision_id : str
         As a score returned it; an id of any other form is not found (nothing is queried).
     batch : ReferralStatusBatch
+    recorded_by : mapping, optional
+        Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
+        record as ``recorded_by``; None (the command line) leaves it out.
 
     Returns
     -------
@@ -317,7 +340,10 @@ def record_referral_statuses(
         _score_payload(session, decision_id)
         lock_chain(session)
         now = utc_now()
-        statuses = [_status(s, now) for s in batch.model_dump(mode="json")["statuses"]]
+        # Stamped on each status: the decision's record lists statuses, not their batches.
+        statuses = [
+            _stamp(_status(s, now), recorded_by) for s in batch.model_dump(mode="json")["statuses"]
+        ]
         entry = append(
             session, {"statuses": statuses}, kind="referral_status", decision_id=decision_id
         )
@@ -378,6 +404,12 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
         outcomes=[json.loads(e.payload) for e in outcomes],
         chain=[{"seq": e.seq, "kind": e.kind, "hash": e.hash} for e in [*entries, *outcomes]],
     )
+
+
+def _stamp(payload: dict[str, Any], recorded_by: Mapping[str, str] | None) -> dict[str, Any]:
+    if recorded_by is not None:
+        payload["recorded_by"] = dict(recorded_by)
+    return payload
 
 
 def _require_issued(decision_id: str) -> None:

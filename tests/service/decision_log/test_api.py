@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import FEATURE_NAMES
+from service.auth.keys import key_id_of
 from service.config import DEV_PSEUDONYM_KEY
 from tests.factories import issue_key
 from tests.service.decision_log.factories import example, screening
@@ -14,6 +15,12 @@ REASONS = (
     "duplicate_report, outside_jurisdiction, family_connected_to_services, "
     "immediate_safety_concern, supervisor_directed, other"
 )
+
+
+def _recorder(client) -> dict[str, str]:
+    """How the log names the client's key: its id and role, never the key or its name."""
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    return {"key_id": key_id_of(token), "role": "admin"}
 
 
 def _keyed(kind: str, value: str) -> str:
@@ -47,6 +54,7 @@ def test_score_is_written_with_the_fields_of_the_response(client) -> None:
     ):
         assert logged[key] == body[key], key
     assert sorted(logged["features"]) == sorted(FEATURE_NAMES)
+    assert logged["recorded_by"] == _recorder(client)
     assert record["screening"] is None
     assert record["referral_statuses"] == [] and record["outcomes"] == []
     assert [c["seq"] for c in record["chain"]] == [1]
@@ -71,6 +79,7 @@ def test_screening_decision_is_recorded_once(client) -> None:
     record = client.get(f"/v1/decisions/{decision_id}").json()
     assert record["screening"]["decision"] == "screened_out"
     assert record["screening"]["unit"] == "unit-a"
+    assert record["screening"]["recorded_by"] == _recorder(client)
     assert record["referral_statuses"] == [
         {
             "service_id": "svc-035",
@@ -221,6 +230,7 @@ def test_referral_statuses_close_the_loop(client) -> None:
         "status": "accepted",
         "note": "first visit booked",
         "recorded_at": "2026-03-09T09:00:00Z",
+        "recorded_by": _recorder(client),
     }
     bad = client.post(
         f"/v1/decisions/{decision_id}/referrals",
@@ -272,12 +282,14 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
             "subject": _keyed("referral", "ref-0001"),
             "event": "re_referral",
             "event_date": "2026-12-01",
+            "recorded_by": _recorder(client),
         },
         {
             "by": "household",
             "subject": _keyed("household", "hh-0000042"),
             "event": "removal",
             "event_date": "2027-01-15",
+            "recorded_by": _recorder(client),
         },
     ]
 
