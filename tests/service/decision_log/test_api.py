@@ -147,6 +147,9 @@ def test_only_a_supervisor_may_screen_out_a_required_screen_in(client) -> None:
     screen_in = screening(decision="screened_in")
     path = f"/v1/decisions/{again['decision_id']}/screening"
     assert client.post(path, json=screen_in, headers=as_screener).status_code == 201
+    # Once decided, a second decision is "already on record" (409), whatever it would need.
+    second = client.post(path, json=screening(), headers=as_screener)
+    assert second.json()["error"]["code"] == "screening_already_recorded"
     optional = client.post("/v1/score", json=example()).json()
     assert optional["recommendation"]["value"] != "screen_in_required"
     path = f"/v1/decisions/{optional['decision_id']}/screening"
