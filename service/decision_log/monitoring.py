@@ -27,13 +27,6 @@ from service.decision_log.tables import LogEntry
 TOOL_IN: Final = ("screen_in_required", "screen_in_recommended")
 MIN_THRESHOLD_NEAR: Final = 200
 """Screened decisions needed before the threshold-near comparison is attempted."""
-MIN_CELL: Final = 10
-"""Fewest decisions a group or unit row of the report may describe (the default).
-
-A race group or a unit with a handful of decisions would show what happened to those few
-families (screened in or not, re-referred or not) to anyone who knows them; such groups are
-pooled into one row, and that row is left out too if it is still under the limit.
-"""
 POOLED: Final = "other (each under {min_cell})"
 """Label of the row that pools the groups or units under the limit."""
 FRAMING: Final = (
@@ -70,9 +63,10 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns: decision_id, received_date, probability, score, recommendation, race,
-        tool_in, screened_in (NaN when not yet decided), override, unit, reason_code, one
-        0/1 column per outcome event (on the referral or household, on or after the call),
-        and one column per feature.
+        tool_in and override (against the rules' recommendation alone;
+        :func:`monitoring_report` counts both again with its score threshold), screened_in
+        (NaN when not yet decided), unit, reason_code, one 0/1 column per outcome event (on
+        the referral or household, on or after the call), and one column per feature.
     """
     # Read-only: on SQLite a report over a long log must not hold up the scores being written.
     with transaction(log, read_only=True) as session:
@@ -163,7 +157,7 @@ def monitoring_report(
     *,
     threshold: int,
     outcome: str = OutcomeEvent.re_referral.value,
-    min_cell: int = MIN_CELL,
+    min_cell: int,
 ) -> dict[str, Any]:
     """Assemble the supervisors' report from the decision frame.
 
@@ -177,10 +171,13 @@ def monitoring_report(
         A score at or above this counts as "screen in" for the tool alone.
     outcome : str, default "re_referral"
         Outcome event used as the audit label and threshold-near outcome.
-    min_cell : int, default :data:`MIN_CELL`
-        Fewest decisions a race group or unit row may describe: smaller ones are pooled into
-        one row (:data:`POOLED`), which is left out if it is still smaller. Counted among
-        all decisions for the tool's audit, among screened ones for the rest. 1 pools none.
+    min_cell : int
+        Fewest decisions a race group or unit row may describe (``HOTLINE_REPORT_MIN_CELL``):
+        a handful would show what happened to those families to anyone who knows them.
+        Smaller ones are pooled into one row (:data:`POOLED`), which is left out if it is
+        still smaller; counted among all decisions for the tool's audit, among screened ones
+        (by race and by unit) for the rest. Totals are over the rows shown, and
+        ``meta.left_out`` counts the rest. 1 pools none.
 
     Returns
     -------
@@ -193,41 +190,52 @@ def monitoring_report(
     # Against that same "tool alone": a screen-in at a score over the threshold follows it,
     # a screen-out there goes against it, whatever the rules recommended.
     frame["override"] = _override(frame)
-    decided = frame[frame["screened_in"].notna()].copy()
-    frame["race"] = _pooled(frame["race"], min_cell=min_cell)
-    for column in ("race", "unit"):
-        decided[column] = _pooled(decided[column], min_cell=min_cell)
+    decided = frame[frame["screened_in"].notna()]
+    # The tool's view (every scored decision) and the screeners' (screened ones, by race and
+    # by unit) are pooled each on their own rows, and every total below is taken over the
+    # rows shown: a total over more than its table shows would give away, by subtraction,
+    # what happened to the families a row was hidden to protect.
+    scored = _reportable(frame, ["race"], min_cell=min_cell)
+    decided = _reportable(decided, ["race", "unit"], min_cell=min_cell)
     return {
         "counts": {
-            "decisions": len(frame),
+            "decisions": len(scored),
             "screened": len(decided),
-            "with_outcome": int(frame[outcome].sum()) if len(frame) else 0,
+            "with_outcome": int(scored[outcome].sum()) if len(scored) else 0,
         },
         "meta": {
             "threshold": threshold,
             "outcome": outcome,
             "tool_in": list(TOOL_IN),
             "min_cell": min_cell,
+            "left_out": {
+                "decisions": len(frame) - len(scored),
+                "screened": int(frame["screened_in"].notna().sum()) - len(decided),
+            },
         },
-        # Rows left out by the pooling are not audited at all: the audit would show them as
-        # a "(missing)" group of fewer than min_cell.
-        "audit_tool": _audit(
-            frame[frame["race"].notna()], outcome=outcome, score="tool_in", threshold=1.0
-        ),
-        "audit_decisions": _audit(
-            decided[decided["race"].notna()],
-            outcome=outcome,
-            score="score",
-            decision="screened_in",
-        ),
+        "audit_tool": _audit(scored, outcome=outcome, score="tool_in", threshold=1.0),
+        "audit_decisions": _audit(decided, outcome=outcome, score="score", decision="screened_in"),
         "overrides": {
             "framing": FRAMING,
             "by_group": _overrides(decided, "race"),
             "by_unit": _overrides(decided, "unit"),
         },
-        "drift": _drift(frame, reference),
+        "drift": _drift(scored, reference),
         "threshold_near": _threshold_near(decided, reference, threshold=threshold, outcome=outcome),
     }
+
+
+def _reportable(rows: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.DataFrame:
+    # Pooled column by column, and again while leaving rows out by one column takes a pooled
+    # cell of another under the limit: every cell of every column holds min_cell or more.
+    rows = rows.copy()
+    while True:
+        for column in columns:
+            rows[column] = _pooled(rows[column], min_cell=min_cell)
+        kept = rows.dropna(subset=columns)
+        if len(kept) == len(rows):
+            return kept
+        rows = kept
 
 
 def _pooled(column: pd.Series, *, min_cell: int) -> pd.Series:

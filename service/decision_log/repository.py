@@ -55,8 +55,8 @@ _TWICE = (
 )
 _OVERRIDE = (
     "The rules require decision {decision_id!r} to be screened in; screening it out is an "
-    "override, which needs the decisions:override permission (roles: supervisor, admin): ask "
-    "a supervisor to record it with their key"
+    "override, which needs the decisions:override permission: ask a supervisor to record it "
+    "with their key"
 )
 _NEEDS_REASON = (
     "{field} is required when screening out a screen_in_required recommendation; accepted: "

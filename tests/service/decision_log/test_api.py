@@ -135,8 +135,8 @@ def test_only_a_supervisor_may_screen_out_a_required_screen_in(client) -> None:
     assert refused.json()["error"] == {
         "code": "override_not_permitted",
         "message": f"The rules require decision {required['decision_id']!r} to be screened in; "
-        "screening it out is an override, which needs the decisions:override permission "
-        "(roles: supervisor, admin): ask a supervisor to record it with their key",
+        "screening it out is an override, which needs the decisions:override permission: ask "
+        "a supervisor to record it with their key",
         "fields": [],
     }
     assert client.get(f"/v1/decisions/{required['decision_id']}").json()["screening"] is None
@@ -320,11 +320,27 @@ def test_monitoring_report_json_and_html(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     client.post(f"/v1/decisions/{decision_id}/screening", json=screening(decision="screened_in"))
     report = client.get("/v1/reports/monitoring?format=json").json()
-    assert report["counts"] == {"decisions": 1, "screened": 1, "with_outcome": 0}
-    # One decision is under the report's smallest cell (10): no unit or group row shows it.
-    assert report["overrides"]["by_unit"] == []
-    assert report["overrides"]["by_group"] == []
+    # One decision is under the report's smallest cell (10): nothing in the report shows it.
+    assert report["counts"] == {"decisions": 0, "screened": 0, "with_outcome": 0}
+    assert report["overrides"]["by_unit"] == report["overrides"]["by_group"] == []
     assert report["meta"]["min_cell"] == 10
+    assert report["meta"]["left_out"] == {"decisions": 1, "screened": 1}
+    page = client.get("/v1/reports/monitoring")
+    assert "No row describes fewer than 10 decisions" in " ".join(page.text.split())
+    # With the limit at 1 (no pooling), the same report in full.
+    settings = client.app.state.settings
+    client.app.state.settings = settings.model_copy(update={"report_min_cell": 1})
+    report = client.get("/v1/reports/monitoring?format=json").json()
+    assert report["counts"] == {"decisions": 1, "screened": 1, "with_outcome": 0}
+    assert report["overrides"]["by_unit"] == [
+        {
+            "unit": "unit-a",
+            "screened": 1,
+            "overrides": 1,
+            "override_rate": 1.0,
+            "reasons": {"none": 1},
+        }
+    ]
     assert report["threshold_near"] == {
         "note": "not enough data: 1 screened decisions; the "
         "comparison needs at least 200 with outcomes on both sides"
@@ -342,4 +358,3 @@ def test_monitoring_report_json_and_html(client) -> None:
     page = client.get("/v1/reports/monitoring")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Overrides, for review" in page.text
-    assert "No row describes fewer than 10 decisions" in " ".join(page.text.split())

@@ -95,21 +95,36 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
         decision = {"decision": "screened_in"} if n % 2 else {"decision": "screened_out"}
         record_screening(sqlite_log, decision_id, ScreeningRequest(**common, **decision, unit=unit))
     frame = decision_frame(sqlite_log)
-    report = monitoring_report(frame, None, threshold=16)
+    report = monitoring_report(frame, None, threshold=16, min_cell=10)
     assert report["meta"]["min_cell"] == 10
-    assert report["counts"] == {"decisions": 32, "screened": 32, "with_outcome": 0}
+    assert report["meta"]["left_out"] == {"decisions": 7, "screened": 7}
+    assert report["counts"] == {"decisions": 25, "screened": 25, "with_outcome": 0}
     by_group = {row["race"]: row["screened"] for row in report["overrides"]["by_group"]}
     assert by_group == {"black": 11, "white": 14}
-    assert [row["unit"] for row in report["overrides"]["by_unit"]] == ["unit-a"]
+    # The 3 asian families of unit-a are left out of the unit's row too: otherwise unit-a's
+    # 28 less the groups' 25 would single them out.
+    assert [(r["unit"], r["screened"]) for r in report["overrides"]["by_unit"]] == [("unit-a", 25)]
     for key in ("audit_tool", "audit_decisions"):
-        groups = report[key]["_result"].to_dict()["groups"]["race"]
-        assert {name: g["count"] for name, g in groups.items()} == {"black": 11, "white": 14}
-    # Pooled while the pool holds enough: with a limit of 5 the 7 make one row of their own.
+        audit = report[key]["_result"].to_dict()
+        assert {name: g["count"] for name, g in audit["groups"]["race"].items()} == {
+            "black": 11,
+            "white": 14,
+        }
+        assert audit["overall"]["count"] == 25
+    # A limit of 5: the 7 make a pooled row, until unit-b's 4 (under 5, alone) are left out
+    # and the pool keeps only the 3 asian families; then it is left out too.
     pooled = monitoring_report(frame, None, threshold=16, min_cell=5)
     by_group = {row["race"]: row["screened"] for row in pooled["overrides"]["by_group"]}
-    assert by_group == {"black": 11, "white": 14, "other (each under 5)": 7}
+    assert by_group == {"black": 11, "white": 14}
     units = {row["unit"]: row["screened"] for row in pooled["overrides"]["by_unit"]}
-    assert units == {"unit-a": 28}  # unit-b's 4 are under 5 and alone: left out
+    assert units == {"unit-a": 25}
+    tool = pooled["audit_tool"]["_result"].to_dict()["groups"]["race"]
+    assert {name: g["count"] for name, g in tool.items()} == {
+        "black": 11,
+        "white": 14,
+        "other (each under 5)": 7,  # the tool's view has no units: the pool of 7 stands
+    }
+    assert pooled["counts"]["decisions"] == 32
 
 
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
