@@ -11,6 +11,7 @@ switch interval, twice per score (request id and decision id). The same OS rando
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Final
 
@@ -64,4 +65,23 @@ def random_hex_id() -> str:
     return raw.hex()
 
 
-__all__ = ["random_hex_id"]
+def could_be_issued(value: str) -> bool:
+    """Say whether a string has the form of an id :func:`random_hex_id` returns.
+
+    Also the form of ``uuid.uuid4().hex``, which made the ids before it: 32 lowercase hex
+    characters.
+
+    Parameters
+    ----------
+    value : str
+
+    Returns
+    -------
+    bool
+    """
+    return _ISSUED.fullmatch(value) is not None
+
+
+_ISSUED: Final = re.compile(r"[0-9a-f]{32}")
+
+__all__ = ["could_be_issued", "random_hex_id"]

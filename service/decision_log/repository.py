@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,14 +40,10 @@ from service.decision_log.schemas import (
     ScreeningRequest,
 )
 from service.decision_log.tables import LogEntry
+from service.ids import could_be_issued
 from service.schemas import ScoreResponse
 
 _NOT_FOUND = "No decision {decision_id!r} is on record; use the decision_id a /v1/score returned"
-_ISSUED_ID: Final = re.compile(r"[0-9a-f]{32}")
-"""The form of every decision id the service has issued: 32 lowercase hex digits.
-
-:func:`service.ids.random_hex_id` now, ``uuid.uuid4().hex`` before it.
-"""
 _TWICE = (
     "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
     "replaced. Record a correction as a note with your supervisor instead"
@@ -416,7 +411,7 @@ def _require_issued(decision_id: str) -> None:
     # Checked before any query: an id of another form was never issued, so nothing is on
     # record under it. PostgreSQL refuses some strings outright (NUL), and that refusal must
     # not read as the log being unavailable (503, retry later) when the answer is 404.
-    if not _ISSUED_ID.fullmatch(decision_id):
+    if not could_be_issued(decision_id):
         raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
 
 

@@ -28,3 +28,10 @@ def test_ids_from_the_pool_are_distinct_version_4_uuids() -> None:
     assert {(uuid.UUID(hex=h).version, uuid.UUID(hex=h).variant) for h in made} == {
         (4, uuid.RFC_4122)
     }
+
+
+def test_issued_ids_are_recognised_and_nothing_else_is() -> None:
+    assert all(ids.could_be_issued(ids.random_hex_id()) for _ in range(1_000))
+    assert ids.could_be_issued(uuid.uuid4().hex)  # the form of the ids logged before
+    for other in ("0123456789ABCDEF0123456789ABCDEF", "0" * 31, "0" * 33, "0" * 31 + "\x00", ""):
+        assert not ids.could_be_issued(other), other
