@@ -31,21 +31,42 @@ def models_group(ctx: click.Context, registry: Path) -> None:
 @models_group.command(name="list")
 @click.pass_obj
 def list_command(registry: ModelRegistry) -> None:
-    """List versions with their label, AUC and aliases."""
+    """List versions with their label, AUC and aliases ('-' where metadata lacks a value)."""
     versions = registry.versions()
     if not versions:
         click.echo(f"no models in {registry.root}; build one with `hotline demo`")
         return
-    champion = registry.alias("champion")
+    try:
+        champion = registry.alias("champion")
+    except ModelError as exc:
+        # One bad file must not hide every version: list them, and say what is wrong.
+        champion = None
+        click.echo(f"champion alias unreadable: {exc}")
     click.echo(f"{'version':>7}  {'kind':<9} {'label':<14} {'AUC':>6}  {'trained on':>10}  alias")
     for v in versions:
-        meta = registry.metadata(v)
-        auc = meta.get("metrics", {}).get("auc")
+        try:
+            meta = registry.metadata(v)
+        except ModelError as exc:
+            click.echo(f"{v:>7}  unreadable: {exc}" + ("  champion" if v == champion else ""))
+            continue
+        metrics = meta.get("metrics")
+        auc = metrics.get("auc") if isinstance(metrics, dict) else None
         click.echo(
-            f"{v:>7}  {meta.get('kind', '?'):<9} {meta.get('label', '?'):<14} "
-            f"{auc if auc is None else format(auc, '.3f'):>6}  {meta.get('n_rows', 0):>10,}  "
+            f"{v:>7}  {_text(meta.get('kind')):<9} {_text(meta.get('label')):<14} "
+            f"{_number(auc, '.3f'):>6}  {_number(meta.get('n_rows'), ','):>10}  "
             + ("champion" if v == champion else "")
         )
+
+
+def _text(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _number(value: object, spec: str) -> str:
+    # Metadata is hand-editable JSON: a missing or non-numeric value is shown as '-'.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-"
+    return format(value, spec)
 
 
 @models_group.command()

@@ -126,6 +126,10 @@ class ModelRegistry:
         pathlib.Path
         """
         path = self.root / "versions" / str(version)
+        if path.is_dir() and not (path / METADATA).is_file():
+            # Listed by versions() (its name is a number), so "not in the registry" would
+            # contradict the list of registered versions printed with it.
+            raise ArtifactNotFound(f"model version {version} has no {METADATA} in {path}")
         if not (path / METADATA).is_file():
             known = ", ".join(map(str, self.versions())) or "none"
             raise ArtifactNotFound(
@@ -144,12 +148,21 @@ class ModelRegistry:
         Returns
         -------
         dict
+
+        Raises
+        ------
+        ArtifactNotFound
+            No such version, or its directory has no ``metadata.json``.
+        RegistryError
+            The file is not a JSON object.
         """
         path = self.version_dir(version) / METADATA
         try:
-            data: dict[str, Any] = json.loads(path.read_text())
+            data = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise RegistryError(f"{path} is not valid JSON: {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise RegistryError(f"{path} holds a JSON {type(data).__name__}, not an object")
         return data
 
     def load(self, version: int) -> ScreeningModel:

@@ -4,7 +4,8 @@ The bundle goes into ``versions/<n>/audit/``: the fairness report (``audit.html`
 ``audit.json``), the threshold-near analysis when it ran, ``gates.json`` and the model card
 (``model_card.md``, ``model_card.html``). Every decision is appended to the registry history:
 ``refused`` (with each failure and by how much), ``waived`` (one per waived gate, with who and
-why) and the alias move itself (``action: promote``).
+why) and the alias move itself (``action: promote``); ``refused`` and ``promote`` name the policy
+by its version and the SHA-256 of its file (``policy_sha256``, as in ``gates.json``).
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def promote_version(
         A waiver names an unknown gate or lacks who or why.
     models.ModelError
         The candidate's artifact is missing, tampered or built on another feature spec. A
-        champion that cannot be loaded (e.g. after a feature-spec change) raises nothing:
-        only the gates that compare with it are skipped, and the report says why.
+        champion that cannot be loaded (e.g. after a feature-spec change), or that predicts
+        another label, raises nothing: only the gates that compare with it are skipped, and
+        the report says why.
     """
     policy = policy or load_policy()
     known = gate_names(policy)
@@ -134,6 +136,7 @@ def promote_version(
                 "at": at,
                 "by": by,
                 "policy": policy.version,
+                "policy_sha256": policy.sha256,
                 "failures": [_brief(r.to_dict()) for r in failed],
             }
         )
@@ -158,7 +161,14 @@ def promote_version(
         version,
         reason=reason,
         by=by,
-        extra={"action": "promote", "policy": policy.version, "gates": counts},
+        # The version string alone cannot tell a lenient file that reuses it from the real
+        # one; the hash of its bytes (as in gates.json) can.
+        extra={
+            "action": "promote",
+            "policy": policy.version,
+            "policy_sha256": policy.sha256,
+            "gates": counts,
+        },
     )
     was = f" (was version {previous})" if previous is not None else ""
     audit = (

@@ -1,5 +1,6 @@
 """Promotion through the gates: refusal, promotion, waivers, rollback and the audit bundle."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -31,18 +32,23 @@ BIASED_FAILURES = [
 ]
 
 
-def _trained(tmp_path_factory, *, surveillance_bias, label_bias):
+def _trained(tmp_path_factory, *, surveillance_bias, label_bias, label="removal_2y"):
     path = tmp_path_factory.mktemp("data") / "d.jsonl"
     config = SynthConfig(
         n_referrals=N, seed=1, surveillance_bias=surveillance_bias, label_bias=label_bias
     )
     write_jsonl(config, path)
-    return train(load_jsonl(path, workers=1), seed=0)
+    return train(load_jsonl(path, workers=1), seed=0, label=label)
 
 
 @pytest.fixture(scope="module")
 def fair(tmp_path_factory):
     return _trained(tmp_path_factory, surveillance_bias=1.0, label_bias=1.0)
+
+
+@pytest.fixture(scope="module")
+def fair_rereferral(tmp_path_factory):
+    return _trained(tmp_path_factory, surveillance_bias=1.0, label_bias=1.0, label="rereferral_2y")
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +356,93 @@ def test_cli_prints_a_fairness_error_as_one_line(tmp_path, monkeypatch, fair) ->
     result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root)])
     assert result.exit_code == 1
     assert result.output == "Error: --score column 'score' must be numeric\n"
+
+
+def test_a_champion_of_another_label_skips_only_the_comparisons(
+    registry, fair, fair_rereferral
+) -> None:
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="removal model")
+    register_result(registry, fair_rereferral)
+    outcome = promote_version(registry, 2, by="ana", reason="re-referral model")
+    assert outcome.startswith(
+        "version 2 is now the champion (was version 1); gates: 8 passed, 4 skipped, 0 waived; "
+    )
+    gates = json.loads((registry.version_dir(2) / "audit" / "gates.json").read_text())["gates"]
+    comparisons = {g["name"]: g for g in gates if g["name"].endswith("_vs_champion")}
+    reason = (
+        "skipped: champion version 1 predicts 'removal_2y', the candidate 'rereferral_2y': "
+        "metrics of different labels are not comparable"
+    )
+    assert [(g["status"], g["measured"], g["detail"]) for g in comparisons.values()] == [
+        ("skipped", None, reason)
+    ] * 3
+    assert [g["name"] for g in gates if g["status"] == "passed"] == [
+        "performance.auc_minimum",
+        "performance.calibration_error_maximum",
+        "disparity.selection_rate",
+        "disparity.fpr",
+        "disparity.fnr",
+        "threshold_near",
+        "proxy.group_from_features",
+        "dominance.single_feature_share",
+    ]
+
+
+@pytest.mark.parametrize("damage", ["no file", "no probability column"])
+def test_cli_refuses_a_version_without_usable_held_out_rows_in_one_line(
+    tmp_path, fair, damage
+) -> None:
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    path = reg.version_dir(1) / "holdout.parquet"
+    if damage == "no file":
+        path.unlink()
+        message = (
+            f"model version 1 has no held-out rows ({path}), which the promotion gates "
+            "measure on; retrain it with `hotline train`"
+        )
+    else:
+        fair.holdout.drop(columns="probability").to_parquet(path, index=False)
+        message = (
+            f"model version 1: {path} has no column 'probability', which the promotion gates "
+            "need; retrain it with `hotline train`"
+        )
+    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root), "--by", "a"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {message}\n"
+    assert reg.alias("champion") is None
+    assert reg.history() == []
+    assert not (reg.version_dir(1) / "audit").exists()
+
+
+def test_history_names_the_policy_by_its_hash_as_gates_json_does(
+    tmp_path, registry, fair, biased
+) -> None:
+    # A lenient copy that keeps the version string "2026.1": only the hash tells them apart.
+    shipped = DEFAULT_POLICY_PATH.read_bytes()
+    lenient_path = tmp_path / "lenient.yaml"
+    lenient_path.write_bytes(shipped.replace(b"max_share: 0.25", b"max_share: 0.9"))
+    lenient = load_policy(lenient_path)
+    assert lenient.version == load_policy().version == "2026.1"
+    register_result(registry, fair)
+    register_result(registry, biased)
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="shipped policy")
+    with pytest.raises(PromotionRefused):
+        promote_version(registry, 2, by="ana", reason="shipped policy")
+    promote_version(registry, 3, by="ana", reason="lenient policy", policy=lenient)
+    events = [
+        (e["event"], e["version"], e["policy"], e["policy_sha256"]) for e in registry.history()
+    ]
+    shipped_sha = hashlib.sha256(shipped).hexdigest()
+    lenient_sha = hashlib.sha256(lenient_path.read_bytes()).hexdigest()
+    assert shipped_sha != lenient_sha
+    assert events == [
+        ("alias", 1, "2026.1", shipped_sha),
+        ("refused", 2, "2026.1", shipped_sha),
+        ("alias", 3, "2026.1", lenient_sha),
+    ]
+    for version, sha in ((1, shipped_sha), (2, shipped_sha), (3, lenient_sha)):
+        gates = json.loads((registry.version_dir(version) / "audit" / "gates.json").read_text())
+        assert gates["policy"]["sha256"] == sha

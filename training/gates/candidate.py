@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models import ModelRegistry, ScreeningModel
+from models import ArtifactNotFound, ModelRegistry, RegistryError, ScreeningModel
 
 HOLDOUT = "holdout.parquet"
 HOLDOUT_FEATURES = "holdout_features.npy"
@@ -59,10 +60,14 @@ class Candidate:
         rows = self.holdout[self.holdout[self.label].notna()].copy()
         rows[self.label] = rows[self.label].astype(int)
         if one_per_household and "household_id" in rows.columns:
-            order = "received_at" if "received_at" in rows.columns else "household_id"
-            rows = rows.sort_values(order, kind="stable").drop_duplicates(
-                "household_id", keep="last"
-            )
+            if "received_at" in rows.columns:
+                # By the instant, not the text: '2026-03-01T23:00:00-08:00' is later than
+                # '2026-03-02T01:00:00+00:00' though it sorts first as a string. Parsed in one
+                # vectorized call (a quarter of a million held-out rows at 1M referrals).
+                rows = rows.sort_values("received_at", kind="stable", key=_instant)
+            else:
+                rows = rows.sort_values("household_id", kind="stable")
+            rows = rows.drop_duplicates("household_id", keep="last")
         return rows
 
 
@@ -108,12 +113,22 @@ def load_candidate(registry: ModelRegistry, version: int) -> Candidate:
     Raises
     ------
     models.ModelError
-        The artifact is missing, tampered or built on another feature spec.
+        The artifact is missing, tampered or built on another feature spec, or the held-out
+        rows (``holdout.parquet``) are missing, unreadable or lack the label, ``probability``
+        or ``score`` column: without them no gate can measure anything.
     """
     model = registry.load(version)
     directory = registry.version_dir(version)
-    holdout_path = directory / HOLDOUT
-    holdout = pd.read_parquet(holdout_path) if holdout_path.is_file() else pd.DataFrame()
+    metadata = registry.metadata(version)
+    holdout = _read_holdout(directory / HOLDOUT, version=version)
+    label = str(metadata.get("label", model.label))
+    missing = [c for c in (label, "probability", "score") if c not in holdout.columns]
+    if missing:
+        raise RegistryError(
+            f"model version {version}: {directory / HOLDOUT} has no column "
+            f"{', '.join(map(repr, missing))}, which the promotion gates need; "
+            "retrain it with `hotline train`"
+        )
     features_path = directory / HOLDOUT_FEATURES
     features = np.load(features_path) if features_path.is_file() else None
     if features is not None and len(features) != len(holdout):
@@ -121,7 +136,25 @@ def load_candidate(registry: ModelRegistry, version: int) -> Candidate:
     return Candidate(
         version=version,
         model=model,
-        metadata=registry.metadata(version),
+        metadata=metadata,
         holdout=holdout,
         features=features,
     )
+
+
+def _read_holdout(path: Path, *, version: int) -> pd.DataFrame:
+    if not path.is_file():
+        raise ArtifactNotFound(
+            f"model version {version} has no held-out rows ({path}), which the promotion gates "
+            "measure on; retrain it with `hotline train`"
+        )
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise RegistryError(
+            f"model version {version}: {path} cannot be read as Parquet: {exc}"
+        ) from exc
+
+
+def _instant(received_at: pd.Series) -> pd.Series:
+    return pd.to_datetime(received_at, utc=True, format="ISO8601")

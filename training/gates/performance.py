@@ -28,7 +28,8 @@ def performance_gates(
     candidate : Candidate
     champion : Champion, ChampionUnavailable or None
         The version serving now; the comparisons are skipped when there is none, when it
-        cannot be loaded (the reason is given), or when it is the candidate itself.
+        cannot be loaded (the reason is given), when it is the candidate itself, or when it
+        predicts another label than the candidate.
     policy : PerformancePolicy
 
     Returns
@@ -69,6 +70,14 @@ def performance_gates(
         )
     if champion.version == candidate.version:
         return results + _skip_comparisons(policy, "the candidate is the champion")
+    if champion.model.label != candidate.label:
+        # AUC, Brier and calibration of a model measured against another outcome say nothing
+        # about which of the two is better at its own.
+        return results + _skip_comparisons(
+            policy,
+            f"champion version {champion.version} predicts '{champion.model.label}', the "
+            f"candidate '{candidate.label}': metrics of different labels are not comparable",
+        )
     if candidate.features is None:
         return results + _skip_comparisons(
             policy,

@@ -79,7 +79,7 @@ def run_gates(
     candidate : Candidate
     champion : Champion, ChampionUnavailable or None
         The version serving now, for the non-inferiority gates (skipped, with the reason,
-        when it cannot be loaded).
+        when it cannot be loaded or predicts another label).
     policy : GatePolicy
 
     Returns

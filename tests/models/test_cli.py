@@ -1,0 +1,56 @@
+"""`hotline models list` shows what it can of every version, and never a traceback."""
+
+import json
+
+from click.testing import CliRunner
+
+from models.cli import models_group
+
+
+def _version(root, version, metadata) -> None:
+    directory = root / "versions" / str(version)
+    directory.mkdir(parents=True)
+    if metadata is not None:
+        text = metadata if isinstance(metadata, str) else json.dumps(metadata)
+        (directory / "metadata.json").write_text(text)
+
+
+def test_list_marks_missing_values_and_unreadable_versions(tmp_path) -> None:
+    root = tmp_path / "reg"
+    full = {"kind": "logistic", "label": "removal_2y", "metrics": {"auc": 0.8123}, "n_rows": 12000}
+    _version(root, 1, full)
+    _version(root, 2, {**full, "metrics": {"brier": 0.1}})  # no AUC
+    _version(root, 3, {"kind": "boosting", "label": None, "metrics": None})
+    _version(root, 4, None)  # a numbered directory without metadata.json
+    _version(root, 5, "{not json")
+    _version(root, 6, "[1, 2]")
+    (root / "aliases").mkdir()
+    (root / "aliases" / "champion.json").write_text(json.dumps({"version": 2}))
+    result = CliRunner().invoke(models_group, ["--registry", str(root), "list"])
+    assert result.exit_code == 0, result.output
+    versions = root / "versions"
+    assert result.output.splitlines() == [
+        "version  kind      label             AUC  trained on  alias",
+        "      1  logistic  removal_2y      0.812      12,000  ",
+        "      2  logistic  removal_2y          -      12,000  champion",
+        "      3  boosting  -                   -           -  ",
+        f"      4  unreadable: model version 4 has no metadata.json in {versions / '4'}",
+        f"      5  unreadable: {versions / '5' / 'metadata.json'} is not valid JSON: "
+        "Expecting property name enclosed in double quotes",
+        f"      6  unreadable: {versions / '6' / 'metadata.json'} holds a JSON list, not an object",
+    ]
+
+
+def test_list_still_lists_versions_when_the_champion_alias_is_malformed(tmp_path) -> None:
+    root = tmp_path / "reg"
+    _version(root, 1, {"kind": "logistic", "label": "removal_2y", "metrics": {"auc": 0.7}})
+    (root / "aliases").mkdir()
+    alias = root / "aliases" / "champion.json"
+    alias.write_text("{}")
+    result = CliRunner().invoke(models_group, ["--registry", str(root), "list"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"champion alias unreadable: alias file {alias} is malformed: 'version'",
+        "version  kind      label             AUC  trained on  alias",
+        "      1  logistic  removal_2y      0.700           -  ",
+    ]

@@ -1,0 +1,48 @@
+"""The candidate's labelled held-out rows: one per household, the latest by the instant."""
+
+import pandas as pd
+
+from training.gates.candidate import Candidate
+
+
+def _candidate(holdout: pd.DataFrame) -> Candidate:
+    model = type("Model", (), {"label": "removal_2y"})()
+    return Candidate(1, model, {"label": "removal_2y"}, holdout, None)
+
+
+def test_one_per_household_keeps_the_latest_instant_not_the_latest_text() -> None:
+    # h1's first row is 07:00 UTC on 2 March, after its second (01:00 UTC), though it sorts
+    # first as text; h2's rows are in one offset, and its unlabelled latest row is not kept.
+    holdout = pd.DataFrame(
+        {
+            "referral_id": ["r1", "r2", "r3", "r4", "r5"],
+            "household_id": ["h1", "h1", "h2", "h2", "h2"],
+            "received_at": [
+                "2026-03-01T23:00:00-08:00",
+                "2026-03-02T01:00:00+00:00",
+                "2026-01-05T09:00:00-05:00",
+                "2026-01-04T09:00:00-05:00",
+                "2026-02-01T09:00:00-05:00",
+            ],
+            "removal_2y": [1.0, 0.0, 0.0, 1.0, None],
+        }
+    )
+    rows = _candidate(holdout).labelled(one_per_household=True)
+    assert rows["referral_id"].tolist() == ["r3", "r1"]
+    assert rows["removal_2y"].tolist() == [0, 1]
+    assert rows["received_at"].tolist() == [
+        "2026-01-05T09:00:00-05:00",
+        "2026-03-01T23:00:00-08:00",
+    ]
+
+
+def test_all_labelled_rows_are_kept_without_one_per_household() -> None:
+    holdout = pd.DataFrame(
+        {
+            "household_id": ["h1", "h1"],
+            "received_at": ["2026-03-01T23:00:00-08:00", "2026-03-02T01:00:00+00:00"],
+            "removal_2y": [1.0, 0.0],
+        }
+    )
+    rows = _candidate(holdout).labelled()
+    assert rows["removal_2y"].tolist() == [1, 0]
