@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fairness import write_audit, write_threshold_near
-from models import ModelError, ModelRegistry
+from models import FeatureSpecMismatch, ModelRegistry
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import (
     Champion,
@@ -88,10 +88,10 @@ def promote_version(
     WaiverInvalid
         A waiver names an unknown gate or lacks who or why.
     models.ModelError
-        The candidate's artifact is missing, tampered or built on another feature spec. A
-        champion that cannot be loaded (e.g. after a feature-spec change), or that predicts
-        another label, raises nothing: only the gates that compare with it are skipped, and
-        the report says why.
+        The candidate's artifact is missing, tampered or built on another feature spec, or
+        the champion's is missing or tampered. A champion built on an older feature spec, or
+        one that predicts another label, raises nothing: only the gates that compare with it
+        are skipped, and the report says why.
     """
     policy = policy or load_policy()
     known = gate_names(policy)
@@ -111,9 +111,11 @@ def promote_version(
     if previous is not None and previous != version:
         try:
             champion = Champion(version=previous, model=registry.load(previous))
-        except ModelError as exc:
+        except FeatureSpecMismatch as exc:
             # After a feature-spec change the champion itself is refused on load; refusing the
             # promotion too would leave no way to replace it. Only the comparisons need it.
+            # Any other failure (a tampered or missing artifact) still refuses the promotion:
+            # it would otherwise skip the comparisons meant to catch a worse model.
             champion = ChampionUnavailable(version=previous, reason=str(exc))
     run = run_gates(candidate, champion=champion, policy=policy)
     by_gate = {w.gate: w for w in waivers}

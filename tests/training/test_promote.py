@@ -9,7 +9,13 @@ from click.testing import CliRunner
 
 from fairness import ColumnError
 from hotline_cli import main
-from models import ModelRegistry, RegistryError, feature_spec_hash, rollback_champion
+from models import (
+    ArtifactTampered,
+    ModelRegistry,
+    RegistryError,
+    feature_spec_hash,
+    rollback_champion,
+)
 from training.data import load_jsonl
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import DEFAULT_POLICY_PATH, load_candidate, load_policy, run_gates
@@ -315,35 +321,43 @@ def test_a_champion_on_an_old_feature_spec_skips_only_the_comparisons(registry, 
 
 
 def test_cli_promote_under_a_policy_whose_group_column_is_absent(tmp_path, fair) -> None:
+    # A fairness gate that cannot be measured fails (it is not skipped): a typo in the
+    # policy's group must not promote a model no one audited. A waiver can still do it.
     reg = ModelRegistry(tmp_path / "reg")
     register_result(reg, fair)
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", "group: ethnicity"))
-    result = CliRunner().invoke(
-        main, ["promote", "1", "--registry", str(reg.root), "--policy", str(policy)]
-    )
-    assert result.exit_code == 0, result.output
+    args = ["promote", "1", "--registry", str(reg.root), "--policy", str(policy)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
     audit = reg.version_dir(1) / "audit"
-    assert result.output == (
-        "version 1 is now the champion; gates: 4 passed, 8 skipped, 0 waived; fairness audit "
-        "skipped: the held-out data has no 'ethnicity' column; model card in "
-        f"{audit / 'model_card.html'}\n"
-    )
-    gates = json.loads((audit / "gates.json").read_text())
-    assert gates["audit_skipped"] == "the held-out data has no 'ethnicity' column"
-    skipped = {g["name"]: g["detail"] for g in gates["gates"] if g["status"] == "skipped"}
-    for name in (
+    unmeasured = (
         "disparity.selection_rate",
         "disparity.fpr",
         "disparity.fnr",
         "disparity.calibration_high_scores",
         "proxy.group_from_features",
-    ):
-        assert skipped[name] == "skipped: the held-out data has no 'ethnicity' column"
+    )
+    missing = "not measured: the held-out data has no 'ethnicity' column"
+    assert result.output == (
+        f"Error: version 1 not promoted: 5 gate(s) failed (policy 2026.1, {policy})\n"
+        + "".join(f"  {name}: {missing}\n" for name in unmeasured)
+        + f"audit bundle: {audit}\n"
+        "to promote anyway, waive each failed gate: --waive GATE --by NAME --reason TEXT\n"
+    )
+    assert reg.alias("champion") is None
+    gates = json.loads((audit / "gates.json").read_text())
+    assert gates["audit_skipped"] == "the held-out data has no 'ethnicity' column"
+    failed = {g["name"]: g["detail"] for g in gates["gates"] if g["status"] == "failed"}
+    assert failed == dict.fromkeys(unmeasured, missing)
     assert not (audit / "audit.json").exists()
     assert "Per group: not audited (the held-out data has no 'ethnicity' column)." in (
         (audit / "model_card.md").read_text()
     )
+    waivers = [a for name in unmeasured for a in ("--waive", name)]
+    waived = CliRunner().invoke(main, [*args, *waivers, "--by", "ana", "--reason", "no data"])
+    assert waived.exit_code == 0, waived.output
+    assert reg.alias("champion") == 1
 
 
 def test_cli_prints_a_fairness_error_as_one_line(tmp_path, monkeypatch, fair) -> None:
@@ -446,3 +460,16 @@ def test_history_names_the_policy_by_its_hash_as_gates_json_does(
     for version, sha in ((1, shipped_sha), (2, shipped_sha), (3, lenient_sha)):
         gates = json.loads((registry.version_dir(version) / "audit" / "gates.json").read_text())
         assert gates["policy"]["sha256"] == sha
+
+
+def test_a_tampered_champion_refuses_the_promotion(registry, fair) -> None:
+    # Only a champion built on an older feature spec lets the comparisons be skipped; one
+    # whose artifact was altered is a problem to look into, not a reason to skip them.
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    with (registry.version_dir(1) / "model.joblib").open("ab") as artifact:
+        artifact.write(b"x")
+    register_result(registry, fair)
+    with pytest.raises(ArtifactTampered):
+        promote_version(registry, 2, by="ana", reason="second")
+    assert registry.alias("champion") == 1

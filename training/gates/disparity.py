@@ -16,7 +16,7 @@ from typing import Any
 from fairness import AuditResult, ColumnError, FairnessError, disparity_audit, split_cell
 from training.gates.candidate import Candidate
 from training.gates.policy import CalibrationPolicy, DisparityPolicy
-from training.gates.result import GateResult, Status, skipped
+from training.gates.result import GateResult, Status, skipped, unmeasured
 
 METRIC_WORDS = {
     "selection_rate": "selection rate",
@@ -77,7 +77,8 @@ def disparity_gates(candidate: Candidate, *, policy: DisparityPolicy) -> list[Ga
     names = [f"disparity.{metric}" for metric in policy.metrics]
     rows = candidate.labelled(one_per_household=True)
     if view not in rows.columns:
-        return [skipped(name, limit, f"the held-out data has no '{view}' column") for name in names]
+        missing = f"the held-out data has no '{view}' column"
+        return [unmeasured(name, limit, missing) for name in names]
     counts = rows[view].map(_exclusive_label).value_counts()
     counts = counts[counts >= policy.min_group_size]
     if len(counts) < 2:
@@ -192,7 +193,7 @@ def calibration_gate(candidate: Candidate, *, policy: CalibrationPolicy) -> Gate
     limit = f"|difference| <= {policy.max_difference} unless the interval includes 0"
     rows = candidate.labelled(one_per_household=True)
     if policy.group not in rows.columns:
-        return skipped(name, limit, f"the held-out data has no '{policy.group}' column")
+        return unmeasured(name, limit, f"the held-out data has no '{policy.group}' column")
     top = rows[rows["score"] >= policy.min_score]
     groups = top[policy.group].map(_exclusive_label)
     stats = top.groupby(groups)[candidate.label].agg(["mean", "count"])

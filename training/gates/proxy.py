@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from fairness import split_cell
 from training.gates.candidate import Candidate
 from training.gates.policy import ProxyPolicy
-from training.gates.result import GateResult, at_most, skipped
+from training.gates.result import GateResult, at_most, skipped, unmeasured
 
 NAME = "proxy.group_from_features"
 
@@ -44,7 +44,7 @@ def proxy_gate(candidate: Candidate, *, policy: ProxyPolicy) -> GateResult:
     if features is None:
         return skipped(NAME, limit, f"version {candidate.version} has no stored held-out features")
     if policy.group not in frame.columns:
-        return skipped(NAME, limit, f"the held-out data has no '{policy.group}' column")
+        return unmeasured(NAME, limit, f"the held-out data has no '{policy.group}' column")
     labels = np.array([_exclusive(cell) for cell in frame[policy.group]])
     households = frame["household_id"].to_numpy()
     names = list(candidate.model.feature_names)

@@ -69,6 +69,26 @@ def skipped(name: str, limit: str, reason: str) -> GateResult:
     return GateResult(name, "skipped", None, limit, None, f"skipped: {reason}")
 
 
+def unmeasured(name: str, limit: str, reason: str) -> GateResult:
+    """Build the failed result of a gate the policy requires but the data cannot answer.
+
+    A fairness gate that cannot be measured (e.g. the policy's group column is missing) must
+    not let a model through as if it had passed: it fails, and only a recorded waiver (who
+    and why) can promote past it.
+
+    Parameters
+    ----------
+    name, limit : str
+    reason : str
+        Why it could not be measured.
+
+    Returns
+    -------
+    GateResult
+    """
+    return GateResult(name, "failed", None, limit, None, f"not measured: {reason}")
+
+
 def at_least(name: str, measured: float, minimum: float, what: str, **data: Any) -> GateResult:
     """Build the result of a ``measured >= minimum`` check.
 

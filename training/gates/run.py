@@ -91,8 +91,8 @@ def run_gates(
     try:
         audit = report_audit(candidate, policy=policy.disparity)
     except FairnessError as exc:
-        # The disparity gates report the same problem as "skipped"; the report is skipped
-        # with it rather than ending the run before any gate could say so.
+        # The disparity gates report the same problem (as failed: not measured); the report
+        # is left out rather than ending the run before any gate could say so.
         audit_skipped = str(exc)
     near, near_result = threshold_near_gate(candidate, policy=policy.threshold_near)
     results = [
