@@ -175,9 +175,8 @@ def monitoring_report(
         Fewest decisions a race group or unit row may describe (``HOTLINE_REPORT_MIN_CELL``):
         a handful would show what happened to those families to anyone who knows them.
         Smaller ones are pooled into one row (:data:`POOLED`), which is left out if it is
-        still smaller; counted among all decisions for the tool's audit, among screened ones
-        (by race and by unit) for the rest. Totals are over the rows shown, and
-        ``meta.left_out`` counts the rest. 1 pools none.
+        still smaller. Every table covers the screened decisions left after pooling by race
+        and by unit; totals are over them and ``meta.left_out`` counts the rest. 1 pools none.
 
     Returns
     -------
@@ -190,18 +189,17 @@ def monitoring_report(
     # Against that same "tool alone": a screen-in at a score over the threshold follows it,
     # a screen-out there goes against it, whatever the rules recommended.
     frame["override"] = _override(frame)
-    decided = frame[frame["screened_in"].notna()]
-    # The tool's view (every scored decision) and the screeners' (screened ones, by race and
-    # by unit) are pooled each on their own rows, and every total below is taken over the
-    # rows shown: a total over more than its table shows would give away, by subtraction,
-    # what happened to the families a row was hidden to protect.
-    scored = _reportable(frame, ["race"], min_cell=min_cell)
-    decided = _reportable(decided, ["race", "unit"], min_cell=min_cell)
+    screened = frame[frame["screened_in"].notna()]
+    # Every table is taken over one set of rows: the screened decisions left after pooling
+    # by race and by unit, so that no total, and no difference between two tables (the
+    # tool's view and the screeners'), covers more than the rows shown. Otherwise it would
+    # give away, by subtraction, what happened to a family a row was hidden to protect.
+    decided = _reportable(screened, ["race", "unit"], min_cell=min_cell)
     return {
         "counts": {
-            "decisions": len(scored),
+            "decisions": len(frame),
             "screened": len(decided),
-            "with_outcome": int(scored[outcome].sum()) if len(scored) else 0,
+            "with_outcome": int(decided[outcome].sum()) if len(decided) else 0,
         },
         "meta": {
             "threshold": threshold,
@@ -209,18 +207,19 @@ def monitoring_report(
             "tool_in": list(TOOL_IN),
             "min_cell": min_cell,
             "left_out": {
-                "decisions": len(frame) - len(scored),
-                "screened": int(frame["screened_in"].notna().sum()) - len(decided),
+                "not_yet_screened": len(frame) - len(screened),
+                "in_small_cells": len(screened) - len(decided),
             },
         },
-        "audit_tool": _audit(scored, outcome=outcome, score="tool_in", threshold=1.0),
+        "audit_tool": _audit(decided, outcome=outcome, score="tool_in", threshold=1.0),
         "audit_decisions": _audit(decided, outcome=outcome, score="score", decision="screened_in"),
         "overrides": {
             "framing": FRAMING,
             "by_group": _overrides(decided, "race"),
             "by_unit": _overrides(decided, "unit"),
         },
-        "drift": _drift(scored, reference),
+        # Drift is one figure per feature over every scored decision: no group, no unit.
+        "drift": _drift(frame, reference),
         "threshold_near": _threshold_near(decided, reference, threshold=threshold, outcome=outcome),
     }
 
@@ -241,9 +240,13 @@ def _reportable(rows: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.
 def _pooled(column: pd.Series, *, min_cell: int) -> pd.Series:
     # Whole cells are pooled (a multi-race cell such as "black|white" is one cell), so no
     # row of any view, the any-mention one included, rests on fewer than min_cell families.
+    label = POOLED.format(min_cell=min_cell)
     counts = column.value_counts()
     small = column.isin(counts.index[counts < min_cell])
-    pooled = column.mask(small, POOLED.format(min_cell=min_cell))
+    if small.any():
+        # A group that fell under the limit on a later pass joins the pool already made.
+        small |= column.eq(label)
+    pooled = column.mask(small, label)
     if 0 < small.sum() < min_cell:
         pooled = pooled.mask(small)  # still too few together: left out (NaN)
     return pooled

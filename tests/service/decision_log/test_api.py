@@ -321,12 +321,13 @@ def test_monitoring_report_json_and_html(client) -> None:
     client.post(f"/v1/decisions/{decision_id}/screening", json=screening(decision="screened_in"))
     report = client.get("/v1/reports/monitoring?format=json").json()
     # One decision is under the report's smallest cell (10): nothing in the report shows it.
-    assert report["counts"] == {"decisions": 0, "screened": 0, "with_outcome": 0}
+    assert report["counts"] == {"decisions": 1, "screened": 0, "with_outcome": 0}
     assert report["overrides"]["by_unit"] == report["overrides"]["by_group"] == []
     assert report["meta"]["min_cell"] == 10
-    assert report["meta"]["left_out"] == {"decisions": 1, "screened": 1}
-    page = client.get("/v1/reports/monitoring")
-    assert "No row describes fewer than 10 decisions" in " ".join(page.text.split())
+    assert report["meta"]["left_out"] == {"not_yet_screened": 0, "in_small_cells": 1}
+    page = " ".join(client.get("/v1/reports/monitoring").text.split())
+    assert "No row describes fewer than 10 decisions" in page
+    assert "(0 not screened yet and 1 in groups or units too small to show are left out)" in page
     # With the limit at 1 (no pooling), the same report in full.
     settings = client.app.state.settings
     client.app.state.settings = settings.model_copy(update={"report_min_cell": 1})

@@ -3,13 +3,14 @@
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from models import FEATURE_SPEC
 from service.config import ServiceSettings
 from service.decision_log.db import lock_chain
-from service.decision_log.monitoring import decision_frame, monitoring_report
+from service.decision_log.monitoring import _reportable, decision_frame, monitoring_report
 from service.decision_log.repository import append, record_screening, transaction
 from service.decision_log.schemas import ScreeningRequest
 
@@ -97,8 +98,8 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
     frame = decision_frame(sqlite_log)
     report = monitoring_report(frame, None, threshold=16, min_cell=10)
     assert report["meta"]["min_cell"] == 10
-    assert report["meta"]["left_out"] == {"decisions": 7, "screened": 7}
-    assert report["counts"] == {"decisions": 25, "screened": 25, "with_outcome": 0}
+    assert report["meta"]["left_out"] == {"not_yet_screened": 0, "in_small_cells": 7}
+    assert report["counts"] == {"decisions": 32, "screened": 25, "with_outcome": 0}
     by_group = {row["race"]: row["screened"] for row in report["overrides"]["by_group"]}
     assert by_group == {"black": 11, "white": 14}
     # The 3 asian families of unit-a are left out of the unit's row too: otherwise unit-a's
@@ -118,13 +119,21 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
     assert by_group == {"black": 11, "white": 14}
     units = {row["unit"]: row["screened"] for row in pooled["overrides"]["by_unit"]}
     assert units == {"unit-a": 25}
+    # The tool's view is taken over the same rows: a difference between the two views
+    # cannot single out a family either.
     tool = pooled["audit_tool"]["_result"].to_dict()["groups"]["race"]
-    assert {name: g["count"] for name, g in tool.items()} == {
-        "black": 11,
-        "white": 14,
-        "other (each under 5)": 7,  # the tool's view has no units: the pool of 7 stands
-    }
-    assert pooled["counts"]["decisions"] == 32
+    assert {name: g["count"] for name, g in tool.items()} == {"black": 11, "white": 14}
+
+
+def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
+    # A 20, B 10, C 6, D 6; one B family in a unit of its own. Leaving that unit out takes B
+    # to 9: B then joins C and D's pool (21) rather than being left out with its unit.
+    cells = [("A", "u1")] * 20 + [("B", "u1")] * 9 + [("B", "u2")]
+    cells += [("C", "u1")] * 6 + [("D", "u1")] * 6
+    rows = pd.DataFrame(cells, columns=["race", "unit"])
+    kept = _reportable(rows, ["race", "unit"], min_cell=10)
+    assert kept["race"].value_counts().to_dict() == {"other (each under 10)": 21, "A": 20}
+    assert kept["unit"].value_counts().to_dict() == {"u1": 41}
 
 
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
