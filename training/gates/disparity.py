@@ -106,7 +106,7 @@ def disparity_gates(candidate: Candidate, *, policy: DisparityPolicy) -> list[Ga
     except FairnessError as exc:
         # Data the audit cannot use (e.g. a score column that is not numeric) leaves these
         # gates unmeasured: say why in the report rather than end the whole gate run.
-        return [skipped(name, limit, str(exc)) for name in names]
+        return [unmeasured(name, limit, str(exc)) for name in names]
     results = []
     for metric, name in zip(policy.metrics, names, strict=True):
         rows = []

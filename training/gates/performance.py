@@ -12,7 +12,7 @@ from typing import Any
 from training.evaluate import evaluate
 from training.gates.candidate import Candidate, Champion, ChampionUnavailable
 from training.gates.policy import PerformancePolicy
-from training.gates.result import GateResult, at_least, at_most, skipped
+from training.gates.result import GateResult, at_least, at_most, skipped, unmeasured
 
 
 def performance_gates(
@@ -44,7 +44,7 @@ def performance_gates(
     if len(labelled) == 0 or len(set(y)) < 2:
         reason = f"no held-out rows with both outcomes of '{candidate.label}'"
         return [
-            GateResult(name, "failed", None, limit, None, f"cannot be measured: {reason}", {})
+            unmeasured(name, limit, reason)
             for name, limit in (
                 ("performance.auc_minimum", f">= {policy.auc_minimum}"),
                 ("performance.calibration_error_maximum", f"<= {policy.calibration_error_maximum}"),
