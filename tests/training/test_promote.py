@@ -4,6 +4,7 @@ import hashlib
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -320,14 +321,35 @@ def test_a_champion_on_an_old_feature_spec_skips_only_the_comparisons(registry, 
     ]
 
 
-def test_cli_promote_under_a_policy_whose_group_column_is_absent(tmp_path, fair) -> None:
-    # A fairness gate that cannot be measured fails (it is not skipped): a typo in the
-    # policy's group must not promote a model no one audited. A waiver can still do it.
+@pytest.mark.parametrize("group", ["ethnicity", "household_id"])
+def test_cli_refuses_a_policy_that_groups_by_anything_but_an_audit_column(
+    tmp_path, fair, group
+) -> None:
+    # A mistyped group (no such column) or a wrong one (a column with no groups worth the
+    # name) would leave the fairness gates unmeasured or skipped: the policy is refused.
     reg = ModelRegistry(tmp_path / "reg")
     register_result(reg, fair)
     policy = tmp_path / "policy.yaml"
-    policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", "group: ethnicity"))
+    policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", f"group: {group}"))
     args = ["promote", "1", "--registry", str(reg.root), "--policy", str(policy)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"Error: {policy}: gate 'disparity': group: Input should be 'race' or 'hispanic' "
+        f"(got '{group}'); accepted: race or hispanic (the held-out data's audit columns)\n"
+    )
+    assert reg.alias("champion") is None
+
+
+def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(tmp_path, fair) -> None:
+    # A fairness gate that cannot be measured fails (it is not skipped): held-out rows
+    # without the policy's group (e.g. saved by an older version) promote nothing unaudited.
+    # A recorded waiver can still promote it.
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    holdout = reg.version_dir(1) / "holdout.parquet"
+    pd.read_parquet(holdout).drop(columns=["race"]).to_parquet(holdout)
+    args = ["promote", "1", "--registry", str(reg.root)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     audit = reg.version_dir(1) / "audit"
@@ -338,20 +360,20 @@ def test_cli_promote_under_a_policy_whose_group_column_is_absent(tmp_path, fair)
         "disparity.calibration_high_scores",
         "proxy.group_from_features",
     )
-    missing = "not measured: the held-out data has no 'ethnicity' column"
+    missing = "not measured: the held-out data has no 'race' column"
     assert result.output == (
-        f"Error: version 1 not promoted: 5 gate(s) failed (policy 2026.1, {policy})\n"
+        f"Error: version 1 not promoted: 5 gate(s) failed (policy 2026.1, {DEFAULT_POLICY_PATH})\n"
         + "".join(f"  {name}: {missing}\n" for name in unmeasured)
         + f"audit bundle: {audit}\n"
         "to promote anyway, waive each failed gate: --waive GATE --by NAME --reason TEXT\n"
     )
     assert reg.alias("champion") is None
     gates = json.loads((audit / "gates.json").read_text())
-    assert gates["audit_skipped"] == "the held-out data has no 'ethnicity' column"
+    assert gates["audit_skipped"] == "the held-out data has no 'race' column"
     failed = {g["name"]: g["detail"] for g in gates["gates"] if g["status"] == "failed"}
     assert failed == dict.fromkeys(unmeasured, missing)
     assert not (audit / "audit.json").exists()
-    assert "Per group: not audited (the held-out data has no 'ethnicity' column)." in (
+    assert "Per group: not audited (the held-out data has no 'race' column)." in (
         (audit / "model_card.md").read_text()
     )
     waivers = [a for name in unmeasured for a in ("--waive", name)]

@@ -47,10 +47,19 @@ class PerformancePolicy(_Section):
     calibration_error_margin: Margin = Field(description="a number from 0 to 1")
 
 
+AuditGroup = Literal["race", "hispanic"]
+"""The held-out data's audit-only columns (never model inputs) that a fairness gate groups by.
+
+A closed list, so that a mistyped or wrong column (``ethnicity``, ``household_id``) refuses the
+policy when it is read instead of leaving the fairness gates unmeasured or skipped.
+"""
+AUDIT_GROUP_DESCRIPTION: Final = "race or hispanic (the held-out data's audit columns)"
+
+
 class DisparityPolicy(_Section):
     """Selection and error-rate ratios to the reference group, within a band."""
 
-    group: str = Field(min_length=1, description="a column of the held-out data, e.g. race")
+    group: AuditGroup = Field(description=AUDIT_GROUP_DESCRIPTION)
     score_threshold: Score = Field(description="a whole score from 2 to 20")
     metrics: list[RateMetric] = Field(
         min_length=1, description="a list of selection_rate, fpr, fnr, ppv, npv"
@@ -78,7 +87,7 @@ class DisparityPolicy(_Section):
 class CalibrationPolicy(_Section):
     """Observed outcome rates by group among the highest scores."""
 
-    group: str = Field(min_length=1, description="a column of the held-out data, e.g. race")
+    group: AuditGroup = Field(description=AUDIT_GROUP_DESCRIPTION)
     min_score: Score = Field(description="a whole score from 2 to 20")
     max_difference: Share = Field(description="a number between 0 and 1")
     min_group_size: MinSize = Field(description="a whole number, at least 10")
@@ -96,7 +105,7 @@ class ThresholdNearPolicy(_Section):
 class ProxyPolicy(_Section):
     """How well group membership can be predicted from the model's own features."""
 
-    group: str = Field(min_length=1, description="a column of the held-out data, e.g. race")
+    group: AuditGroup = Field(description=AUDIT_GROUP_DESCRIPTION)
     max_auc: Auc = Field(description="a number from 0.5 to 1")
     min_group_size: MinSize = Field(description="a whole number, at least 10")
     folds: int = Field(ge=2, le=20, description="a whole number from 2 to 20")
