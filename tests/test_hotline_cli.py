@@ -3,6 +3,7 @@ import json
 from click.testing import CliRunner
 
 from hotline_cli import main
+from service.config import get_settings
 
 
 def test_help_lists_every_contracted_subcommand() -> None:
@@ -60,3 +61,40 @@ def test_errors_are_one_readable_line_with_exit_1(tmp_path) -> None:
     assert result.exit_code == 1
     assert "model version 7 is not in the registry" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) -> None:
+    # What no command expected (a URL that is not a database's, a setting out of range, a
+    # path that cannot be written) still ends in one readable line and exit 1.
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    runner = CliRunner()
+    cases = {
+        ("keys", "list", "--database-url", str(tmp_path / "x.db")): (
+            "Error: not a database URL this service can use; accepted: sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DB (--database-url or HOTLINE_DATABASE_URL) "
+            "(HOTLINE_DEBUG=1 shows where)\n"
+        ),
+        ("synth", "--n", "100", "--out", str(tmp_path / "a-file" / "out.jsonl")): (
+            f"Error: File exists: {tmp_path / 'a-file'} (HOTLINE_DEBUG=1 shows where)\n"
+        ),
+    }
+    (tmp_path / "a-file").write_text("not a directory")
+    for args, expected in cases.items():
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines()[-1] + "\n" == expected
+        assert "Traceback" not in result.output
+    monkeypatch.setenv("HOTLINE_MONITOR_THRESHOLD", "1")
+    get_settings.cache_clear()  # settings are read once per process
+    try:
+        result = runner.invoke(main, ["keys", "list"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: HOTLINE_MONITOR_THRESHOLD: Input should be greater than or equal to 2 "
+            "(got '1') (HOTLINE_DEBUG=1 shows where)\n",
+        )
+        monkeypatch.setenv("HOTLINE_DEBUG", "1")  # for whoever fixes it: the whole error
+        result = runner.invoke(main, ["keys", "list"])
+        assert type(result.exception).__name__ == "ValidationError"
+    finally:
+        get_settings.cache_clear()
