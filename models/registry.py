@@ -19,7 +19,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,13 @@ class ModelRegistry:
         self.root = Path(root)
 
     # -- versions -------------------------------------------------------------------------
-    def register(self, model: ScreeningModel, *, metadata: dict[str, Any]) -> int:
+    def register(
+        self,
+        model: ScreeningModel,
+        *,
+        metadata: dict[str, Any],
+        files: Mapping[str, Callable[[Path], object]] | None = None,
+    ) -> int:
         """Store a model as the next version number.
 
         Parameters
@@ -74,6 +82,10 @@ class ModelRegistry:
         metadata : dict
             JSON-serializable facts about the model (metrics, label, seed, data hash...).
             ``version``, ``sha256``, ``feature_spec_hash`` and ``registered_at`` are added.
+        files : mapping of str to callable, optional
+            More files of the version (e.g. its held-out rows): name -> a function writing
+            that path. They are written before the version appears, so a version is either
+            complete or absent; if any write fails nothing is registered.
 
         Returns
         -------
@@ -83,24 +95,37 @@ class ModelRegistry:
         versions_dir = self.root / "versions"
         versions_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=versions_dir))
-        joblib.dump(model, staging / ARTIFACT)
-        meta = dict(metadata)
-        meta.update(
-            sha256=sha256_file(staging / ARTIFACT),
-            feature_spec_hash=model.feature_spec_hash,
-            registered_at=_now(),
-        )
-        # Claim the next number by an atomic rename; a concurrent writer that loses the race
-        # simply tries the following number.
-        while True:
-            version = max(self.versions(), default=0) + 1
-            meta["version"] = version
-            (staging / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True))
-            try:
-                os.rename(staging, versions_dir / str(version))
-            except OSError:
-                continue
-            return version
+        try:
+            # mkdtemp makes it 0700: the service reading the version may run as another user.
+            staging.chmod(0o755)
+            joblib.dump(model, staging / ARTIFACT)
+            for name, write in (files or {}).items():
+                write(staging / name)
+            meta = dict(metadata)
+            meta.update(
+                sha256=sha256_file(staging / ARTIFACT),
+                feature_spec_hash=model.feature_spec_hash,
+                registered_at=_now(),
+            )
+            # Claim the next number by an atomic rename; a concurrent writer that loses the
+            # race simply tries the following number.
+            while True:
+                version = max(self.versions(), default=0) + 1
+                meta["version"] = version
+                (staging / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True))
+                try:
+                    os.rename(staging, versions_dir / str(version))
+                except FileExistsError:
+                    continue
+                except OSError as exc:
+                    if (versions_dir / str(version)).exists():
+                        continue  # the same race, reported as ENOTEMPTY
+                    raise exc
+                return version
+        except BaseException:
+            # A disk that filled up, an interruption: no half-written version is left behind.
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
     def versions(self) -> list[int]:
         """List registered version numbers in ascending order.

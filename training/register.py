@@ -31,10 +31,15 @@ def register_result(
     meta = dict(result.metadata)
     if data_path is not None:
         meta["data_path"] = str(data_path)
-    version = registry.register(result.model, metadata=meta)
-    directory = registry.version_dir(version)
-    result.holdout.to_parquet(directory / HOLDOUT, index=False)
-    # Stored so the gates can re-score the champion on exactly these rows without
-    # re-reading (or still having) the training file.
-    np.save(directory / HOLDOUT_FEATURES, result.holdout_features)
-    return version
+    # Written with the model, before the version appears: a version without its held-out rows
+    # (a full disk, an interruption) could be listed but never promoted. The features are
+    # stored so the gates can re-score the champion on exactly these rows without re-reading
+    # (or still having) the training file.
+    return registry.register(
+        result.model,
+        metadata=meta,
+        files={
+            HOLDOUT: lambda path: result.holdout.to_parquet(path, index=False),
+            HOLDOUT_FEATURES: lambda path: np.save(path, result.holdout_features),
+        },
+    )

@@ -29,6 +29,23 @@ def test_versions_are_numbered_and_immutable(registry, trained) -> None:
     assert registry.load(1).label == trained.model.label
 
 
+def test_a_version_appears_whole_or_not_at_all(registry, trained) -> None:
+    def full_disk(path):
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device", str(path))
+
+    with pytest.raises(OSError, match="No space left on device"):
+        registry.register(trained.model, metadata={"label": "x"}, files={"rows.bin": full_disk})
+    assert registry.versions() == [1]
+    assert [p.name for p in (registry.root / "versions").iterdir()] == ["1"]  # no staging left
+    version = registry.register(
+        trained.model, metadata={"label": "x"}, files={"rows.bin": lambda p: p.write_bytes(b"ok")}
+    )
+    assert (registry.version_dir(version) / "rows.bin").read_bytes() == b"ok"
+    # Readable by a service running as another user (mkdtemp alone makes it 0700).
+    assert registry.version_dir(version).stat().st_mode & 0o777 == 0o755
+
+
 def test_alias_moves_atomically_and_is_recorded(registry, trained) -> None:
     registry.register(trained.model, metadata={})
     assert registry.alias("champion") is None
