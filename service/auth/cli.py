@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import click
+from pydantic import TypeAdapter, ValidationError
 
 from service.auth.errors import AuthError, KeyNotFound
 from service.auth.keys import key_id_of
 from service.auth.permissions import Role
+from service.auth.schemas import KeyName
 from service.auth.store import create_key, find_key, list_keys, revoke_key
 from service.config import get_settings
 from service.decision_log import DecisionLog
@@ -29,6 +31,17 @@ def _open(database_url: str | None) -> Iterator[DecisionLog]:
             raise click.ClickException(str(exc)) from exc
 
 
+def _key_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # The same rule as POST /v1/keys: a blank name, or one holding a line break, would make
+    # `keys list` unreadable and `keys revoke ''` revoke something.
+    try:
+        return str(TypeAdapter(KeyName).validate_python(value))
+    except ValidationError as exc:
+        raise click.BadParameter(
+            "letters, digits, . _ @ - (starting with a letter or digit), at most 100"
+        ) from exc
+
+
 @click.group("keys")
 def keys_group() -> None:
     """Create, list and revoke API keys (stored only as hashes)."""
@@ -36,7 +49,12 @@ def keys_group() -> None:
 
 @keys_group.command("create")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--name", required=True, help="Who or what holds the key (unique while active).")
+@click.option(
+    "--name",
+    required=True,
+    callback=_key_name,
+    help="Who or what holds the key (unique while active): letters, digits, . _ @ -",
+)
 @DATABASE_URL_OPTION
 def create_command(role: str, name: str, database_url: str | None) -> None:
     """Create a key and print it once; only its hash is stored."""

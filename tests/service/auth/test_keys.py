@@ -158,6 +158,19 @@ def test_cli_create_list_revoke(tmp_path) -> None:
     assert "No active key has the name or id 'dana'" in gone.output
 
 
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "-dash-first", "x" * 101])
+def test_cli_refuses_a_key_name_the_api_would_refuse(tmp_path, name) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    args = ["keys", "create", "--role", "screener", "--name", name, "--database-url", url]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '--name': letters, digits, . _ @ - (starting with a letter "
+        "or digit), at most 100"
+    )
+    assert not (tmp_path / "keys.db").exists()  # refused before anything was opened
+
+
 def test_ensure_demo_uses_hotline_demo_key_or_rotates_a_random_one(tmp_path, monkeypatch) -> None:
     from service.decision_log import open_log
 
