@@ -7,10 +7,13 @@ import tempfile
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from service.config import get_settings
+from service.config import ServiceSettings, get_settings
 from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
+from service.rules import RulesError, RulesHolder
 
 
 @click.command()
@@ -22,6 +25,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = get_settings()
+    _preflight(settings)
     workers = workers or settings.workers
     # One-row model evaluation gains nothing from OpenMP threads and loses CPU to them.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -43,6 +47,28 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # and route template; uvicorn's own access line would repeat it without them.
         access_log=False,
     )
+
+
+def _preflight(settings: ServiceSettings) -> None:
+    # What would stop every worker from starting is checked once here, so it is said in one
+    # line instead of inside each worker's uvicorn traceback. (The model is not: without one
+    # the service starts, /ready says why, and a promotion is picked up without a restart.)
+    try:
+        make_url(settings.database_url)
+    except ArgumentError:
+        raise click.ClickException(
+            f"HOTLINE_DATABASE_URL {settings.database_url!r} is not a database URL; accepted: "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
+        ) from None
+    if not Path(settings.directory_path).exists():
+        raise click.ClickException(
+            f"no service directory at {settings.directory_path} (HOTLINE_DIRECTORY_PATH; "
+            "relative paths are read from the current directory)"
+        )
+    try:
+        RulesHolder.from_path(settings.rules_file)
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _prepare_multiprocess_metrics() -> None:

@@ -98,3 +98,35 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) 
         assert type(result.exception).__name__ == "ValidationError"
     finally:
         get_settings.cache_clear()
+
+
+def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypatch) -> None:
+    # Otherwise every worker would fail inside its own uvicorn traceback.
+    bad_rules = tmp_path / "rules.yaml"
+    bad_rules.write_text("rules: [\n")
+    cases = {
+        "HOTLINE_RULES_FILE": (
+            str(bad_rules),
+            f"Error: {bad_rules}: not valid YAML: expected the node content, but found "
+            "'<stream end>' at line 2, column 1\n",
+        ),
+        "HOTLINE_DIRECTORY_PATH": (
+            str(tmp_path / "nowhere"),
+            f"Error: no service directory at {tmp_path / 'nowhere'} (HOTLINE_DIRECTORY_PATH; "
+            "relative paths are read from the current directory)\n",
+        ),
+        "HOTLINE_DATABASE_URL": (
+            str(tmp_path / "d.db"),
+            f"Error: HOTLINE_DATABASE_URL '{tmp_path / 'd.db'}' is not a database URL; accepted: "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB\n",
+        ),
+    }
+    for name, (value, expected) in cases.items():
+        with monkeypatch.context() as env:
+            env.setenv(name, value)
+            get_settings.cache_clear()
+            try:
+                result = CliRunner().invoke(main, ["serve", "--port", "1"])
+            finally:
+                get_settings.cache_clear()
+        assert (result.exit_code, result.output) == (1, expected), name
