@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -64,8 +65,13 @@ def outcomes_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DATABASE_URL_OPTION
 def import_command(file: Path, database_url: str | None) -> None:
-    """Import a CSV of referral_id/household_id, event, event_date; report bad rows."""
-    rows = list(csv.DictReader(io.StringIO(_read_utf8(file), newline="")))
+    """Import a CSV of referral_id/household_id, event, event_date; report bad rows.
+
+    Good rows are kept; the exit code is 1 if any row was rejected, so a script notices.
+    """
+    reader = csv.DictReader(io.StringIO(_read_utf8(file), newline=""))
+    _require_header(file, reader.fieldnames)
+    rows = list(reader)
     try:
         with opened_log(database_url) as decision_log:
             result = record_outcomes(decision_log, rows, first_row=2)
@@ -77,6 +83,24 @@ def import_command(file: Path, database_url: str | None) -> None:
         f"{result.accepted} recorded, {result.duplicates} already on record, "
         f"{len({p.row for p in result.rejected})} rejected"
     )
+    if result.rejected:
+        raise click.exceptions.Exit(1)
+
+
+def _require_header(file: Path, found: Sequence[str] | None) -> None:
+    # A file without these columns (another delimiter, another file) would otherwise have
+    # every row blamed for a missing event instead of the header once.
+    columns = set(found or ())
+    missing = [c for c in ("event", "event_date") if c not in columns]
+    if not columns & {"referral_id", "household_id"}:
+        missing.insert(0, "referral_id or household_id")
+    if missing:
+        shown = ", ".join(found) if found else "nothing"
+        raise click.ClickException(
+            f"{file}: the header has no {' and no '.join(missing)} column (found: {shown}); "
+            "expected comma-separated columns referral_id and/or household_id, event, "
+            "event_date"
+        )
 
 
 @click.command("monitor")

@@ -76,7 +76,7 @@ def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
     runner = CliRunner()
     args = ["outcomes", "import", str(csv), "--database-url", database_url]
     first = runner.invoke(main, args)
-    assert first.exit_code == 0
+    assert first.exit_code == 1  # good rows kept; a script still notices the bad ones
     assert first.output == (
         "row 3, household_id: 'hh 42' is not an identifier; accepted: an agency identifier of "
         "1-64 letters, digits or _ . : -\n"
@@ -198,3 +198,28 @@ def test_outcomes_import_of_a_file_not_in_utf8_is_one_line(tmp_path, mark) -> No
         "import it again\n",
     )
     assert not (tmp_path / "d.db").exists()
+
+
+def test_outcomes_import_names_a_header_it_cannot_use_once(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    cases = {
+        "referral_id;event;event_date\nref-1;removal;2026-12-01\n": (
+            "the header has no referral_id or household_id and no event and no event_date "
+            "column (found: referral_id;event;event_date)"
+        ),
+        "household_id,event\nhh-1,removal\n": (
+            "the header has no event_date column (found: household_id, event)"
+        ),
+        "": "the header has no referral_id or household_id and no event and no event_date "
+        "column (found: nothing)",
+    }
+    for i, (text, problem) in enumerate(cases.items()):
+        csv = tmp_path / f"outcomes-{i}.csv"
+        csv.write_text(text)
+        result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"Error: {csv}: {problem}; expected comma-separated columns referral_id and/or "
+            "household_id, event, event_date\n",
+        )
+    assert not (tmp_path / "d.db").exists()  # refused before the log was opened
