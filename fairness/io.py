@@ -151,7 +151,8 @@ def binary_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDArr
         mapped = pd.Series(np.nan, index=series.index, dtype=np.float64)
         mapped[words.isin(_TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = 1.0
         mapped[words.isin(_FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = 0.0
-        values = np.asarray(mapped.to_numpy(dtype=np.float64), dtype=np.float64)
+        # A copy: under pandas' copy-on-write the array is a read-only view of the Series.
+        values = mapped.to_numpy(dtype=np.float64, copy=True)
         unknown = np.isnan(values) & series.notna().to_numpy()
         if unknown.any():
             values[unknown] = -1.0  # reported below as an unacceptable value

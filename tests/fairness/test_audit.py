@@ -132,6 +132,10 @@ def test_errors_name_the_column():
     assert str(exc.value) == (
         "--label column 'removed' must be binary; found 2; accepted: 0/1, true/false, yes/no"
     )
+    # A text column of other words (e.g. --label race by mistake) is named the same way.
+    with pytest.raises(ColumnError) as exc:
+        disparity_audit(frame, label="race", score="score", groups=["race"], threshold=3)
+    assert str(exc.value).startswith("--label column 'race' must be binary; found '")
 
 
 def _never_selected_frame(group="black"):
