@@ -340,11 +340,31 @@ class ModelRegistry:
         Returns
         -------
         list of dict
+
+        Raises
+        ------
+        RegistryError
+            A line is not a JSON object (e.g. cut short by a crash): named, with its number,
+            since the champion's lineage (and so a rollback) is replayed from every line.
         """
         path = self.root / "history.jsonl"
         if not path.is_file():
             return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        events = []
+        for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:  # JSONDecodeError, UnicodeDecodeError
+                event = None
+            if not isinstance(event, dict):
+                raise RegistryError(
+                    f"{path}, line {number}: not a JSON object; the history is append-only, "
+                    "so repair or remove that line by hand (the alias files are unaffected)"
+                )
+            events.append(event)
+        return events
 
 
 def _check_alias(name: str) -> None:

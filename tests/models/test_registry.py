@@ -92,3 +92,16 @@ def test_unknown_version_and_alias_say_what_exists(registry) -> None:
         registry.resolve("best")
     with pytest.raises(RegistryError, match="alias 'Champ/../x' is not acceptable"):
         registry.set_alias("Champ/../x", 1)
+
+
+@pytest.mark.parametrize("bad", [b'{"event": "alias", "vers', b"[1, 2]", b"\xff\xfe"])
+def test_a_history_line_that_is_not_an_object_is_named(registry, bad) -> None:
+    registry.set_alias("champion", 1, by="ana")
+    with (registry.root / "history.jsonl").open("ab") as history:
+        history.write(bad + b"\n")
+    with pytest.raises(RegistryError) as caught:
+        registry.history()
+    assert str(caught.value) == (
+        f"{registry.root / 'history.jsonl'}, line 2: not a JSON object; the history is "
+        "append-only, so repair or remove that line by hand (the alias files are unaffected)"
+    )
