@@ -15,7 +15,7 @@ from service.auth.permissions import Role
 from service.auth.schemas import KeyName
 from service.auth.store import create_key, find_key, list_keys, revoke_key
 from service.config import get_settings
-from service.decision_log import DecisionLog
+from service.decision_log import DecisionLog, DecisionLogError
 from service.decision_log.cli import DATABASE_URL_OPTION
 from service.decision_log.startup import opened_log
 
@@ -24,11 +24,11 @@ DEMO_NAME = "demo"
 
 @contextmanager
 def _open(database_url: str | None) -> Iterator[DecisionLog]:
-    with opened_log(database_url) as decision_log:
-        try:
+    try:
+        with opened_log(database_url) as decision_log:
             yield decision_log
-        except AuthError as exc:
-            raise click.ClickException(str(exc)) from exc
+    except (AuthError, DecisionLogError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _key_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -53,10 +53,19 @@ def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
     DecisionLog
         Migrated (idempotent and cheap when current), so a fresh database works from the
         first command, ``api_keys`` included.
+
+    Raises
+    ------
+    DecisionLogUnavailable
+        The database cannot be reached or brought up to date; one line naming it (a command
+        stops there, where the service would start and answer 503).
     """
     decision_log = _open(database_url, create=True)
     try:
-        start_log(decision_log)
+        try:
+            migrate(decision_log.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise DecisionLogUnavailable(_cannot_open(decision_log, exc)) from exc
         yield decision_log
     finally:
         decision_log.dispose()
@@ -92,6 +101,14 @@ def existing_log(database_url: str | None) -> Iterator[DecisionLog]:
         decision_log.dispose()
 
 
+def _cannot_open(decision_log: DecisionLog, exc: BaseException, *, verb: str = "opened") -> str:
+    # The driver's own message, first line only: a command prints one line.
+    where = decision_log.engine.url.render_as_string(hide_password=True)
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    return f"the decision log at {where} cannot be {verb}: {reason}"
+
+
 def _open(database_url: str | None, *, create: bool) -> DecisionLog:
     settings = get_settings()
     key = settings.pseudonym_key.get_secret_value().encode()
@@ -113,11 +130,7 @@ def _require_log(decision_log: DecisionLog) -> None:
         with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
             found = inspect(connection).has_table(table)
     except SQLAlchemyError as exc:
-        # The driver's own message, first line only: the command prints one line.
-        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        reason = lines[0] if lines else type(exc).__name__
-        message = f"the decision log at {where} cannot be read: {reason}"
-        raise DecisionLogUnavailable(message) from exc
+        raise DecisionLogUnavailable(_cannot_open(decision_log, exc, verb="read")) from exc
     if not found:
         raise DecisionLogUnavailable(
             f"no decision log in {where}: it has no {table} table; check --database-url or "

@@ -223,3 +223,19 @@ def test_outcomes_import_names_a_header_it_cannot_use_once(tmp_path) -> None:
             "household_id, event, event_date\n",
         )
     assert not (tmp_path / "d.db").exists()  # refused before the log was opened
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_for_every_command(tmp_path) -> None:
+    # Nothing listens on port 1: the command stops there, in one line naming the database
+    # (not the service's "scores will be refused" log line, nor its 503 message).
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/hotline"
+    csv = tmp_path / "outcomes.csv"
+    csv.write_text("referral_id,event,event_date\nref-1,removal,2026-12-01\n")
+    expected = (
+        "Error: the decision log at postgresql+psycopg://postgres@127.0.0.1:1/hotline cannot be "
+        'opened: connection failed: connection to server at "127.0.0.1", port 1 failed: '
+        "Connection refused\n"
+    )
+    for args in (["keys", "list"], ["outcomes", "import", str(csv)]):
+        result = CliRunner().invoke(main, [*args, "--database-url", url])
+        assert (result.exit_code, result.output) == (1, expected), args
