@@ -7,6 +7,7 @@ option syntax exits 2 (click's usage error). The ``hotline`` front door adds bot
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -32,6 +33,14 @@ _OUT = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the JSON and HTML outputs (created if needed).",
 )
+
+
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    # click's float takes "nan" and "inf": a threshold or margin of either gives an answer
+    # ("no group's rates differ") that reads like a finding.
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 def _fail(exc: FairnessError) -> None:
@@ -60,7 +69,9 @@ def _parse_reference(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @_DATA
 @click.option("--label", required=True, help="Binary outcome column (1 = adverse outcome).")
 @click.option("--score", required=True, help="Numeric score column (1-20 score or probability).")
-@click.option("--threshold", type=float, help="Select a case when score >= threshold.")
+@click.option(
+    "--threshold", type=float, callback=_finite, help="Select a case when score >= threshold."
+)
 @click.option(
     "--group", "groups", multiple=True, required=True, help="Group column; repeat for several."
 )
@@ -122,7 +133,13 @@ def audit(
 @click.command("threshold-near")
 @_DATA
 @click.option("--running", required=True, help="Running variable (best: the probability).")
-@click.option("--cutoff", required=True, type=float, help="Cases with running >= cutoff are above.")
+@click.option(
+    "--cutoff",
+    required=True,
+    type=float,
+    callback=_finite,
+    help="Cases with running >= cutoff are above.",
+)
 @click.option("--outcome", required=True, help="Outcome column (e.g. re-referral, 0/1).")
 @click.option("--treatment", help="Binary column of what was done (e.g. screened in): fuzzy RD.")
 @click.option("--group", help="Group column for per-group estimates.")
@@ -134,6 +151,7 @@ def audit(
 @click.option(
     "--margin",
     type=click.FloatRange(min=0.0),
+    callback=_finite,
     default=0.02,
     show_default=True,
     help="Smallest benefit of being above the cutoff that matters (outcome units).",

@@ -157,3 +157,29 @@ def test_missing_required_option_is_usage_error(tmp_path):
     result = CliRunner().invoke(threshold_near, ["--data", "x.csv", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "Missing option '--running'" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_thresholds_cutoffs_and_margins_are_finite(tmp_path, value):
+    # click reads "nan" and "inf" as floats; either would give an answer that reads like a
+    # finding ("no group's rates differ"), so each is refused, naming the option.
+    path = tmp_path / "cases.csv"
+    audit_frame(200, seed=3).to_csv(path, index=False)
+    common = ["--data", str(path), "--out", str(tmp_path / "out")]
+    runs = {
+        "--threshold": (audit, ["--label", "removed", "--score", "score", "--group", "race"]),
+        "--cutoff": (threshold_near, ["--running", "score", "--outcome", "removed"]),
+        "--margin": (
+            threshold_near,
+            ["--running", "score", "--outcome", "removed", "--cutoff", "10"],
+        ),
+    }
+    if value == "-inf":
+        del runs["--margin"]  # refused by its range (>= 0) already
+    for option, (command, args) in runs.items():
+        result = CliRunner().invoke(command, [*common, *args, option, value])
+        assert result.exit_code == 2, (option, result.output)
+        assert result.output.splitlines()[-1] == (
+            f"Error: Invalid value for '{option}': {float(value)} is not a finite number"
+        )
+    assert not (tmp_path / "out").exists()
