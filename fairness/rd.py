@@ -105,7 +105,9 @@ def local_linear_jump(
     try:
         with quiet(captured):
             fit = rdrobust(y, x, c=cutoff, fuzzy=fuzzy, level=100.0 * level)
-    except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, IndexError) as exc:
+    except Exception as exc:  # noqa: BLE001 - rdrobust raises a bare Exception too
+        # ValueError, LinAlgError... and `Exception("Not enough variability in the running
+        # variable")`: each is data rdrobust cannot estimate from, said in one line.
         raise AnalysisError(f"rdrobust could not estimate the jump: {exc}") from exc
     out = _summarise(
         fit.coef.iloc[0, 0],

@@ -88,7 +88,7 @@ def read_cases(path: str | os.PathLike[str]) -> list[NumberedCase]:
     Raises
     ------
     CasesError
-        Naming the file and line of the first bad case.
+        Naming the file and line of the first bad case, or saying it holds none.
     """
     source = os.fspath(path)
     try:
@@ -101,6 +101,9 @@ def read_cases(path: str | os.PathLike[str]) -> list[NumberedCase]:
     for number, line in enumerate(lines, start=1):
         if line.strip():
             cases.append(NumberedCase(number, _parse_case(line, f"{source} line {number}")))
+    if not cases:
+        # "0 cases, nothing changes" would read as a passed test of the proposed rules.
+        raise CasesError(f"{source}: no cases; give one referral (JSON) per line")
     return cases
 
 

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from fairness import AnalysisError, read_jump, threshold_near
@@ -81,3 +82,19 @@ def test_reading_rule(ci, higher_is_worse, expected):
     }
     reading = read_jump(jump, higher_is_worse=higher_is_worse, margin=0.02, level=0.95, outcome="y")
     assert reading["recommendation"] == expected
+
+
+def test_rdrobusts_bare_exceptions_are_analysis_errors(monkeypatch):
+    # rdrobust raises a bare Exception for some data ("Not enough variability in the running
+    # variable"): it is said as what it is, not as a traceback.
+    import fairness.rd as rd
+
+    def refuse(*_args, **_kwargs):
+        raise Exception("Not enough variability in the running variable.")  # noqa: TRY002
+
+    monkeypatch.setattr(rd, "_rdrobust", lambda: refuse)
+    with pytest.raises(AnalysisError) as caught:
+        rd.local_linear_jump(np.arange(10.0), np.arange(10.0), cutoff=5.0, captured=rd.Captured())
+    assert str(caught.value) == (
+        "rdrobust could not estimate the jump: Not enough variability in the running variable."
+    )

@@ -214,3 +214,12 @@ def test_rules_test_bad_proposed_file(tmp_path):
         result.stderr
         == f"error: {proposed}: missing 'rules'; give a list of rules (may be empty)\n"
     )
+
+
+def test_rules_test_on_a_file_without_cases_says_so(tmp_path):
+    # "0 cases, nothing changes" would read as a passed test of the proposed rules.
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n\n")
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {cases}: no cases; give one referral (JSON) per line\n"
