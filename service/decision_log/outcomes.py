@@ -17,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy import select
 
 from service.decision_log.db import DecisionLog, lock_chain
-from service.decision_log.repository import append, transaction
+from service.decision_log.repository import append, stamp, transaction
 from service.decision_log.tables import LogEntry
 
 
@@ -129,9 +129,13 @@ def record_outcomes(
                 result.duplicates += 1
                 continue
             seen.add(dedupe)
-            if recorded_by is not None:
-                payload = {**payload, "recorded_by": dict(recorded_by)}
-            append(session, payload, kind="outcome", subject_key=subject, dedupe_key=dedupe)
+            append(
+                session,
+                stamp(payload, recorded_by),
+                kind="outcome",
+                subject_key=subject,
+                dedupe_key=dedupe,
+            )
             result.accepted += 1
     return result
 

@@ -193,7 +193,7 @@ def score_record(
     payload["household_id"] = hashed["household_id"]
     payload["referral"] = hashed
     payload["features"] = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
-    _stamp(payload, recorded_by)
+    stamp(payload, recorded_by)
     return PendingRecord(
         kind="score",
         payload=canonical_json(payload),
@@ -292,7 +292,7 @@ def record_screening(
             _status(s, now) for s in request.model_dump(mode="json")["referral_statuses"]
         ]
         payload["recommendation"] = score["recommendation"]["value"]
-        _stamp(payload, recorded_by)
+        stamp(payload, recorded_by)
         entry = append(
             session,
             payload,
@@ -337,7 +337,7 @@ def record_referral_statuses(
         now = utc_now()
         # Stamped on each status: the decision's record lists statuses, not their batches.
         statuses = [
-            _stamp(_status(s, now), recorded_by) for s in batch.model_dump(mode="json")["statuses"]
+            stamp(_status(s, now), recorded_by) for s in batch.model_dump(mode="json")["statuses"]
         ]
         entry = append(
             session, {"statuses": statuses}, kind="referral_status", decision_id=decision_id
@@ -401,7 +401,21 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
     )
 
 
-def _stamp(payload: dict[str, Any], recorded_by: Mapping[str, str] | None) -> dict[str, Any]:
+def stamp(payload: dict[str, Any], recorded_by: Mapping[str, str] | None) -> dict[str, Any]:
+    """Add who wrote a record (``recorded_by``) to its payload, unless nobody is named.
+
+    Parameters
+    ----------
+    payload : dict
+        Changed in place.
+    recorded_by : mapping or None
+        The API key's id and role; None (the command line) adds nothing.
+
+    Returns
+    -------
+    dict
+        ``payload``.
+    """
     if recorded_by is not None:
         payload["recorded_by"] = dict(recorded_by)
     return payload
