@@ -18,6 +18,7 @@ from fairness.cli import audit, threshold_near
 from models.cli import models_group
 from service.auth.cli import keys_group
 from service.cli import serve
+from service.config import DATABASE_URL_FORMS
 from service.decision_log.cli import log_group, monitor, outcomes_group
 from service.rules.cli import rules
 from training.cli import demo, promote, synth, train_command
@@ -42,8 +43,8 @@ def one_line(exc: Exception) -> str:
         "URL" in str(exc) or "dialect" in str(exc) or "MySQLdb" in str(exc)
     ):
         return (
-            "not a database URL this service can use; accepted: sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST:PORT/DB (--database-url or HOTLINE_DATABASE_URL)"
+            f"not a database URL this service can use; accepted: {DATABASE_URL_FORMS} "
+            "(--database-url or HOTLINE_DATABASE_URL)"
         )
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or type(exc).__name__}: {exc.filename}"

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from service.config import ServiceSettings, get_settings
+from service.config import DATABASE_URL_FORMS, ServiceSettings, get_settings
 from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
 from service.rules import RulesError, RulesHolder
@@ -58,7 +58,7 @@ def _preflight(settings: ServiceSettings) -> None:
     except ArgumentError:
         raise click.ClickException(
             f"HOTLINE_DATABASE_URL {settings.database_url!r} is not a database URL; accepted: "
-            "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
+            f"{DATABASE_URL_FORMS}"
         ) from None
     if not Path(settings.directory_path).exists():
         raise click.ClickException(

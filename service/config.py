@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+DATABASE_URL_FORMS: Final = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
+"""The decision-log URLs the service takes, as error messages name them."""
 DEV_PSEUDONYM_KEY: Final = "dev-only-pseudonym-key-NOT-A-SECRET-change-me"
 """Lets `make run` work out of the box; refused when ``environment`` is ``production``."""
 
