@@ -63,10 +63,10 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns: decision_id, received_date, probability, score, recommendation, race,
-        tool_in and override (against the rules' recommendation alone;
-        :func:`monitoring_report` counts both again with its score threshold), screened_in
-        (NaN when not yet decided), unit, reason_code, one 0/1 column per outcome event (on
-        the referral or household, on or after the call), and one column per feature.
+        tool_in (the rules' recommendation alone; :func:`monitoring_report` adds its score
+        threshold and counts overrides against both), screened_in (NaN when not yet
+        decided), unit, reason_code, one 0/1 column per outcome event (on the referral or
+        household, on or after the call), and one column per feature.
     """
     # Read-only: on SQLite a report over a long log must not hold up the scores being written.
     with transaction(log, read_only=True) as session:
@@ -94,7 +94,6 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     frame["unit"] = [None if s is None else s["unit"] for s in decided]
     frame["reason_code"] = [None if s is None else s.get("reason_code") for s in decided]
     frame["tool_in"] = frame["tool_in"].astype(float)
-    frame["override"] = _override(frame)
     _join_outcomes(frame, outcomes)
     return frame
 
