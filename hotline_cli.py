@@ -1,8 +1,8 @@
 """The `hotline` command: a thin front door over each package's own CLI.
 
 Each command reports the errors it expects in one line. This is the backstop for the rest (a
-setting the environment got wrong, a path that cannot be written, a URL that is not a
-database's): one line and exit 1 instead of a traceback; ``HOTLINE_DEBUG=1`` shows it.
+setting the environment got wrong, a path that cannot be written): one line and exit 1
+instead of a traceback; ``HOTLINE_DEBUG=1`` shows it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from fairness.cli import audit, threshold_near
 from models.cli import models_group
 from service.auth.cli import keys_group
 from service.cli import serve
-from service.config import DATABASE_URL_FORMS
 from service.decision_log.cli import log_group, monitor, outcomes_group
 from service.rules.cli import rules
 from training.cli import demo, promote, synth, train_command
@@ -39,13 +37,6 @@ def one_line(exc: Exception) -> str:
         first = exc.errors()[0]
         name = "HOTLINE_" + "_".join(str(p) for p in first["loc"]).upper()
         return f"{name}: {first['msg']} (got {first.get('input')!r})"
-    if isinstance(exc, ArgumentError | NoSuchModuleError | ModuleNotFoundError) and (
-        "URL" in str(exc) or "dialect" in str(exc) or "MySQLdb" in str(exc)
-    ):
-        return (
-            f"not a database URL this service can use; accepted: {DATABASE_URL_FORMS} "
-            "(--database-url or HOTLINE_DATABASE_URL)"
-        )
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or type(exc).__name__}: {exc.filename}"
     text = str(exc).strip().splitlines()

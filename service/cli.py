@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from service.config import DATABASE_URL_FORMS, ServiceSettings, get_settings
+from service.config import ServiceSettings, get_settings
+from service.decision_log import InvalidDatabaseUrl
+from service.decision_log.db import database_url_of
 from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
 from service.rules import RulesError, RulesHolder
@@ -54,12 +54,9 @@ def _preflight(settings: ServiceSettings) -> None:
     # line instead of inside each worker's uvicorn traceback. (The model is not: without one
     # the service starts, /ready says why, and a promotion is picked up without a restart.)
     try:
-        make_url(settings.database_url)
-    except ArgumentError:
-        raise click.ClickException(
-            f"HOTLINE_DATABASE_URL {settings.database_url!r} is not a database URL; accepted: "
-            f"{DATABASE_URL_FORMS}"
-        ) from None
+        database_url_of(settings.database_url)
+    except InvalidDatabaseUrl as exc:
+        raise click.ClickException(f"HOTLINE_DATABASE_URL: {exc}") from None
     if not Path(settings.directory_path).exists():
         raise click.ClickException(
             f"no service directory at {settings.directory_path} (HOTLINE_DIRECTORY_PATH; "

@@ -64,16 +64,11 @@ def test_errors_are_one_readable_line_with_exit_1(tmp_path) -> None:
 
 
 def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) -> None:
-    # What no command expected (a URL that is not a database's, a setting out of range, a
-    # path that cannot be written) still ends in one readable line and exit 1.
+    # What no command expected (a setting out of range, a path that cannot be written) still
+    # ends in one readable line and exit 1.
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
     runner = CliRunner()
     cases = {
-        ("keys", "list", "--database-url", str(tmp_path / "x.db")): (
-            "Error: not a database URL this service can use; accepted: sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST:PORT/DB (--database-url or HOTLINE_DATABASE_URL) "
-            "(HOTLINE_DEBUG=1 shows where)\n"
-        ),
         ("synth", "--n", "100", "--out", str(tmp_path / "a-file" / "out.jsonl")): (
             f"Error: File exists: {tmp_path / 'a-file'} (HOTLINE_DEBUG=1 shows where)\n"
         ),
@@ -100,6 +95,32 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) 
         get_settings.cache_clear()
 
 
+def test_a_url_that_is_not_a_usable_database_is_named_by_every_command(tmp_path) -> None:
+    # The engine refuses it itself (service.decision_log.db), so each command that opens the
+    # log says so in its own line, with what is accepted, and creates nothing.
+    runner = CliRunner()
+    accepted = "accepted: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB\n"
+    commands = [
+        ["keys", "list"],
+        ["log", "verify"],
+        ["log", "migrate"],
+        ["monitor", "--out", str(tmp_path / "report")],
+    ]
+    urls = {
+        str(tmp_path / "x.db"): repr(str(tmp_path / "x.db")),
+        "mysql://u:secret@h/db": "'mysql://u:***@h/db'",  # the password is not echoed
+        "postgresql+psycopg2://h/db": "'postgresql+psycopg2://h/db'",  # not installed
+    }
+    for url, shown in urls.items():
+        for command in commands:
+            result = runner.invoke(main, [*command, "--database-url", url])
+            assert (result.exit_code, result.output) == (
+                1,
+                f"Error: {shown} is not a database URL this service can use; {accepted}",
+            ), command
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypatch) -> None:
     # Otherwise every worker would fail inside its own uvicorn traceback.
     bad_rules = tmp_path / "rules.yaml"
@@ -117,8 +138,8 @@ def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypa
         ),
         "HOTLINE_DATABASE_URL": (
             str(tmp_path / "d.db"),
-            f"Error: HOTLINE_DATABASE_URL '{tmp_path / 'd.db'}' is not a database URL; accepted: "
-            "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB\n",
+            f"Error: HOTLINE_DATABASE_URL: '{tmp_path / 'd.db'}' is not a database URL this "
+            "service can use; accepted: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB\n",
         ),
     }
     for name, (value, expected) in cases.items():

@@ -34,6 +34,8 @@ def migrate_command(database_url: str | None) -> None:
     try:
         with opened_log(database_url):  # which brings the schema up to date
             pass
+    except DecisionLogError as exc:  # already one line naming the database
+        raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - any failure is reported in one line
         raise click.ClickException(f"migration failed: {exc}") from exc
     click.echo("ok: decision log at the latest schema")

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.config import DATABASE_URL_FORMS
+from service.decision_log.errors import InvalidDatabaseUrl
 from service.decision_log.pseudonymize import Pseudonymizer
 
 if TYPE_CHECKING:
@@ -119,8 +122,14 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
     Returns
     -------
     sqlalchemy.Engine
+
+    Raises
+    ------
+    InvalidDatabaseUrl
+        The URL is not SQLite's or PostgreSQL's (psycopg 3), in one line naming the forms
+        accepted. ``postgresql://`` and ``postgres://`` without a driver mean psycopg 3.
     """
-    url = make_url(database_url)
+    url = database_url_of(database_url)
     if url.get_backend_name() != "sqlite":
         # Set on every new driver connection, the group committer's raw one included. Under
         # REPEATABLE READ (a server or role default) the snapshot is taken by the advisory
@@ -134,6 +143,44 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def database_url_of(database_url: str) -> URL:
+    """Parse a decision-log URL, or refuse it in one line.
+
+    Parameters
+    ----------
+    database_url : str
+
+    Returns
+    -------
+    sqlalchemy.URL
+        ``postgresql://`` and ``postgres://`` (Heroku's and libpq's spelling) are given the
+        psycopg 3 driver, the one installed: left alone, SQLAlchemy would look for psycopg2.
+
+    Raises
+    ------
+    InvalidDatabaseUrl
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise _invalid(repr(database_url)) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql") or url.drivername not in (
+        "sqlite",
+        "sqlite+pysqlite",
+        "postgresql+psycopg",
+    ):
+        raise _invalid(repr(url.render_as_string(hide_password=True)))
+    return url
+
+
+def _invalid(shown: str) -> InvalidDatabaseUrl:
+    return InvalidDatabaseUrl(
+        f"{shown} is not a database URL this service can use; accepted: {DATABASE_URL_FORMS}"
+    )
 
 
 def sqlite_file(engine: Engine) -> str | None:

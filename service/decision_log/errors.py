@@ -4,6 +4,7 @@ Hierarchy::
 
     DecisionLogError
     ├── DecisionLogUnavailable     the log cannot be read or written (503)
+    ├── InvalidDatabaseUrl         the URL names no database this service can use
     ├── DecisionNotFound           no score was recorded under that decision id (404)
     ├── ScreeningAlreadyRecorded   a screening decision exists for that id (409)
     ├── OverrideNotPermitted       screening out a required screen-in without the right (403)
@@ -19,6 +20,10 @@ class DecisionLogError(Exception):
 
 class DecisionLogUnavailable(DecisionLogError):
     """The log cannot be written or read; nothing is returned unrecorded."""
+
+
+class InvalidDatabaseUrl(DecisionLogError, ValueError):
+    """The decision log's URL is not one this service can use (a setting, not a request)."""
 
 
 class DecisionNotFound(DecisionLogError):

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from hotline_cli import main
 from service.main import create_app
-from tests.backends import make_settings
+from tests.backends import make_settings, pg_schema
 from tests.factories import authorize
 from tests.service.decision_log.factories import example, screening
 
@@ -239,3 +239,25 @@ def test_a_database_that_cannot_be_reached_is_one_line_for_every_command(tmp_pat
     for args in (["keys", "list"], ["outcomes", "import", str(csv)]):
         result = CliRunner().invoke(main, [*args, "--database-url", url])
         assert (result.exit_code, result.output) == (1, expected), args
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgresql_url_without_a_driver_uses_the_installed_one(scheme) -> None:
+    # The usual spelling (libpq's, Heroku's) would make SQLAlchemy look for psycopg2, which is
+    # not installed: it means psycopg 3 here, and the log is created and verified through it.
+    with pg_schema("drv") as (url, engine, schema):
+        plain = url.replace("postgresql+psycopg://", f"{scheme}://")
+        runner = CliRunner()
+        migrated = runner.invoke(main, ["log", "migrate", "--database-url", plain])
+        assert (migrated.exit_code, migrated.output) == (
+            0,
+            "ok: decision log at the latest schema\n",
+        )
+        verified = runner.invoke(main, ["log", "verify", "--database-url", plain])
+        assert (verified.exit_code, verified.output) == (0, "ok: 0 records\n")
+        with engine.connect() as conn:
+            tables = conn.execute(
+                sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": schema},
+            ).scalars()
+            assert {"log_entries", "api_keys"} <= set(tables)
