@@ -7,7 +7,6 @@ option syntax exits 2 (click's usage error). The ``hotline`` front door adds bot
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fairness.errors import FairnessError
 from fairness.io import read_table
 from fairness.report import write_audit, write_threshold_near
 from fairness.threshold_near import threshold_near as run_threshold_near
+from models.cli_types import FiniteFloat
 
 _DATA = click.option(
     "--data",
@@ -33,14 +33,6 @@ _OUT = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the JSON and HTML outputs (created if needed).",
 )
-
-
-def _finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
-    # click's float takes "nan" and "inf": a threshold or margin of either gives an answer
-    # ("no group's rates differ") that reads like a finding.
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number")
-    return value
 
 
 def _fail(exc: FairnessError) -> None:
@@ -69,9 +61,7 @@ def _parse_reference(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @_DATA
 @click.option("--label", required=True, help="Binary outcome column (1 = adverse outcome).")
 @click.option("--score", required=True, help="Numeric score column (1-20 score or probability).")
-@click.option(
-    "--threshold", type=float, callback=_finite, help="Select a case when score >= threshold."
-)
+@click.option("--threshold", type=FiniteFloat(), help="Select a case when score >= threshold.")
 @click.option(
     "--group", "groups", multiple=True, required=True, help="Group column; repeat for several."
 )
@@ -136,8 +126,7 @@ def audit(
 @click.option(
     "--cutoff",
     required=True,
-    type=float,
-    callback=_finite,
+    type=FiniteFloat(),
     help="Cases with running >= cutoff are above.",
 )
 @click.option("--outcome", required=True, help="Outcome column (e.g. re-referral, 0/1).")
@@ -150,8 +139,7 @@ def audit(
 )
 @click.option(
     "--margin",
-    type=click.FloatRange(min=0.0),
-    callback=_finite,
+    type=FiniteFloat(min=0.0),
     default=0.02,
     show_default=True,
     help="Smallest benefit of being above the cutoff that matters (outcome units).",

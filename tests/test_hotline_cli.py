@@ -95,6 +95,34 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) 
         get_settings.cache_clear()
 
 
+def test_seeds_and_biases_out_of_range_are_named_before_anything_is_written(tmp_path) -> None:
+    # A seed scikit-learn cannot take, or a bias of NaN or inf (which generated NaN odds and
+    # a file of garbage), is refused by the option itself: exit 2, one line naming it.
+    out = tmp_path / "out.jsonl"
+    cases = {
+        ("synth", "--seed", "-1"): "'--seed': -1 is not in the range 0<=x<=4294967295.",
+        ("synth", "--seed", "4294967296"): (
+            "'--seed': 4294967296 is not in the range 0<=x<=4294967295."
+        ),
+        (
+            "synth",
+            "--surveillance-bias",
+            "nan",
+        ): "'--surveillance-bias': 'nan' is not a finite number.",
+        ("synth", "--label-bias", "inf"): "'--label-bias': 'inf' is not a finite number.",
+        ("train", "--seed", "-1", "--data", str(out)): (
+            "'--seed': -1 is not in the range 0<=x<=4294967295."
+        ),
+    }
+    for args, expected in cases.items():
+        result = CliRunner().invoke(
+            main, [*args, "--out", str(out)] if args[0] == "synth" else list(args)
+        )
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines()[-1] == f"Error: Invalid value for {expected}"
+    assert not out.exists()
+
+
 def test_a_url_that_is_not_a_usable_database_is_named_by_every_command(tmp_path) -> None:
     # The engine refuses it itself (service.decision_log.db), so each command that opens the
     # log says so in its own line, with what is accepted, and creates nothing.

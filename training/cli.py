@@ -10,6 +10,7 @@ import click
 
 from fairness import FairnessError
 from models import ModelError, ModelRegistry
+from models.cli_types import FiniteFloat
 from training.config import get_settings
 from training.data import load_jsonl
 from training.errors import TrainingError
@@ -17,6 +18,7 @@ from training.gates import load_policy
 from training.pipeline import LABELS, train
 from training.promote import Waiver, promote_version
 from training.register import register_result
+from training.seeds import MAX_SEED
 from training.synthetic import SynthConfig, write_jsonl
 
 
@@ -33,17 +35,17 @@ def _fail(exc: Exception) -> click.ClickException:
 @click.command()
 @click.option("--n", "n_referrals", type=click.IntRange(min=1), default=50_000, show_default=True)
 @click.option("--years", type=click.IntRange(min=1, max=20), default=4, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option(
     "--surveillance-bias",
-    type=click.FloatRange(min=0.01),
+    type=FiniteFloat(min=0.01),
     default=1.25,
     show_default=True,
     help="Reporting-rate multiplier for the biased group at equal risk (1 = none).",
 )
 @click.option(
     "--label-bias",
-    type=click.FloatRange(min=0.01),
+    type=FiniteFloat(min=0.01),
     default=1.25,
     show_default=True,
     help="Odds multiplier on the biased group's removal at equal risk (1 = none).",
@@ -81,7 +83,7 @@ def synth(
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--kind", type=click.Choice(["logistic", "boosting"]), default="logistic")
 @click.option("--label", type=click.Choice(LABELS), default="removal_2y", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
 def train_command(data: Path, kind: str, label: str, seed: int, registry: Path | None) -> None:
     """Train, calibrate and evaluate a model, and register it as a new version."""

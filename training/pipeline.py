@@ -35,8 +35,9 @@ from models import (
     ventile_cutpoints,
 )
 from training.data import TrainingData
-from training.errors import TrainingDataError
+from training.errors import TrainingDataError, TrainingError
 from training.evaluate import evaluate
+from training.seeds import MAX_SEED
 
 Label = Literal["removal_2y", "rereferral_2y"]
 LABELS: tuple[str, ...] = ("removal_2y", "rereferral_2y")
@@ -124,8 +125,16 @@ def train(
     Returns
     -------
     TrainingResult
+
+    Raises
+    ------
+    TrainingError
+        The seed is outside 0..2**32 - 1, or (:class:`TrainingDataError`) the data cannot
+        train the label.
     """
     say = log or (lambda _msg: None)
+    if not 0 <= seed <= MAX_SEED:
+        raise TrainingError(f"seed is {seed}; it must be between 0 and {MAX_SEED}")
     frame = data.frame
     if label not in frame.columns:
         raise TrainingDataError(

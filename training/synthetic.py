@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models import AllegationType, InvolvementKind, Race, ReporterType
+from training.seeds import MAX_SEED
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -120,9 +122,12 @@ class SynthConfig:
             raise ValueError(f"n_referrals is {self.n_referrals}; it must be at least 1")
         if self.years < 1:
             raise ValueError(f"years is {self.years}; it must be at least 1")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed is {self.seed}; it must be between 0 and {MAX_SEED}")
         for name in ("surveillance_bias", "label_bias"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} is {getattr(self, name)}; it must be positive")
+            # `not > 0` and isfinite: NaN passes every comparison, and inf makes NaN odds.
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} is {getattr(self, name)}; it must be a positive number")
         for name in ("screen_in_rate", "removal_rate"):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name} is {getattr(self, name)}; it must be in (0, 1)")

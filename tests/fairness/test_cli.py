@@ -180,6 +180,6 @@ def test_thresholds_cutoffs_and_margins_are_finite(tmp_path, value):
         result = CliRunner().invoke(command, [*common, *args, option, value])
         assert result.exit_code == 2, (option, result.output)
         assert result.output.splitlines()[-1] == (
-            f"Error: Invalid value for '{option}': {float(value)} is not a finite number"
+            f"Error: Invalid value for '{option}': {value!r} is not a finite number."
         )
     assert not (tmp_path / "out").exists()

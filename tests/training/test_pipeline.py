@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from training.errors import TrainingDataError
+from training.errors import TrainingDataError, TrainingError
 from training.pipeline import train
 
 
@@ -55,3 +55,10 @@ def test_rereferral_label_is_observed_for_all(training_data) -> None:
 def test_unknown_label_is_refused(training_data) -> None:
     with pytest.raises(TrainingDataError, match="label 'injury' is not a column of the data"):
         train(training_data, label="injury")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_a_seed_scikit_learn_cannot_take_is_refused_by_name(training_data, seed) -> None:
+    with pytest.raises(TrainingError) as info:
+        train(training_data, seed=seed)
+    assert str(info.value) == f"seed is {seed}; it must be between 0 and 4294967295"

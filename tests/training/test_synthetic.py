@@ -101,7 +101,14 @@ def test_planted_disparities_appear_and_vanish_with_their_knobs() -> None:
     ("kwargs", "message"),
     [
         ({"n_referrals": 0}, "n_referrals is 0; it must be at least 1"),
-        ({"label_bias": 0}, "label_bias is 0; it must be positive"),
+        ({"label_bias": 0}, "label_bias is 0; it must be a positive number"),
+        ({"label_bias": float("nan")}, "label_bias is nan; it must be a positive number"),
+        (
+            {"surveillance_bias": float("inf")},
+            "surveillance_bias is inf; it must be a positive number",
+        ),
+        ({"seed": -1}, "seed is -1; it must be between 0 and 4294967295"),
+        ({"seed": 2**32}, "seed is 4294967296; it must be between 0 and 4294967295"),
         ({"screen_in_rate": 1.0}, "screen_in_rate is 1.0; it must be in (0, 1)"),
     ],
 )
