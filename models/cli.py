@@ -86,7 +86,14 @@ def show(registry: ModelRegistry, version: str) -> None:
 @click.pass_obj
 def history(registry: ModelRegistry, as_json: bool) -> None:
     """Show every promotion, refusal, waiver and rollback, oldest first."""
-    for event in registry.history():
+    try:
+        events = registry.history()
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not events and not as_json:
+        # Said, not left blank: an empty answer reads like a wrong --registry or a failure.
+        click.echo(f"no promotions, refusals or rollbacks recorded in {registry.root} yet")
+    for event in events:
         click.echo(json.dumps(event, sort_keys=True) if as_json else describe_event(event))
 
 

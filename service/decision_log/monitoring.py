@@ -45,11 +45,14 @@ class Reference:
     holdout : pandas.DataFrame or None
         ``probability`` and ``score`` of the training holdout.
     version : int
+    holdout_note : str or None
+        Why there is no holdout to compare with, when one was kept but cannot be read.
     """
 
     model: ScreeningModel
     holdout: pd.DataFrame | None
     version: int
+    holdout_note: str | None = None
 
 
 def decision_frame(log: DecisionLog) -> pd.DataFrame:
@@ -286,6 +289,8 @@ def _drift(frame: pd.DataFrame, reference: Reference | None) -> dict[str, Any]:
         return {"note": "no model or no decisions: drift not computed"}
     out: dict[str, Any] = {"model_version": reference.version, "features": {}}
     holdout = reference.holdout
+    if reference.holdout_note is not None:
+        out["holdout_note"] = reference.holdout_note
     if holdout is not None:
         out["score"] = summarize(
             psi_of_values(holdout["score"], frame["score"], edges=np.arange(2, 21))

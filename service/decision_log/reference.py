@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
+from pyarrow import ArrowException
 
 from models import ModelError, ModelRegistry
 from service.decision_log.monitoring import Reference
+
+log = logging.getLogger("hotline.monitoring")
 
 
 def load_reference(registry_dir: Path, *, alias: str) -> Reference | None:
@@ -45,10 +49,24 @@ def reference_for(registry: ModelRegistry, version: int, model: object) -> Refer
     Returns
     -------
     Reference
+        Without a holdout when none was kept; with a note saying why when the file kept
+        cannot be read (damaged, or without the two columns): the rest of the report does
+        not depend on it, so it is still written.
     """
     from models import ScreeningModel
 
     assert isinstance(model, ScreeningModel)
     path = registry.version_dir(version) / "holdout.parquet"
-    holdout = pd.read_parquet(path, columns=["probability", "score"]) if path.is_file() else None
+    if not path.is_file():
+        return Reference(model=model, holdout=None, version=version)
+    try:
+        holdout = pd.read_parquet(path, columns=["probability", "score"])
+    except (OSError, ValueError, KeyError, ArrowException) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        note = (
+            f"the training holdout of model version {version} cannot be read ({reason}); "
+            "score and probability drift are not computed"
+        )
+        log.error("monitoring: %s", note)
+        return Reference(model=model, holdout=None, version=version, holdout_note=note)
     return Reference(model=model, holdout=holdout, version=version)

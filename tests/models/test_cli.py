@@ -54,3 +54,19 @@ def test_list_still_lists_versions_when_the_champion_alias_is_malformed(tmp_path
         "version  kind      label             AUC  trained on  alias",
         "      1  logistic  removal_2y      0.700           -  ",
     ]
+
+
+def test_history_says_when_nothing_is_recorded_and_names_a_corrupt_line(tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(models_group, ["--registry", str(tmp_path), "history"])
+    assert (result.exit_code, result.output) == (
+        0,
+        f"no promotions, refusals or rollbacks recorded in {tmp_path} yet\n",
+    )
+    raw = runner.invoke(models_group, ["--registry", str(tmp_path), "history", "--json"])
+    assert (raw.exit_code, raw.output) == (0, "")  # JSON Lines: no events, no lines
+    (tmp_path / "history.jsonl").write_text('{"action": "set", "alias": "champion", "ver\n')
+    result = runner.invoke(models_group, ["--registry", str(tmp_path), "history"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / 'history.jsonl'}, line 1")
+    assert "Traceback" not in result.output

@@ -1,5 +1,6 @@
 """The supervisors' monitoring report counts overrides against the tool alone."""
 
+import shutil
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,6 +12,8 @@ from models import FEATURE_SPEC
 from service.config import ServiceSettings
 from service.decision_log.db import lock_chain
 from service.decision_log.monitoring import _reportable, decision_frame, monitoring_report
+from service.decision_log.reference import load_reference
+from service.decision_log.render import render_monitoring
 from service.decision_log.repository import append, record_screening, transaction
 from service.decision_log.schemas import ScreeningRequest
 
@@ -167,3 +170,48 @@ def test_the_monitoring_threshold_is_a_score_from_2_to_20(threshold) -> None:
         ServiceSettings(monitor_threshold=threshold)
     (error,) = caught.value.errors()
     assert error["loc"] == ("monitor_threshold",)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (b"not parquet at all", "Could not open Parquet input source"),
+        (None, "No match for FieldRef.Name(probability)"),
+    ],
+)
+def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
+    registry_with_champion, tmp_path, sqlite_log, damage, reason
+) -> None:
+    # The supervisors' report does not depend on the holdout: without it, the score and
+    # probability drift are left out and the report says why, instead of failing (a 500 on
+    # /v1/reports/monitoring, a stopped `hotline monitor`).
+    shutil.copytree(registry_with_champion.root, tmp_path / "registry")
+    version = registry_with_champion.alias("champion")
+    holdout = tmp_path / "registry" / "versions" / str(version) / "holdout.parquet"
+    assert holdout.is_file()
+    if damage is None:
+        pd.DataFrame({"other": [1.0]}).to_parquet(holdout)
+    else:
+        holdout.write_bytes(damage)
+    reference = load_reference(tmp_path / "registry", alias="champion")
+    assert reference is not None and reference.holdout is None
+    decision_id = f"{2:032x}"
+    with transaction(sqlite_log) as session:
+        lock_chain(session)
+        append(
+            session,
+            _score(decision_id, 12, "screener_judgment"),
+            kind="score",
+            decision_id=decision_id,
+            dedupe_key=f"score:{decision_id}",
+        )
+    report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
+    drift = report["drift"]
+    assert drift["holdout_note"].startswith(
+        f"the training holdout of model version {version} cannot be read ({reason}"
+    )
+    assert drift["holdout_note"].endswith("; score and probability drift are not computed")
+    assert "score" not in drift and "probability" not in drift
+    assert set(drift["features"]) == {f.name for f in FEATURE_SPEC}
+    page = render_monitoring(report)
+    assert "score and probability drift are not computed</p>" in page
