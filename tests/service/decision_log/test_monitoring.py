@@ -139,19 +139,24 @@ def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
     assert kept["unit"].value_counts().to_dict() == {"u1": 41}
 
 
-def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
-    # A report over a long log is a long read: on SQLite it must not queue behind (or hold
-    # up) the appends of scores. Here another connection holds the write lock throughout.
-    decision_id = f"{1:032x}"
-    with transaction(sqlite_log) as session:
+def _append_score(log, number: int, score: int) -> str:
+    decision_id = f"{number:032x}"
+    with transaction(log) as session:
         lock_chain(session)
         append(
             session,
-            _score(decision_id, 12, "screener_judgment"),
+            _score(decision_id, score, "screener_judgment"),
             kind="score",
             decision_id=decision_id,
             dedupe_key=f"score:{decision_id}",
         )
+    return decision_id
+
+
+def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
+    # A report over a long log is a long read: on SQLite it must not queue behind (or hold
+    # up) the appends of scores. Here another connection holds the write lock throughout.
+    decision_id = _append_score(sqlite_log, 1, 12)
     writer = sqlite3.connect(sqlite_log.engine.url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -195,16 +200,7 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
         holdout.write_bytes(damage)
     reference = load_reference(tmp_path / "registry", alias="champion")
     assert reference is not None and reference.holdout is None
-    decision_id = f"{2:032x}"
-    with transaction(sqlite_log) as session:
-        lock_chain(session)
-        append(
-            session,
-            _score(decision_id, 12, "screener_judgment"),
-            kind="score",
-            decision_id=decision_id,
-            dedupe_key=f"score:{decision_id}",
-        )
+    _append_score(sqlite_log, 2, 12)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
     drift = report["drift"]
     assert drift["holdout_note"].startswith(
