@@ -6,7 +6,7 @@ import pytest
 
 from training.gates import load_policy
 from training.gates.candidate import Candidate
-from training.gates.disparity import disparity_gates
+from training.gates.disparity import _ratio_result, disparity_gates
 
 
 def _candidate(never_selected: str) -> Candidate:
@@ -57,3 +57,39 @@ def test_a_reference_group_never_selected_fails_the_gate_with_an_infinite_ratio(
         "selection rate of 'black' over 'white' is infinite ('white' has a selection rate of 0) "
         "(97.50% interval 12.594-7229.676): outside the band"
     )
+
+
+def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> None:
+    # 0.7 is further below a band of 0.8-1.25 (log 0.134) than 1.4 is above it (log 0.113),
+    # though 1.4 - 1.25 > 0.8 - 0.7: the gate names the group the audit's summary ranks first.
+    rows = [
+        {"group": "a", "ratio": 1.4, "ci": [1.2, 1.6], "outside_by": 1.4 - 1.25, "fails": True},
+        {"group": "b", "ratio": 0.7, "ci": [0.6, 0.8], "outside_by": 0.8 - 0.7, "fails": True},
+    ]
+    result = _ratio_result(
+        "disparity.selection_rate",
+        "selection_rate",
+        rows,
+        reference="white",
+        limit="within 0.8-1.25 unless the interval includes 1",
+        level=0.975,
+        band=(0.8, 1.25),
+    )
+    assert (result.status, result.measured, result.by) == ("failed", 0.7, pytest.approx(0.1))
+    assert result.detail == (
+        "selection rate of 'b' over 'white' is 0.700 (97.50% interval 0.600-0.800): "
+        "outside the band by 0.100; 1 more group(s) also outside"
+    )
+    inside = [{**row, "fails": False} for row in rows]
+    inside[0].update(ratio=1.2, outside_by=1.2 - 1.25)  # log distance to 1.25: -0.041
+    inside[1].update(ratio=0.85, outside_by=0.8 - 0.85)  # log distance to 0.8: -0.061
+    passed = _ratio_result(
+        "disparity.selection_rate",
+        "selection_rate",
+        inside,
+        reference="white",
+        limit="",
+        level=0.975,
+        band=(0.8, 1.25),
+    )
+    assert (passed.status, passed.measured) == ("passed", 1.2)
