@@ -1,5 +1,7 @@
 """Disparity gates on hand-built held-out rows: a group that is never selected fails them."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,15 +68,16 @@ def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> Non
         {"group": "a", "ratio": 1.4, "ci": [1.2, 1.6], "outside_by": 1.4 - 1.25, "fails": True},
         {"group": "b", "ratio": 0.7, "ci": [0.6, 0.8], "outside_by": 0.8 - 0.7, "fails": True},
     ]
-    result = _ratio_result(
+    gate = partial(
+        _ratio_result,
         "disparity.selection_rate",
         "selection_rate",
-        rows,
         reference="white",
         limit="within 0.8-1.25 unless the interval includes 1",
         level=0.975,
         band=(0.8, 1.25),
     )
+    result = gate(rows)
     assert (result.status, result.measured, result.by) == ("failed", 0.7, pytest.approx(0.1))
     assert result.detail == (
         "selection rate of 'b' over 'white' is 0.700 (97.50% interval 0.600-0.800): "
@@ -83,13 +86,5 @@ def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> Non
     inside = [{**row, "fails": False} for row in rows]
     inside[0].update(ratio=1.2, outside_by=1.2 - 1.25)  # log distance to 1.25: -0.041
     inside[1].update(ratio=0.85, outside_by=0.8 - 0.85)  # log distance to 0.8: -0.061
-    passed = _ratio_result(
-        "disparity.selection_rate",
-        "selection_rate",
-        inside,
-        reference="white",
-        limit="",
-        level=0.975,
-        band=(0.8, 1.25),
-    )
+    passed = gate(inside)
     assert (passed.status, passed.measured) == ("passed", 1.2)
