@@ -4,6 +4,7 @@ Hierarchy::
 
     ServiceError
     ├── ModelUnavailable   no model is loaded (503)
+    ├── ReportNotFound     no such model version, alias or audit document (404)
     └── Overloaded         too many requests in flight in this worker (503, Retry-After: 1)
 
 the decision log's own errors (:mod:`service.decision_log.errors`), translated by
@@ -80,6 +81,13 @@ class ModelUnavailable(ServiceError):
 
     status_code = 503
     code = "model_unavailable"
+
+
+class ReportNotFound(ServiceError):
+    """No such model version or alias, or its audit bundle lacks the document asked for."""
+
+    status_code = 404
+    code = "report_not_found"
 
 
 class Overloaded(ServiceError):

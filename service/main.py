@@ -16,6 +16,7 @@ from service.api import (
     health,
     keys,
     metrics,
+    model_reports,
     outcomes,
     referrals,
     registry,
@@ -117,7 +118,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.metrics = metrics_
     install_error_handlers(app)
     app.include_router(health.router)
-    protected_routers = (score, rules, rules_preview, referrals, decisions, outcomes, reports)
+    protected_routers = (
+        score,
+        rules,
+        rules_preview,
+        referrals,
+        decisions,
+        outcomes,
+        reports,
+        model_reports,
+    )
     for protected in (*protected_routers, registry, admin, keys, metrics):
         app.include_router(protected.router, responses=AUTH_RESPONSES)
     publish_body_schemas(app, [Referral])

@@ -25,6 +25,8 @@ EXPECTED = {
     ("GET", "/v1/rules"): Permission.rules_read,
     ("POST", "/v1/rules/preview"): Permission.rules_preview,
     ("GET", "/v1/reports/monitoring"): Permission.reports_read,
+    ("GET", "/v1/reports/models/{version}"): Permission.reports_read,
+    ("GET", "/v1/reports/models/{version}/{document}"): Permission.reports_read,
     ("POST", "/v1/outcomes"): Permission.outcomes_write,
     ("GET", "/v1/models"): Permission.models_read,
     ("POST", "/v1/admin/reload"): Permission.models_reload,
