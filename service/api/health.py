@@ -9,6 +9,12 @@ from service.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
+_PUBLIC_DETAIL = {
+    False: "no model is loaded; the service's log and GET /v1/models say why",
+    True: "the model in service is not the one the alias names; the service's log and "
+    "GET /v1/models say why",
+}
+
 
 @router.get("/health", response_model=Health)
 async def health() -> Health:
@@ -21,12 +27,18 @@ async def ready(request: Request) -> Readiness | JSONResponse:
     """Say whether a model is loaded and scoring can be served."""
     holder = request.app.state.models
     rules_version = request.app.state.rules.current.version
+    detail = holder.last_error
+    if detail is not None and request.app.state.settings.environment == "production":
+        # /ready answers anyone (load balancers): in production it does not say where the
+        # registry lives or what is wrong with an artifact. Keys that may see that do:
+        # GET /v1/models (data scientists) and the service's log.
+        detail = _PUBLIC_DETAIL[holder.ready]
     if not holder.ready:
         body = Readiness(
             status="not_ready",
             model_version=None,
             rules_version=rules_version,
-            detail=holder.last_error,
+            detail=detail,
         )
         return JSONResponse(
             status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
@@ -36,5 +48,5 @@ async def ready(request: Request) -> Readiness | JSONResponse:
         status="ready",
         model_version=holder.current.version,
         rules_version=rules_version,
-        detail=holder.last_error,
+        detail=detail,
     )
