@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,9 @@ _ACCEPTED_NEEDS = ", ".join(n.value for n in Need)
 _BAD_NEED = "{value!r} is not a need; accepted: {accepted}"
 _BAD_AGE = "{value!r} is not an age; accepted: numbers of years from 0 to 120, e.g. 2 or 0.5"
 _BAD_LANGUAGE = "{value!r} is not a language code; accepted: ISO 639 codes such as en, es, vi"
+_NO_NEED = f"at least one need is required; accepted: {_ACCEPTED_NEEDS}"
+# ASCII only (str.isalpha() also passes 'és'): a primary ISO 639 code, then any subtags.
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 
 
 def get_directory(request: Request) -> Directory:
@@ -66,7 +70,11 @@ async def search_referrals(
     limit: Annotated[int, Query(ge=MIN_LIMIT, le=MAX_LIMIT)] = 5,
 ) -> ReferralSearchResponse:
     """Search the community-services directory by need, ZIP, language and ages."""
-    needs = _parse("need", _split(need), _as_need)
+    # Deduplicated, so the response names each need once, as the search looked for it.
+    needs = list(dict.fromkeys(_parse("need", _split(need), _as_need)))
+    if not needs:
+        # "need=" or "need=," passes FastAPI's required check with nothing in it.
+        _refuse("need", _NO_NEED, need)
     languages = _parse("language", _split(language), _as_language)
     age_values = _parse("ages", _split(ages), _as_age)
     results = search_directory(
@@ -93,10 +101,14 @@ def _parse(name: str, values: list[str], convert: Any) -> list[Any]:
     for value in values:
         result = convert(value)
         if isinstance(result, str):
-            error = {"loc": ("query", name), "msg": result, "type": "value_error", "input": value}
-            raise RequestValidationError([error])
+            _refuse(name, result, value)
         parsed.append(result[0])
     return parsed
+
+
+def _refuse(name: str, message: str, value: Any) -> NoReturn:
+    error = {"loc": ("query", name), "msg": message, "type": "value_error", "input": value}
+    raise RequestValidationError([error])
 
 
 def _as_need(value: str) -> tuple[Need] | str:
@@ -115,5 +127,4 @@ def _as_age(value: str) -> tuple[float] | str:
 
 def _as_language(value: str) -> tuple[str] | str:
     code = value.lower()
-    head = code.split("-", 1)[0]
-    return (code,) if 2 <= len(head) <= 3 and head.isalpha() else _BAD_LANGUAGE.format(value=value)
+    return (code,) if _LANGUAGE.fullmatch(code) else _BAD_LANGUAGE.format(value=value)

@@ -65,6 +65,31 @@ def clients_of(need: Need, family: FamilyProfile) -> tuple[tuple[float, ...], st
     return ages + family.other_ages, who
 
 
+def age_fits(age: float, low: float | None, high: float | None) -> bool:
+    """Return whether one person's age is within a service's age range.
+
+    Parameters
+    ----------
+    age : float
+        Age in years (fractions allowed).
+    low, high : float or None
+        The service's minimum and maximum age; None is open-ended.
+
+    Returns
+    -------
+    bool
+        Whether ``low <= age`` and the age is within ``high``.
+    """
+    if low is not None and age < low:
+        return False
+    if high is None:
+        return True
+    # A whole-year maximum counts whole years: maximum_age 5 includes a child of 5 years 9
+    # months. A fractional one (1.5 for 18 months) is already exact: a child of 1 year 10
+    # months is past it, though int(1.83) <= 1.5.
+    return int(age) <= high if float(high).is_integer() else age <= high
+
+
 def ages_fit(low: float | None, high: float | None, ages: tuple[float, ...]) -> bool:
     """Return whether an age range passes for these ages (any fits, or no ages are known).
 
@@ -80,10 +105,7 @@ def ages_fit(low: float | None, high: float | None, ages: tuple[float, ...]) -> 
     bool
         The same verdict as :func:`age_ok`, without building a reason.
     """
-    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
-    return not ages or any(
-        (low is None or a >= low) and (high is None or int(a) <= high) for a in ages
-    )
+    return not ages or any(age_fits(a, low, high) for a in ages)
 
 
 def age_ok(
@@ -94,8 +116,7 @@ def age_ok(
     if low is None and high is None:
         return PASS_SILENTLY
     ages, who = clients_of(need, family)
-    # HSDS ages are whole years: maximum_age 5 includes a child of 5 years 9 months.
-    fitting = [a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)]
+    fitting = [a for a in ages if age_fits(a, low, high)]
     if ages and not fitting:
         return None
     if not explain:

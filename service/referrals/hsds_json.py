@@ -68,9 +68,10 @@ def read_json(path: Path) -> tuple[RawTables, list[str]]:
     raw = RawTables()
     skipped: list[str] = []
     for file in files:
+        # RecursionError: json gives up on arrays or objects nested thousands deep.
         try:
             document = json.loads(file.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise DirectoryError(_UNREADABLE.format(path=file, reason=exc)) from exc
         if not _Flattener(raw, file.name).document(document):
             skipped.append(file.name)

@@ -12,12 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1)]
 ServiceStatus = Literal["active", "inactive", "defunct", "temporarily closed"]
 LocationType = Literal["physical", "postal", "virtual"]
+
+
+def _utc_if_naive(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+# Exports mix "2025-03-01T12:00:00Z" and "2025-03-01" (read as midnight without an
+# offset); Python cannot order the two, so a time without an offset is read as UTC.
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc_if_naive)]
 
 
 class _Row(BaseModel):
@@ -180,10 +189,11 @@ class ServiceCapacityRow(_Row):
     """HSDS 3.1 ``service_capacity``: open places and when that was last updated."""
 
     service_id: Id
-    available: Annotated[float, Field(ge=0)]
-    maximum: Annotated[float, Field(ge=0)] | None = None
+    # Finite: "inf" parses as a float and would read "inf open places".
+    available: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    maximum: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     description: str | None = None
-    updated: dt.datetime
+    updated: Timestamp
 
 
 ROW_MODELS: dict[str, type[_Row]] = {

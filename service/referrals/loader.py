@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -12,12 +11,19 @@ from service.referrals.directory import Directory, ZipCentroid
 from service.referrals.errors import DirectoryError
 from service.referrals.hsds_json import read_json
 from service.referrals.hsds_schema import DirectoryProblem
-from service.referrals.hsds_tabular import read_tabular
+from service.referrals.hsds_tabular import read_csv_rows, read_tabular
 from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap
 
 CENTROIDS_FILE = "zip_centroids.csv"
 _NOT_FOUND = "{path}: no such file or folder; expected a datapackage.json, a .json file or a folder"
-_BAD_CENTROID = "zip {zip!r}, latitude {lat!r}, longitude {lon!r} are not a ZIP and coordinates"
+_BAD_CENTROID = (
+    "zip {zip!r}, latitude {lat!r}, longitude {lon!r} are not a 5-digit ZIP and coordinates "
+    "within -90..90 / -180..180"
+)
+_NO_SERVICES = (
+    "no service records were found; expected a datapackage.json with a 'service' resource, "
+    "or .json files holding services; the directory is empty"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,18 @@ def load_directory(
     else:
         raw, skipped = read_json(path)
         kind = "json"
+    if not raw.tables.get("service"):
+        # Said, not left to an empty index: a folder of HSDS CSVs without their
+        # datapackage.json would otherwise load as an empty JSON folder, with no problem.
+        raw.problems.append(
+            DirectoryProblem(
+                file=path.name,
+                record_type="directory",
+                record_id=str(path),
+                severity="error",
+                message=_NO_SERVICES,
+            )
+        )
     services, organization_count, problems = assemble(raw, taxonomy=taxonomy)
     centroid_file = zip_centroids or folder / CENTROIDS_FILE
     centroids = read_zip_centroids(centroid_file, problems) if centroid_file.exists() else {}
@@ -91,40 +109,59 @@ def read_zip_centroids(
     path : Path
         CSV with columns ``zip,county,latitude,longitude``.
     problems : list[DirectoryProblem], optional
-        Bad rows are appended here (and skipped).
+        Bad rows (a ZIP that is not 5 digits, coordinates that are not numbers in range) are
+        appended here and skipped; so is the file, if it is not UTF-8 CSV.
 
     Returns
     -------
     dict[str, ZipCentroid]
-        Centroids by ZIP code.
+        Centroids by ZIP code; empty if the file cannot be read.
     """
     found: dict[str, ZipCentroid] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            zip_code = (row.get("zip") or "").strip()
-            try:
-                if len(zip_code) != 5 or not zip_code.isdigit():
-                    raise ValueError(zip_code)
-                centroid = ZipCentroid(
-                    zip=zip_code,
-                    county=(row.get("county") or "").strip(),
-                    latitude=float(row.get("latitude") or ""),
-                    longitude=float(row.get("longitude") or ""),
+    try:
+        rows = read_csv_rows(path)
+    except ValueError as exc:
+        if problems is not None:
+            problems.append(
+                DirectoryProblem(
+                    file=path.name,
+                    record_type="resource",
+                    record_id="zip_centroid",
+                    severity="error",
+                    message=f"{exc}; the file was skipped",
                 )
-            except ValueError:
-                if problems is not None:
-                    message = _BAD_CENTROID.format(
-                        zip=zip_code, lat=row.get("latitude"), lon=row.get("longitude")
+            )
+        return found
+    for number, row in enumerate(rows, start=2):
+        zip_code = (row.get("zip") or "").strip()
+        try:
+            if len(zip_code) != 5 or not zip_code.isdigit():
+                raise ValueError(zip_code)
+            latitude = float(row.get("latitude") or "")
+            longitude = float(row.get("longitude") or "")
+            # Also refuses inf and nan: an infinite latitude failed every match in its ZIP
+            # (math domain error) and nan read as "nan km" from the centre.
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                raise ValueError(latitude, longitude)
+        except ValueError:
+            if problems is not None:
+                message = _BAD_CENTROID.format(
+                    zip=zip_code, lat=row.get("latitude"), lon=row.get("longitude")
+                )
+                problems.append(
+                    DirectoryProblem(
+                        file=path.name,
+                        record_type="zip_centroid",
+                        record_id=zip_code or f"row {number}",
+                        severity="error",
+                        message=message,
                     )
-                    problems.append(
-                        DirectoryProblem(
-                            file=path.name,
-                            record_type="zip_centroid",
-                            record_id=zip_code or f"row {number}",
-                            severity="error",
-                            message=message,
-                        )
-                    )
-                continue
-            found[zip_code] = centroid
+                )
+            continue
+        found[zip_code] = ZipCentroid(
+            zip=zip_code,
+            county=(row.get("county") or "").strip(),
+            latitude=latitude,
+            longitude=longitude,
+        )
     return found

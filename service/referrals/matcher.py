@@ -18,7 +18,14 @@ from models.referral import Need, Referral
 from service.referrals.directory import Directory, MatchFacts, ZipCentroid
 from service.referrals.eligibility import Requirement
 from service.referrals.family import FamilyProfile, profile_from_referral
-from service.referrals.filters import ages_fit, area_reason, clients_of, eligibility_ok, language_ok
+from service.referrals.filters import (
+    age_fits,
+    ages_fit,
+    area_reason,
+    clients_of,
+    eligibility_ok,
+    language_ok,
+)
 from service.referrals.languages import normalize_language
 from service.referrals.needs import DerivedNeed, derive_needs
 from service.referrals.ranking import DEFAULT_WEIGHTS, EARTH_RADIUS_KM, RankingWeights, Scorer
@@ -196,19 +203,21 @@ def match(
     chosen = _spread(ranked, limit=limit)
     family_order = [n.need for n in needs]
     return [
-        _suggestion(c[3], c[5], d, family, county, family_order, rank=i)
+        _suggestion(c[3], c[5], c[6], d, family, county, family_order, rank=i)
         for i, (d, c) in enumerate(chosen, start=1)
     ]
 
 
-_Ranked = tuple[float, str, str, MatchFacts, float, float | None]
-"""Sort key (negated rounded score, casefolded name, id), then facts, score, distance."""
+_Ranked = tuple[float, str, str, MatchFacts, float, float | None, frozenset[Need]]
+"""Sort key (negated rounded score, casefolded name, id), then facts, score, distance and
+the family's needs the service meets."""
 
 
 class _Judge:
     """The need-independent filters and the score of each service, memoised per referral."""
 
     __slots__ = (
+        "_clients",
         "_eligible",
         "_family",
         "_family_needs",
@@ -227,6 +236,7 @@ class _Judge:
     ) -> None:
         self._family = family
         self._family_needs = family_needs
+        self._clients = {need: clients_of(need, family)[0] for need in family_needs}
         self._score = Scorer(needs_total=len(family_needs), as_of=family.as_of, weights=weights).of
         self._languages = frozenset(family.languages)
         self._origin = (
@@ -273,14 +283,21 @@ class _Judge:
             if origin is None or not facts.site_points
             else _nearest_km(origin, facts.site_points)
         )
+        met = service.needs & self._family_needs
+        if facts.has_age_range and len(met) > 1:
+            # The age range is checked against whom each need is for, so an adults-only
+            # programme tagged home visiting does not meet a toddler's home-visiting need;
+            # it must not count in the need share nor be listed under "also meets".
+            low, high = service.minimum_age, service.maximum_age
+            met = frozenset(n for n in met if ages_fit(low, high, self._clients[n]))
         value = self._score(
-            len(service.needs & self._family_needs),
+            len(met),
             distance,
             service.capacity,
             service.verified,
             direct,
         )
-        return (-round(value, 9), facts.sort_name, service.id, facts, value, distance)
+        return (-round(value, 9), facts.sort_name, service.id, facts, value, distance, met)
 
 
 def _nearest_km(
@@ -328,6 +345,7 @@ def _spread(
 def _suggestion(
     facts: MatchFacts,
     distance_km: float | None,
+    met: frozenset[Need],
     derived: DerivedNeed,
     family: FamilyProfile,
     county: str | None,
@@ -337,17 +355,14 @@ def _suggestion(
 ) -> ReferralSuggestion:
     service = facts.service
     need = derived.need
-    also = [n for n in family_needs if n != need and n in service.needs]
+    also = [n for n in family_needs if n != need and n in met]
     # The lines in display order; the family-independent ones were written at load
     # (MatchFacts). Every filter has passed, so the eligibility lines are all of them.
     why = [f"Meets {NEED_TEXT[need]}: {derived.reason}", area_reason(service, family, county)]
     if facts.age_span is not None:
         low, high = service.minimum_age, service.maximum_age
         ages, who = clients_of(need, family)
-        youngest = min(
-            (a for a in ages if (low is None or a >= low) and (high is None or int(a) <= high)),
-            default=None,
-        )
+        youngest = min((a for a in ages if age_fits(a, low, high)), default=None)
         why.append(age_reason(facts.age_span, youngest, who))
     why += facts.eligibility_reasons
     language = language_ok(service, family)

@@ -81,11 +81,10 @@ def derive_needs(referral: Referral, *, lookback_days: int = 730) -> list[Derive
         for episode in caregiver.involvements:
             flagged = _INVOLVEMENT_NEEDS.get(episode.kind)
             if flagged is not None and (episode.end_date is None or episode.end_date >= since):
-                years = lookback_days // 365
                 add(
                     flagged,
                     f"a caregiver had {_INVOLVEMENT_TEXT[episode.kind]} treatment "
-                    f"in the last {years} years",
+                    f"in the last {_window(lookback_days)}",
                 )
     if any(caregiver.pregnant for caregiver in referral.caregivers):
         add(Need.prenatal_home_visiting, "a caregiver is pregnant")
@@ -98,3 +97,12 @@ def derive_needs(referral: Referral, *, lookback_days: int = 730) -> list[Derive
         add(Need.home_visiting, reason)
         add(Need.early_learning, reason)
     return [DerivedNeed(need=need, reason="; ".join(text)) for need, text in reasons.items()]
+
+
+def _window(days: int) -> str:
+    # Whole years read as years ("2 years" for 730 days); any other window in days, so
+    # 180 days is not rounded down to "the last 0 years".
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return f"{years} year" if years == 1 else f"{years} years"
+    return f"{days} day" if days == 1 else f"{days} days"

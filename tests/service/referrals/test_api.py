@@ -75,6 +75,21 @@ def test_search_accepts_comma_lists_and_repeats(client):
     # Early Head Start serves ages 0-3: neither 4 nor 30 fits.
 
 
+def test_search_names_each_need_once_and_accepts_region_subtags(client):
+    response = client.get(
+        "/v1/referrals/search?need=food,food&need=food&zip=90012&language=es-MX&limit=3"
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["needs"] == ["food"]
+    assert [r["service_name"] for r in body["results"]] == [
+        "Maple Street Family Resource Center",
+        "Mobile Market",
+        "Demo County Food Bank Pantry",
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "loc", "msg"),
     [
@@ -107,6 +122,30 @@ def test_search_accepts_comma_lists_and_repeats(client):
             "Input should be greater than or equal to 3",
         ),
         ("zip=90001", ["query", "need"], "Field required"),
+        (
+            "need=&zip=90001",
+            ["query", "need"],
+            "at least one need is required; accepted: home_visiting, prenatal_home_visiting, "
+            "substance_use_treatment, domestic_violence, housing, early_learning, parenting, "
+            "food, mental_health",
+        ),
+        (
+            "need=,&zip=90001",
+            ["query", "need"],
+            "at least one need is required; accepted: home_visiting, prenatal_home_visiting, "
+            "substance_use_treatment, domestic_violence, housing, early_learning, parenting, "
+            "food, mental_health",
+        ),
+        (
+            "need=food&zip=90001&language=%C3%A9s",  # not ASCII, though str.isalpha() says so
+            ["query", "language"],
+            "'és' is not a language code; accepted: ISO 639 codes such as en, es, vi",
+        ),
+        (
+            "need=food&zip=90001&language=es-",
+            ["query", "language"],
+            "'es-' is not a language code; accepted: ISO 639 codes such as en, es, vi",
+        ),
     ],
 )
 def test_bad_parameters_give_422_naming_the_parameter(client, query, loc, msg):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from models.referral import Need
-from service.referrals import DirectoryError, load_directory
+from service.referrals import DirectoryError, load_directory, search_directory
 
 from .factories import DEMO, OFFICIAL
 
@@ -201,3 +201,162 @@ def test_missing_path_and_broken_json_raise(tmp_path):
     broken.write_text("{not json")
     with pytest.raises(DirectoryError, match=r"broken.json: not readable as JSON"):
         load_directory(broken)
+
+
+def _package(folder: Path, **files: bytes) -> Path:
+    """Write a tabular package of the given CSVs (resource name = file stem)."""
+    folder.mkdir()
+    resources = [{"name": name, "path": f"{name}.csv"} for name in files]
+    (folder / "datapackage.json").write_text(json.dumps({"resources": resources}))
+    for name, content in files.items():
+        (folder / f"{name}.csv").write_bytes(content)
+    return folder
+
+
+SERVICE_CSV = b"id,name,status\ns-1,Pantry,active\n"
+AREA_CSV = b"id,service_id,name\na-1,s-1,Demo County\n"
+
+
+def test_csv_not_utf8_or_with_an_oversized_field_is_reported_and_skipped(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=SERVICE_CSV,
+        service_area=AREA_CSV,
+        # Latin-1 from a spreadsheet: "Café" with a single 0xe9 byte.
+        phone=b"id,service_id,number,description\np-1,s-1,555-0100,Caf\xe9\n",
+        language=b"id,service_id,code,note\nl-1,s-1,es," + b"x" * 200_000 + b"\n",
+    )
+
+    loaded = load_directory(pkg)
+
+    assert [str(p) for p in loaded.problems] == [
+        "phone.csv: resource 'phone': not UTF-8 text ('utf-8' codec can't decode byte 0xe9 "
+        "in position 53: invalid continuation byte); save it as UTF-8; the file was skipped",
+        "language.csv: resource 'language': not readable as CSV at line 2 (field larger than "
+        "field limit (131072)); the file was skipped",
+    ]
+    assert {p.severity for p in loaded.problems} == {"error"}
+    service = loaded.directory.services["s-1"]
+    assert (service.phone, service.languages, service.counties) == (
+        None,
+        frozenset({"en"}),
+        frozenset({"demo county"}),
+    )
+
+
+def test_zip_centroids_out_of_range_or_not_finite_are_reported(tmp_path):
+    pkg = _package(tmp_path / "pkg", service=SERVICE_CSV, service_area=AREA_CSV)
+    (pkg / "zip_centroids.csv").write_text(
+        "zip,county,latitude,longitude\n"
+        "90001,Demo County,34.0,-118.3\n"
+        "90002,Demo County,inf,-118.3\n"
+        "90003,Demo County,nan,nan\n"
+        "90004,Demo County,95,-118.3\n"
+        "90005,Demo County,34.0,-200\n"
+    )
+
+    loaded = load_directory(pkg)
+
+    assert [str(p) for p in loaded.problems] == [
+        f"zip_centroids.csv: zip_centroid '{zip_code}': zip '{zip_code}', latitude '{lat}', "
+        f"longitude '{lon}' are not a 5-digit ZIP and coordinates within -90..90 / -180..180"
+        for zip_code, lat, lon in [
+            ("90002", "inf", "-118.3"),
+            ("90003", "nan", "nan"),
+            ("90004", "95", "-118.3"),
+            ("90005", "34.0", "-200"),
+        ]
+    ]
+    assert list(loaded.directory.zip_centroids) == ["90001"]
+    # An infinite latitude had failed every search in its ZIP (math domain error).
+    result = search_directory(loaded.directory, needs=[Need.food], zip_code="90002", county=None)
+    assert result == []
+
+
+def test_zip_centroids_file_not_utf8_is_reported(tmp_path):
+    pkg = _package(tmp_path / "pkg", service=SERVICE_CSV, service_area=AREA_CSV)
+    (pkg / "zip_centroids.csv").write_bytes(
+        b"zip,county,latitude,longitude\n90001,Do\xf1a Ana County,32.3,-106.8\n"
+    )
+
+    loaded = load_directory(pkg)
+
+    assert [str(p) for p in loaded.problems] == [
+        "zip_centroids.csv: resource 'zip_centroid': not UTF-8 text ('utf-8' codec can't "
+        "decode byte 0xf1 in position 38: invalid continuation byte); save it as UTF-8; the "
+        "file was skipped"
+    ]
+    assert loaded.directory.zip_centroids == {}
+
+
+def test_capacity_times_with_and_without_an_offset_compare_and_must_be_finite(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=SERVICE_CSV,
+        service_area=AREA_CSV,
+        service_capacity=(
+            b"id,service_id,available,updated\n"
+            b"c-1,s-1,4,2025-03-01T12:00:00Z\n"
+            b"c-2,s-1,0,2025-03-02\n"
+            b"c-3,s-1,inf,2025-03-03\n"
+        ),
+    )
+
+    loaded = load_directory(pkg)
+
+    # The latest finite row, 2 March (read as UTC midnight), says there is no place.
+    service = loaded.directory.services["s-1"]
+    assert (service.capacity, service.capacity_available) == ("waitlist", 0)
+    assert [str(p) for p in loaded.problems] == [
+        "service_capacity.csv: service_capacity 'c-3': available: Input should be a finite "
+        "number (got 'inf'); the record was skipped"
+    ]
+
+
+def test_a_folder_without_services_is_reported_not_loaded_silently_empty(tmp_path):
+    # HSDS CSVs without their datapackage.json: read as a JSON folder holding nothing.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "services.csv").write_bytes(SERVICE_CSV)
+
+    loaded = load_directory(folder)
+
+    assert len(loaded.directory) == 0
+    assert [(p.severity, str(p)) for p in loaded.problems] == [
+        (
+            "error",
+            f"export: directory '{folder}': no service records were found; expected a "
+            "datapackage.json with a 'service' resource, or .json files holding services; "
+            "the directory is empty",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (
+            "datapackage.json",
+            '{"resources": ["service"]}',
+            "not a readable data package descriptor (every item of 'resources' must be an object)",
+        ),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "not readable as JSON (maximum recursion"),
+    ],
+)
+def test_malformed_descriptor_or_deep_json_is_a_directory_error(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_text(content)
+
+    with pytest.raises(DirectoryError) as info:
+        load_directory(path)
+
+    assert str(info.value).startswith(f"{path}: {reason}")
+
+
+def test_a_resource_named_by_a_list_is_skipped_as_not_hsds(tmp_path):
+    path = tmp_path / "datapackage.json"
+    path.write_text('{"resources": [{"name": ["service"], "path": "services.csv"}]}')
+
+    loaded = load_directory(path)
+
+    assert [p.record_type for p in loaded.problems] == ["directory"]

@@ -228,3 +228,43 @@ def test_demo_directory_gives_several_options_for_a_realistic_referral():
     ]
     assert all(s.phone and s.hours for s in result)
     assert result[0].model_dump(mode="json")["last_verified"] == "2025-03-03"
+
+
+def test_fractional_maximum_age_is_exact_not_whole_years():
+    # 0-18 months: a child of 1 year 10 months is past it, though int(1.83) <= 1.5.
+    d = directory(service("infant", needs=HOUSING, minimum_age=0, maximum_age=1.5))
+
+    too_old = referral(children=[{"age_years": 1.83}], caregivers=[])
+    young = referral(children=[{"age_years": 1.5}], caregivers=[])
+
+    assert ids(suggest_referrals(d, too_old)) == []
+    assert ids(search_directory(d, needs=[Need.housing], zip_code="90001", ages=[1.83])) == []
+    result = suggest_referrals(d, young)
+    assert ids(result) == ["infant"]
+    assert result[0].why[2] == "Serves ages 0-1.5; fits family member aged 1.5"
+
+
+def test_also_meets_and_need_share_leave_out_needs_the_age_range_excludes():
+    # An adults-only recovery programme also tagged home visiting: the family's home
+    # visiting is for a child of 2, whom its age range (18+) excludes.
+    both = (Need.substance_use_treatment, Need.home_visiting)
+    d = directory(
+        service("adult-both", needs=both, minimum_age=18, name="A adult both"),
+        service("adult-sud", needs=(Need.substance_use_treatment,), name="B adult sud"),
+        service("any-both", needs=both, name="C any both"),
+    )
+    family = referral(allegation_types=["caregiver_substance_use"], children=[{"age_years": 2}])
+
+    result = suggest_referrals(d, family)
+
+    assert [(s.service_id, s.need, s.also_meets) for s in result] == [
+        ("any-both", Need.substance_use_treatment, [Need.home_visiting]),
+        ("adult-both", Need.substance_use_treatment, []),
+        ("adult-sud", Need.substance_use_treatment, []),
+    ]
+    assert result[1].why == [
+        "Meets substance use treatment: allegation: caregiver substance use",
+        "Serves ZIP 90001",
+        "Serves ages 18-any; fits caregiver aged 30",
+        "Speaks English",
+    ]

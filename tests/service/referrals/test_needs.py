@@ -1,3 +1,5 @@
+import pytest
+
 from models.referral import Need
 from service.referrals import DerivedNeed, derive_needs
 
@@ -72,3 +74,29 @@ def test_ongoing_treatment_counts_and_the_window_is_configurable():
 
 def test_no_needs_for_an_older_child_and_an_unmapped_allegation():
     assert derive_needs(referral(allegation_types=["medical_neglect"])) == []
+
+
+@pytest.mark.parametrize(
+    ("lookback_days", "window"),
+    [(730, "2 years"), (365, "1 year"), (180, "180 days"), (400, "400 days")],
+)
+def test_treatment_reason_states_the_window_without_rounding_it_to_years(lookback_days, window):
+    family = referral(
+        allegation_types=["medical_neglect"],
+        caregivers=[
+            {
+                "age_years": 40,
+                "role": "father",
+                "involvements": [
+                    {"kind": "behavioral_health_treatment", "start_date": "2024-06-01"}
+                ],
+            }
+        ],
+    )
+
+    assert derive_needs(family, lookback_days=lookback_days) == [
+        DerivedNeed(
+            need=Need.mental_health,
+            reason=f"a caregiver had behavioral-health treatment in the last {window}",
+        )
+    ]
