@@ -15,6 +15,7 @@ missing score can neither fire nor, through ``not``, accidentally fire a rule.
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -209,6 +210,10 @@ def _parse_scalar(spec: FactSpec, raw: object, where: str) -> Scalar:
             raise RuleInvalid(
                 f"{where}: fact '{spec.name}' is a number, so value must be a number; got {shown}"
             )
+        if not math.isfinite(raw):
+            # YAML reads .inf and .nan as numbers. A fact without an upper bound would accept
+            # .inf, and JSON (GET /v1/rules) would show it as null.
+            raise RuleInvalid(f"{where}: value {raw} is not a finite number")
         low = -float("inf") if spec.minimum is None else spec.minimum
         high = float("inf") if spec.maximum is None else spec.maximum
         if not low <= raw <= high:

@@ -35,6 +35,7 @@ def evaluate_rules(
         The model's 1-20 score; ``None`` without a model.
     band : str or None
         The score's band; when ``None`` but ``score`` is given it is derived from the score.
+        With both given, the band must be the score's.
 
     Returns
     -------
@@ -46,7 +47,8 @@ def evaluate_rules(
     Raises
     ------
     FactInputError
-        If ``band`` is not a known band or ``score`` is outside 1-20.
+        If ``band`` is not a known band, ``score`` is outside 1-20, or both are given and the
+        band is not the score's.
     """
     known_band = _band(score, band)
     ctx = FactContext(
@@ -86,14 +88,22 @@ def evaluate_rules(
 
 
 def _band(score: int | None, band: str | None) -> Band | None:
+    given: Band | None = None
     if band is not None:
         try:
-            return Band(band)
+            given = Band(band)
         except ValueError:
             raise FactInputError(f"band '{band}' is not a band; accepted: {_BANDS}") from None
     if score is None:
-        return None
+        return given
     try:
-        return band_for_score(score)
+        derived = band_for_score(score)
     except ValueError as exc:
         raise FactInputError(str(exc)) from None
+    # A band that disagrees with the score would let score rules and band rules (and the band
+    # default) each judge a different referral.
+    if given is not None and given is not derived:
+        raise FactInputError(
+            f"band '{given.value}' does not fit score {score}, which is in band '{derived.value}'"
+        )
+    return derived

@@ -9,7 +9,10 @@ YAML is read with the safe loader, with two changes that matter for hand-edited 
 a key repeated in one mapping is an error (PyYAML would silently keep the last one), and dates
 are left as text so that pydantic checks them with one clear message (PyYAML would raise a bare
 ``ValueError`` on ``2026-13-01``). A document nested too deeply for PyYAML's recursive reader is
-refused with one line too, not a ``RecursionError``.
+refused with one line too, not a ``RecursionError``, and so is an alias of a mapping or list
+(aliases to aliases can describe an exponentially large condition), a number YAML 1.1 would
+read as other than written (``0365`` is octal 245, ``1:30`` is base-60 90) and a value PyYAML's
+constructors cannot read (``!!bool maybe``, an integer of 5,000 digits).
 """
 
 from __future__ import annotations
@@ -57,8 +60,47 @@ _ACCEPTED_KEYS: Final = {"action": "type, suggest_needs"}
 _DATE_FIELDS: Final = frozenset({"effective", "effective_from", "effective_to"})
 
 
+class _NotAccepted(yaml.MarkedYAMLError):
+    """Valid YAML that a rules file may not use; the problem says why and what to write."""
+
+
 class _PolicyLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys and keeps dates as strings."""
+    """Safe loader that refuses duplicate keys and repeated collections, keeps dates as text."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # An alias shares the node it names, so a few lines of aliases to aliases describe a
+        # condition with 10**9 comparisons that every later walk (checking, compiling, even
+        # showing it in an error) expands. Text and numbers cannot grow that way, so only
+        # aliases of mappings and lists are refused; the anchor is known by now (an alias may
+        # only follow its anchor), which also catches an alias inside its own anchor.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            target = self.anchors.get(str(event.anchor))
+            if target is not None and not isinstance(target, yaml.ScalarNode):
+                raise _NotAccepted(
+                    None,
+                    None,
+                    f"alias *{event.anchor} repeats a mapping or list, which a rules file may "
+                    "not do; write the repeated part out",
+                    event.start_mark,
+                )
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # PyYAML's scalar constructors raise bare Python errors on an explicitly tagged
+            # value they cannot read (!!bool maybe, !!timestamp 2026-13-01) and on an integer
+            # past Python's 4,300-digit limit; report those with a position like any YAML error.
+            kind = node.tag.rsplit(":", 1)[-1]
+            what = "this value"
+            if isinstance(node, yaml.ScalarNode):
+                value = str(node.value)
+                what = "'" + (value if len(value) <= 20 else f"{value[:20]}...") + "'"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {what} as {kind}", node.start_mark
+            ) from None
 
 
 def _mapping_without_duplicates(
@@ -77,10 +119,36 @@ def _mapping_without_duplicates(
     return loader.construct_mapping(node, deep=deep)
 
 
+def _number_as_written(loader: _PolicyLoader, node: yaml.ScalarNode) -> int | float:
+    # YAML 1.1 reads 0365 as octal (245) and 1:30 as base 60 (90): a zero-padded window or a
+    # value with a colon would load as a different number than the one on the page.
+    text = str(node.value)
+    digits = text.replace("_", "").lstrip("+-")
+    if node.tag.endswith(":int"):
+        number: int | float = loader.construct_yaml_int(node)
+    else:
+        number = loader.construct_yaml_float(node)
+    if ":" in digits:
+        reading = f"base 60 ({number})"
+    elif len(digits) > 1 and digits[0] == "0" and digits[1].isdigit() and "." not in digits:
+        reading = f"octal ({number})"
+    else:
+        return number
+    raise _NotAccepted(
+        None,
+        None,
+        f"'{text}' would be read as {reading}; write the number in decimal digits without "
+        "leading zeros or colons",
+        node.start_mark,
+    )
+
+
 _PolicyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _mapping_without_duplicates,  # type: ignore[arg-type]
 )
+_PolicyLoader.add_constructor("tag:yaml.org,2002:int", _number_as_written)  # type: ignore[arg-type]
+_PolicyLoader.add_constructor("tag:yaml.org,2002:float", _number_as_written)  # type: ignore[arg-type]
 _PolicyLoader.yaml_implicit_resolvers = {
     first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -175,7 +243,8 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise RulesFileError(f"{source}: not valid YAML: {exc.problem}{where}") from None
+        what = "" if isinstance(exc, _NotAccepted) else "not valid YAML: "
+        raise RulesFileError(f"{source}: {what}{exc.problem}{where}") from None
     except yaml.YAMLError as exc:
         raise RulesFileError(f"{source}: not valid YAML: {exc}") from None
     except RecursionError:

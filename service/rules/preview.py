@@ -7,21 +7,22 @@ output, so that score-based rules can fire::
     {"referral": {...}, "probability": 0.41, "score": 18, "band": "very_high"}
 
 ``probability``, ``score`` and ``band`` are optional; when ``band`` is missing it is derived from
-``score``.
+``score``, and a case with both must give the score's band.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from models.referral import Referral
-from models.scoring import Band, Probability, ScreeningScore
+from models.scoring import Band, Probability, ScreeningScore, band_for_score
 from service.rules.engine import evaluate_rules
 from service.rules.errors import CasesError, FactInputError
 from service.rules.outcome import RulesOutcome
@@ -38,6 +39,19 @@ class Case(BaseModel):
     probability: Probability | None = None
     score: ScreeningScore | None = None
     band: Band | None = None
+
+    @field_validator("band")
+    @classmethod
+    def _band_fits_score(cls, band: Band | None, info: ValidationInfo) -> Band | None:
+        # The band is the score's band. A case with both must agree, or score rules and band
+        # rules (and the band default) would each see a different referral.
+        score = info.data.get("score")
+        if band is not None and score is not None and band_for_score(score) is not band:
+            raise ValueError(
+                f"band '{band.value}' does not fit score {score}, which is in band "
+                f"'{band_for_score(score).value}'; give the score's band or leave band out"
+            )
+        return band
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,11 @@ def read_cases(path: str | os.PathLike[str]) -> list[NumberedCase]:
     """
     source = os.fspath(path)
     try:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark. Lines end
+        # at "\n" only, as in JSON Lines: str.splitlines would also break a line at characters
+        # JSON allows inside a string (U+2028, U+0085, form feed) and miscount the lines.
+        # A "\r" left by CRLF line ends is JSON whitespace.
+        lines = Path(source).read_text(encoding="utf-8-sig").split("\n")
     except OSError as exc:
         raise CasesError(f"{source}: cannot read cases file: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -112,6 +130,13 @@ def _parse_case(line: str, where: str) -> Case:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise CasesError(f"{where}: not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except ValueError:
+        # The one other ValueError json raises: an integer past Python's digit limit.
+        raise CasesError(
+            f"{where}: not valid JSON: a number has more than {sys.get_int_max_str_digits()} digits"
+        ) from None
+    except RecursionError:
+        raise CasesError(f"{where}: not valid JSON: it nests too deeply to read") from None
     if not isinstance(data, dict):
         raise CasesError(f'{where}: expected a JSON object (a referral, or {{"referral": ...}})')
     wrapped = data if "referral" in data else {"referral": data}
@@ -120,7 +145,9 @@ def _parse_case(line: str, where: str) -> Case:
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = ".".join(str(part) for part in error["loc"])
-        raise CasesError(f"{where}: {loc}: {error['msg']}") from None
+        # As the API's errors: a validator's message is shown as written.
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise CasesError(f"{where}: {loc}: {message}") from None
 
 
 def _evaluate(ruleset: RuleSet, item: NumberedCase, where: str) -> RulesOutcome:

@@ -1,4 +1,4 @@
-"""`GET /v1/rules` on a tiny app with `app.state.rules` set."""
+"""`GET /v1/rules` and `POST /v1/rules/preview` on a tiny app with `app.state.rules` set."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import pytest
 from fastapi import FastAPI
 
 from service.api.rules import router
+from service.api.rules_preview import router as preview_router
 from service.auth import Principal, Role, authenticate
+from service.errors import install_error_handlers
 from service.rules import DEFAULT_RULES_PATH, RulesHolder, load_rules
+from tests.service.rules.factories import make_referral, one_rule_file
 
 
 class Client:
@@ -28,6 +31,15 @@ class Client:
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 return await client.get(url)
+
+        return asyncio.run(call())
+
+    def post(self, url: str, body: object) -> httpx.Response:
+        async def call() -> httpx.Response:
+            # A 500 comes back as a response, as a client would see it, not as a raise.
+            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.post(url, json=body)
 
         return asyncio.run(call())
 
@@ -87,3 +99,82 @@ def test_get_rules_without_a_rule_set_is_503():
 def test_route_is_in_openapi():
     spec = client_with(load_rules(DEFAULT_RULES_PATH)).get("/openapi.json").json()
     assert "/v1/rules" in spec["paths"]
+
+
+def preview_client():
+    app = FastAPI()
+    app.state.rules = load_rules(DEFAULT_RULES_PATH)
+    app.include_router(preview_router)
+    install_error_handlers(app)
+    app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.supervisor)
+    return Client(app)
+
+
+REFERRAL = make_referral(ages=(1.0,)).model_dump(mode="json")
+
+
+def test_preview_counts_what_the_proposed_rules_change():
+    body = {"rules_yaml": one_rule_file(), "cases": [{"referral": REFERRAL, "score": 9}]}
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 200
+    assert response.json() == {
+        "active_version": "2026.1",
+        "proposed_version": "t1",
+        "cases": 1,
+        "transitions": [{"before": "screener_judgment", "after": "screen_in_required", "count": 1}],
+        "hits_active": {},
+        "hits_proposed": {"r1": 1},
+        "changed": [
+            {
+                "index": 0,
+                "referral_id": "r-1",
+                "before": "screener_judgment",
+                "after": "screen_in_required",
+                "rule_ids": ["r1"],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("rules_yaml", "message"),
+    [
+        (
+            'version: "p"\nname: !!bool maybe\nrules: []\n',
+            "proposed: not valid YAML: cannot read 'maybe' as bool at line 2, column 7",
+        ),
+        (
+            'version: "p"\nname: ' + "1" * 5000 + "\nrules: []\n",
+            "proposed: not valid YAML: cannot read '11111111111111111111...' as int at line 2, column 7",
+        ),
+        (
+            'version: "p"\nrules: &r [{not: *r}]\n',
+            "proposed: alias *r repeats a mapping or list, which a rules file may not do; write the repeated part out at line 2, column 18",
+        ),
+    ],
+    ids=["tagged-bool", "long-int", "alias"],
+)
+def test_preview_refuses_unreadable_rules_yaml_with_422(rules_yaml, message):
+    body = {"rules_yaml": rules_yaml, "cases": [{"referral": REFERRAL}]}
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"] == [
+        {"field": "rules_yaml", "message": message, "type": "value_error"}
+    ]
+
+
+def test_preview_refuses_a_band_that_is_not_the_scores():
+    body = {
+        "rules_yaml": one_rule_file(),
+        "cases": [{"referral": REFERRAL}, {"referral": REFERRAL, "score": 3, "band": "very_high"}],
+    }
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"] == [
+        {
+            "field": "cases.1.band",
+            "message": "band 'very_high' does not fit score 3, which is in band 'low'; give "
+            "the score's band or leave band out",
+            "type": "value_error",
+        }
+    ]

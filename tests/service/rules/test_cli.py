@@ -223,3 +223,52 @@ def test_rules_test_on_a_file_without_cases_says_so(tmp_path):
     result = run("test", DEFAULT_RULES_PATH, "--cases", cases)
     assert result.exit_code == 1
     assert result.stderr == f"error: {cases}: no cases; give one referral (JSON) per line\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            case(make_referral(), score=3, band="very_high"),
+            "line 1: band: band 'very_high' does not fit score 3, which is in band 'low'; give the score's band or leave band out",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "line 1: not valid JSON: it nests too deeply to read"),
+        (
+            case(make_referral())[:-1] + ', "score": 1' + "0" * 5000 + "}",
+            "line 1: not valid JSON: a number has more than 4300 digits",
+        ),
+    ],
+    ids=["band-not-the-scores", "nested", "long-number"],
+)
+def test_rules_test_hostile_case_line_is_one_line(tmp_path, line, error):
+    cases = write_cases(tmp_path / "cases.jsonl", [line])
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"error: {cases} {error}\n"
+
+
+def test_rules_test_reads_json_lines_as_json_does(tmp_path):
+    # A byte-order mark, CRLF line ends, and characters JSON allows inside a string that
+    # str.splitlines would have taken for line breaks (U+2028, U+0085, form feed).
+    referral = make_referral(referral_id="a", ages=(1.0,), priors=(prior(10), prior(20)))
+    data = referral.model_dump(mode="json")
+    data["place"]["county"] = "Alle\u2028gh\x85e\x0cny"
+    other = make_referral(referral_id="b", ages=(1.0,), priors=(prior(10), prior(20)))
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(data, ensure_ascii=False).encode()
+        + b"\r\n\r\n"
+        + bare(other).encode()
+        + b"\r\n"
+    )
+    active = tmp_path / "active.yaml"
+    active.write_text('version: "0"\nrules: []\n')
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases, "--active", active)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-3:] == [
+        "changed cases:",
+        "  line 1 a: screener_judgment -> screen_in_required by multiple-complaint",
+        "  line 3 b: screener_judgment -> screen_in_required by multiple-complaint",
+    ]

@@ -43,13 +43,25 @@ def test_band_is_derived_from_score_when_missing():
     [
         (None, "extreme", "band 'extreme' is not a band; accepted: low, moderate, high, very_high"),
         (21, None, "score 21 is outside 1..20"),
+        (21, "very_high", "score 21 is outside 1..20"),
+        (3, "very_high", "band 'very_high' does not fit score 3, which is in band 'low'"),
+        (18, "high", "band 'high' does not fit score 18, which is in band 'very_high'"),
     ],
+    ids=["unknown-band", "score-out-of-range", "score-out-of-range-with-band", "low", "high"],
 )
 def test_bad_model_inputs_are_refused(score, band, message):
     ruleset = parse_rules('version: "x"\nrules: []\n')
     with pytest.raises(FactInputError) as caught:
         evaluate_rules(ruleset, make_referral(), probability=None, score=score, band=band)
     assert str(caught.value) == message
+
+
+def test_band_that_fits_the_score_is_accepted():
+    ruleset = parse_rules(
+        one_rule_file(condition='fact: band\n      op: "=="\n      value: high', explanation="x")
+    )
+    outcome = evaluate_rules(ruleset, make_referral(), probability=None, score=13, band="high")
+    assert [hit.id for hit in outcome.rule_hits] == ["r1"]
 
 
 def test_outcome_serialises_for_the_score_response():

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from service.rules import RulesError, RulesFileError, load_rules, parse_rules
@@ -361,6 +363,60 @@ MALFORMED = [
         "r.yaml: effective: Input should be a valid date or datetime, input is too short; got text 'soon' (write dates as YYYY-MM-DD)",
         id="effective",
     ),
+    pytest.param(
+        f(condition="any: [&a " + LEAF + ", *a]"),
+        "r.yaml: alias *a repeats a mapping or list, which a rules file may not do; write the repeated part out at line 8, column 51",
+        id="alias-of-mapping",
+    ),
+    pytest.param(
+        f(condition="&a {not: *a}"),
+        "r.yaml: alias *a repeats a mapping or list, which a rules file may not do; write the repeated part out at line 8, column 16",
+        id="alias-inside-itself",
+    ),
+    pytest.param(
+        'version: "1"\nname: !!bool maybe\nrules: []\n',
+        "r.yaml: not valid YAML: cannot read 'maybe' as bool at line 2, column 7",
+        id="tagged-bool",
+    ),
+    pytest.param(
+        f(effective_from="!!timestamp 2026-13-01"),
+        "r.yaml: not valid YAML: cannot read '2026-13-01' as timestamp at line 6, column 21",
+        id="tagged-timestamp",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: 1' + "0" * 5000),
+        "r.yaml: not valid YAML: cannot read '10000000000000000000...' as int at line 10, column 14",
+        id="int-too-long",
+    ),
+    pytest.param(
+        f(
+            condition='fact: prior_reports_same_household\n      params: {window_days: 30}\n      op: "<"\n      value: .inf'
+        ),
+        "r.yaml: rule 'r1': condition: value inf is not a finite number",
+        id="num-inf",
+    ),
+    pytest.param(
+        f(
+            condition='fact: prior_reports_same_household\n      params: {window_days: 0365}\n      op: ">="\n      value: 2'
+        ),
+        "r.yaml: '0365' would be read as octal (245); write the number in decimal digits without leading zeros or colons at line 9, column 29",
+        id="int-octal",
+    ),
+    pytest.param(
+        f(condition='fact: youngest_child_age\n      op: "<"\n      value: 2:30'),
+        "r.yaml: '2:30' would be read as base 60 (150); write the number in decimal digits without leading zeros or colons at line 10, column 14",
+        id="int-base-60",
+    ),
+    pytest.param(
+        f(condition='fact: probability\n      op: ">"\n      value: 0:0.5'),
+        "r.yaml: '0:0.5' would be read as base 60 (0.5); write the number in decimal digits without leading zeros or colons at line 10, column 14",
+        id="float-base-60",
+    ),
+    pytest.param(
+        f(condition='fact: score\n      op: ">="\n      value: .nan'),
+        "r.yaml: rule 'r1': condition: value nan is not a finite number",
+        id="num-nan",
+    ),
 ]
 
 
@@ -419,3 +475,47 @@ def test_condition_at_the_depth_limit_is_accepted(combinator):
     assert MAX_CONDITION_DEPTH == 32
     ruleset = parse_rules(f(condition=nested(32, combinator), explanation='"x"'))
     assert [rule.id for rule in ruleset.rules] == ["r1"]
+
+
+def test_exponential_aliases_are_refused_at_once():
+    # Ten aliases per level, each to the level below: 10**4 comparisons in 500 bytes (each
+    # further level multiplies by ten), which checking the rule would have expanded.
+    levels = ["&c0 " + LEAF] + [
+        f"&c{i} {{all: [{', '.join([f'*c{i - 1}'] * 10)}]}}" for i in range(1, 5)
+    ]
+    text = f(condition=f"any: [{', '.join(levels)}]", explanation='"x"')
+    assert len(text) < 600
+    with pytest.raises(RulesFileError) as caught:
+        parse_rules(text, source="r.yaml")
+    assert str(caught.value).startswith("r.yaml: alias *c0 repeats a mapping or list, ")
+
+
+def test_numbers_yaml_reads_as_written_are_accepted():
+    text = f(
+        condition='all:\n        - {fact: prior_reports_same_household, params: {window_days: 1_095}, op: ">=", value: 0}\n'
+        '        - {fact: score, op: ">=", value: 0x12}\n'
+        '        - {fact: youngest_child_age, op: "<", value: 02.5}\n'
+        '        - {fact: probability, op: "<", value: 1.0e-1}',
+        explanation='"x"',
+    )
+    (rule,) = parse_rules(text).rules
+    assert [(c.value, c.params) for c in rule.condition.all_] == [
+        (0, {"window_days": 1095}),
+        (18, {}),
+        (2.5, {}),
+        (0.1, {}),
+    ]
+
+
+def test_aliases_of_text_numbers_and_dates_are_accepted():
+    text = (
+        'version: &v "9"\nname: *v\nrules:\n'
+        "  - id: r1\n    title: &t Same words\n    citation: *t\n"
+        "    effective_from: &d 2026-01-01\n    effective_to: *d\n"
+        '    condition: {fact: score, op: ">=", value: &n 18}\n'
+        "    action: {type: flag}\n    explanation: *t\n"
+    )
+    (rule,) = parse_rules(text).rules
+    assert (rule.title, rule.citation, rule.explanation) == ("Same words",) * 3
+    assert rule.effective_from == rule.effective_to == dt.date(2026, 1, 1)
+    assert parse_rules(text).name == "9"
