@@ -333,7 +333,9 @@ def _first_error(exc: ValidationError) -> str:
     if error["type"] == "extra_forbidden":
         accepted = _ACCEPTED_KEYS.get(str(error["loc"][0]))
         return f"{loc}: unknown key" + (f"; accepted keys: {accepted}" if accepted else "")
-    message = f"{loc}: {error['msg']}; got {kind_of(error['input'])} {show(error['input'])}"
+    # Our own validators' messages come as "Value error, ..."; the reader needs only the rest.
+    said = str(error["msg"]).removeprefix("Value error, ")
+    message = f"{loc}: {said}; got {kind_of(error['input'])} {show(error['input'])}"
     if error["loc"] and error["loc"][-1] in _DATE_FIELDS:
         message += " (write dates as YYYY-MM-DD)"
     return message

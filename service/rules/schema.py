@@ -17,7 +17,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from models.referral import Need
 from models.scoring import Band
@@ -25,7 +25,14 @@ from service.rules.recommendation import ActionType, RecommendationValue
 
 Scalar = bool | int | float | str
 RuleId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-NonEmptyText = Annotated[str, Field(min_length=1, max_length=2000)]
+def _has_text(value: str) -> str:
+    # A title, citation or explanation of spaces would load a rule that cites nothing.
+    if not value.strip():
+        raise ValueError("must contain text, not only spaces")
+    return value
+
+
+NonEmptyText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_has_text)]
 
 
 class Operator(StrEnum):

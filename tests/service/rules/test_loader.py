@@ -109,6 +109,11 @@ MALFORMED = [
         id="missing-citation",
     ),
     pytest.param(
+        f().replace("    citation: Test policy, section 1\n", "    citation: '   '\n"),
+        "r.yaml: rule 'r1': citation: must contain text, not only spaces; got text '   '",
+        id="blank-citation",
+    ),
+    pytest.param(
         f(condition='fact: youngest_age\n      op: "<"\n      value: 3'),
         "r.yaml: rule 'r1': condition: unknown fact 'youngest_age' (did you mean 'youngest_child_age'?); known facts: allegation_types, any_caregiver_pregnant, band, number_of_children, number_of_prior_placements, oldest_child_age, prior_reports_same_household, prior_screened_in_same_household, prior_substantiated_same_household, probability, reported_needs, reporter_type, score, substance_exposed_infant, youngest_child_age",
         id="unknown-fact",
