@@ -67,19 +67,22 @@ def rollback_champion(
     RegistryError
         There is no earlier version to return to.
     """
-    current = registry.alias(alias)
-    lineage = champion_lineage(registry.history(), alias=alias)
-    if current is None or lineage[-1:] != [current] or set(lineage) == {current}:
-        raise RegistryError(
-            f"no earlier '{alias}' to roll back to in {registry.root} (current: "
-            f"{current if current is not None else 'none'}; history: "
-            f"{' -> '.join(map(str, lineage)) or 'no promotions'})"
-        )
-    # Neighbours in the lineage differ, so this is lineage[-2]; written as a search so that a
-    # rollback can never "return" to the version that is serving now.
-    target = next(v for v in reversed(lineage) if v != current)
-    registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
-    registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
+    # Held from reading the lineage to recording the move: two rollbacks at once would both
+    # pop the same promotion and go back one version, not two.
+    with registry.lock():
+        current = registry.alias(alias)
+        lineage = champion_lineage(registry.history(), alias=alias)
+        if current is None or lineage[-1:] != [current] or set(lineage) == {current}:
+            raise RegistryError(
+                f"no earlier '{alias}' to roll back to in {registry.root} (current: "
+                f"{current if current is not None else 'none'}; history: "
+                f"{' -> '.join(map(str, lineage)) or 'no promotions'})"
+            )
+        # Neighbours in the lineage differ, so this is lineage[-2]; written as a search so
+        # that a rollback can never "return" to the version that is serving now.
+        target = next(v for v in reversed(lineage) if v != current)
+        registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
+        registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
     return current, target
 
 

@@ -216,6 +216,25 @@ class Referral(_Strict):
             )
         return value
 
+    @field_validator("children")
+    @classmethod
+    def _each_child_once(cls, children: list[Child]) -> list[Child]:
+        # A child listed twice (e.g. one row per child and allegation from the intake system's
+        # join) is counted twice in the children and alleged-victim features. Runs on every
+        # training row: a set first, the places only on failure.
+        ids = [c.child_id for c in children if c.child_id is not None]
+        if len(set(ids)) == len(ids):
+            return children
+        first_at: dict[str | None, int] = {}
+        for i, child in enumerate(children):
+            j = first_at.setdefault(child.child_id, i)
+            if child.child_id is not None and j != i:
+                raise ValueError(
+                    f"children[{i}].child_id '{child.child_id}' repeats children[{j}]; "
+                    "list each child once (child_id may be left out, never repeated)"
+                )
+        raise AssertionError("unreachable: a repeated child_id was found above")
+
     @model_validator(mode="after")
     def _nothing_after_receipt(self) -> Referral:
         # A record dated after the call would leak the future into the features. This runs

@@ -7,6 +7,7 @@ Layout (after MLflow's file store)::
     <root>/versions/<n>/...              anything else training or the audit writes there
     <root>/aliases/<name>.json           {"version": n, "set_at": ...}, replaced atomically
     <root>/history.jsonl                 every alias move, appended
+    <root>/.lock                         flock(2) held while an alias moves (see ModelRegistry.lock)
 
 The SHA-256 of each artifact is recorded when it is registered and checked before it is
 unpickled: a tampered or swapped file is refused, never loaded.
@@ -14,16 +15,19 @@ unpickled: a tampered or swapped file is refused, never loaded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import joblib
 
@@ -33,6 +37,7 @@ from models.features import feature_spec_hash
 
 ARTIFACT = "model.joblib"
 METADATA = "metadata.json"
+LOCK = ".lock"
 _ALIAS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
@@ -65,6 +70,11 @@ class ModelRegistry:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        # lock() is reentrant within one thread of this instance (a rollback holds it around
+        # set_alias); other threads wait on the mutex, other processes and instances on flock.
+        self._mutex = threading.RLock()
+        self._lock_depth = 0
+        self._lock_file: IO[bytes] | None = None
 
     # -- versions -------------------------------------------------------------------------
     def register(
@@ -183,9 +193,16 @@ class ModelRegistry:
         """
         path = self.version_dir(version) / METADATA
         try:
-            data = json.loads(path.read_text())
+            # Bytes: JSON is UTF-8 whatever the locale, and json detects it (a BOM included).
+            data = json.loads(path.read_bytes())
         except json.JSONDecodeError as exc:
             raise RegistryError(f"{path} is not valid JSON: {exc.msg}") from exc
+        except UnicodeDecodeError as exc:
+            # A hand edit saved in another encoding: named like bad JSON, so that `models
+            # list` marks this version and goes on, instead of stopping at it.
+            raise RegistryError(
+                f"{path} is not valid JSON: byte {exc.start} is not UTF-8 ({exc.reason})"
+            ) from exc
         if not isinstance(data, dict):
             raise RegistryError(f"{path} holds a JSON {type(data).__name__}, not an object")
         return data
@@ -231,6 +248,39 @@ class ModelRegistry:
         return model
 
     # -- aliases --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the registry's write lock: one alias move (or rollback) at a time.
+
+        An alias move reads the alias, replaces its file and appends to the history. Two
+        promotions interleaving those steps left the alias on one version and the history's
+        last move on the other, so the lineage no longer ended at the champion and every
+        rollback was refused. The lock is ``flock`` on ``<root>/.lock``, so it serializes
+        processes too; it is released when the holder exits or dies.
+
+        Yields
+        ------
+        None
+        """
+        with self._mutex:
+            if self._lock_depth == 0:
+                self.root.mkdir(parents=True, exist_ok=True)
+                fh = (self.root / LOCK).open("ab")
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                except BaseException:
+                    fh.close()
+                    raise
+                self._lock_file = fh
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_file is not None:
+                    self._lock_file.close()  # closing the file releases the flock
+                    self._lock_file = None
+
     def set_alias(
         self,
         name: str,
@@ -255,24 +305,30 @@ class ModelRegistry:
         """
         _check_alias(name)
         self.version_dir(version)
-        previous = self.alias(name)
-        aliases = self.root / "aliases"
-        aliases.mkdir(parents=True, exist_ok=True)
-        record = {"alias": name, "version": version, "set_at": _now()}
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=aliases)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh)
-        os.replace(tmp, aliases / f"{name}.json")
-        self.append_history(
-            {
-                **(extra or {}),
-                "event": "alias",
-                **record,
-                "previous": previous,
-                "reason": reason,
-                "by": by,
-            }
-        )
+        with self.lock():
+            # Under the lock, so ``previous`` is the version this move replaces and the
+            # history records the moves in the order the alias file saw them.
+            previous = self.alias(name)
+            aliases = self.root / "aliases"
+            aliases.mkdir(parents=True, exist_ok=True)
+            record = {"alias": name, "version": version, "set_at": _now()}
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=aliases)
+            with os.fdopen(fd, "w") as fh:
+                # mkstemp makes it 0600: the service following the alias may run as another
+                # user (as for version directories).
+                os.fchmod(fh.fileno(), 0o644)
+                json.dump(record, fh)
+            os.replace(tmp, aliases / f"{name}.json")
+            self.append_history(
+                {
+                    **(extra or {}),
+                    "event": "alias",
+                    **record,
+                    "previous": previous,
+                    "reason": reason,
+                    "by": by,
+                }
+            )
 
     def alias(self, name: str) -> int | None:
         """Return the version an alias points at, or None when it is not set.
@@ -290,7 +346,16 @@ class ModelRegistry:
         if not path.is_file():
             return None
         try:
-            return int(json.loads(path.read_text())["version"])
+            text = path.read_text()
+        except OSError as exc:
+            # E.g. a 0600 file written by an earlier version, read by a service running as
+            # another user: a ModelError, which the service reports and keeps polling past.
+            raise RegistryError(
+                f"alias file {path} cannot be read: {exc.strerror or exc}; it must be "
+                "readable by the user that serves or promotes models"
+            ) from exc
+        try:
+            return int(json.loads(text)["version"])
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise RegistryError(f"alias file {path} is malformed: {exc}") from exc
 

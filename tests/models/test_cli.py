@@ -70,3 +70,24 @@ def test_history_says_when_nothing_is_recorded_and_names_a_corrupt_line(tmp_path
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {tmp_path / 'history.jsonl'}, line 1")
     assert "Traceback" not in result.output
+
+
+def test_list_goes_on_past_metadata_in_another_encoding(tmp_path) -> None:
+    root = tmp_path / "reg"
+    _version(root, 1, {"kind": "logistic", "label": "removal_2y"})
+    (root / "versions" / "1" / "metadata.json").write_bytes(
+        b'{"kind": "logistic", "by": "M\xfcller"}'  # a hand edit saved in Latin-1
+    )
+    _version(root, 2, None)
+    # Saved by an editor that writes a byte-order mark: still UTF-8, still read.
+    (root / "versions" / "2" / "metadata.json").write_bytes(
+        b'\xef\xbb\xbf{"kind": "boosting", "label": "removal_2y"}'
+    )
+    result = CliRunner().invoke(models_group, ["--registry", str(root), "list"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "version  kind      label             AUC  trained on  alias",
+        f"      1  unreadable: {root / 'versions' / '1' / 'metadata.json'} is not valid JSON: "
+        "byte 29 is not UTF-8 (invalid start byte)",
+        "      2  boosting  removal_2y          -           -  ",
+    ]

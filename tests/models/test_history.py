@@ -1,5 +1,7 @@
 """The champion's lineage replayed from the history, and rolling back along it."""
 
+import threading
+
 import pytest
 
 from models import ModelRegistry, RegistryError, champion_lineage, rollback_champion
@@ -51,3 +53,33 @@ def test_rollback_with_only_re_promotions_of_one_version_is_refused(registry) ->
         f"no earlier 'champion' to roll back to in {registry.root} (current: 1; history: 1)"
     )
     assert registry.alias("champion") == 1
+
+
+def test_two_rollbacks_at_once_go_back_two_promotions(registry, trained) -> None:
+    registry.register(trained.model, metadata={"label": "removal_2y"})
+    for version in (1, 2, 3):
+        registry.set_alias("champion", version, by="ana", extra={"action": "promote"})
+    # As two processes would: the first is held after choosing its target, before moving.
+    first, second = ModelRegistry(registry.root), ModelRegistry(registry.root)
+    held, release = threading.Event(), threading.Event()
+    load = first.load
+
+    def slow_load(version):
+        held.set()
+        release.wait(5)
+        return load(version)
+
+    first.load = slow_load
+    moves = {}
+    a = threading.Thread(target=lambda: moves.update(a=rollback_champion(first, by="ana")))
+    b = threading.Thread(target=lambda: moves.update(b=rollback_champion(second, by="bo")))
+    a.start()
+    assert held.wait(5)
+    b.start()
+    b.join(0.3)  # without the lock, the second picks the same target here
+    release.set()
+    a.join(5)
+    b.join(5)
+    assert moves == {"a": (3, 2), "b": (2, 1)}
+    assert registry.alias("champion") == 1
+    assert champion_lineage(registry.history()) == [1]

@@ -158,3 +158,20 @@ def test_list_lengths_are_bounded() -> None:
     err = _error(data)
     assert err["loc"] == ("children",)
     assert err["type"] == "too_long"
+
+
+def test_a_child_listed_twice_is_refused_with_both_places() -> None:
+    data = referral_dict()
+    data["children"].append(dict(data["children"][0]))  # e.g. one row per child and allegation
+    err = _error(data)
+    assert err["loc"] == ("children",)
+    assert err["msg"] == (
+        "Value error, children[2].child_id 'c1' repeats children[0]; "
+        "list each child once (child_id may be left out, never repeated)"
+    )
+
+
+def test_children_without_ids_may_be_alike() -> None:
+    data = referral_dict()
+    data["children"] = [{"age_years": 4.0}, {"age_years": 4.0}]  # twins, no ids
+    assert len(Referral.model_validate(data).children) == 2

@@ -1,4 +1,5 @@
 import json
+import threading
 
 import pytest
 
@@ -105,3 +106,59 @@ def test_a_history_line_that_is_not_an_object_is_named(registry, bad) -> None:
         f"{registry.root / 'history.jsonl'}, line 2: not a JSON object; the history is "
         "append-only, so repair or remove that line by hand (the alias files are unaffected)"
     )
+
+
+def test_alias_file_is_readable_by_a_service_running_as_another_user(registry) -> None:
+    registry.set_alias("champion", 1, by="ana")
+    # mkstemp alone makes it 0600, and the service polls this file.
+    assert (registry.root / "aliases" / "champion.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_an_unreadable_alias_file_is_a_registry_error(registry, monkeypatch) -> None:
+    registry.set_alias("champion", 1, by="ana")
+    path = registry.root / "aliases" / "champion.json"
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # Root reads any file, so the refusal is simulated.
+    monkeypatch.setattr(type(path), "read_text", denied)
+    with pytest.raises(RegistryError) as caught:
+        registry.alias("champion")
+    assert str(caught.value) == (
+        f"alias file {path} cannot be read: Permission denied; it must be readable by the "
+        "user that serves or promotes models"
+    )
+
+
+def test_two_alias_moves_at_once_are_recorded_in_the_order_they_happened(registry, trained):
+    # Two promotions at once, as two processes would (separate registry objects): the first
+    # is held after it replaced the alias file and before it appended to the history.
+    registry.register(trained.model, metadata={})
+    registry.register(trained.model, metadata={})
+    registry.set_alias("champion", 1, by="ana", extra={"action": "promote"})
+    first, second = ModelRegistry(registry.root), ModelRegistry(registry.root)
+    held, release = threading.Event(), threading.Event()
+    append = first.append_history
+
+    def slow_append(record) -> None:
+        held.set()
+        release.wait(5)
+        append(record)
+
+    first.append_history = slow_append
+    a = threading.Thread(target=first.set_alias, args=("champion", 2), kwargs={"by": "ana"})
+    b = threading.Thread(target=second.set_alias, args=("champion", 3), kwargs={"by": "bo"})
+    a.start()
+    assert held.wait(5)
+    b.start()
+    b.join(0.3)  # without the lock, the second move completes here, inside the first
+    release.set()
+    a.join(5)
+    b.join(5)
+    assert registry.alias("champion") == 3
+    assert [(e["version"], e["previous"], e["by"]) for e in registry.history()] == [
+        (1, None, "ana"),
+        (2, 1, "ana"),
+        (3, 2, "bo"),
+    ]
