@@ -105,6 +105,23 @@ def promote_version(
             raise WaiverInvalid(
                 f"waiving '{waiver.gate}' needs --by NAME and --reason TEXT (both recorded)"
             )
+    # Held from reading the champion to moving the alias (the gates included): two
+    # promotions at once would each be compared with the same old champion, and the later
+    # one become champion without ever being compared with the earlier. The second waits and
+    # is then compared with the first. Rollbacks wait too; the service only reads the alias.
+    with registry.lock():
+        return _promote(registry, version, by=by, reason=reason, waivers=waivers, policy=policy)
+
+
+def _promote(
+    registry: ModelRegistry,
+    version: int,
+    *,
+    by: str,
+    reason: str,
+    waivers: Sequence[Waiver],
+    policy: GatePolicy,
+) -> str:
     candidate = load_candidate(registry, version)  # refuses a tampered or mismatched artifact
     previous = registry.alias(CHAMPION)
     champion: Champion | ChampionUnavailable | None = None

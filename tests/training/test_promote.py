@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import threading
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from models import (
     feature_spec_hash,
     rollback_champion,
 )
+from training import promote as promote_module
 from training.data import load_jsonl
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import DEFAULT_POLICY_PATH, load_candidate, load_policy, run_gates
@@ -491,3 +493,44 @@ def test_a_tampered_champion_refuses_the_promotion(registry, fair) -> None:
     with pytest.raises(ArtifactTampered):
         promote_version(registry, 2, by="ana", reason="second")
     assert registry.alias("champion") == 1
+
+
+def test_two_promotions_at_once_are_each_compared_with_the_champion_before_them(
+    registry, fair, monkeypatch
+) -> None:
+    # As two processes would (separate registry objects): the first is held inside its gates.
+    # Without the lock the second was compared with version 1 too, and became champion
+    # without ever being compared with version 2.
+    for _ in range(3):
+        register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    held, release = threading.Event(), threading.Event()
+    real_run_gates = promote_module.run_gates
+
+    def slow_gates(candidate, **kwargs):
+        if candidate.version == 2:
+            held.set()
+            release.wait(30)
+        return real_run_gates(candidate, **kwargs)
+
+    monkeypatch.setattr(promote_module, "run_gates", slow_gates)
+    first, second = ModelRegistry(registry.root), ModelRegistry(registry.root)
+    a = threading.Thread(target=promote_version, args=(first, 2), kwargs={"by": "a", "reason": "x"})
+    b = threading.Thread(
+        target=promote_version, args=(second, 3), kwargs={"by": "b", "reason": "y"}
+    )
+    a.start()
+    assert held.wait(30)
+    b.start()
+    b.join(0.5)
+    assert b.is_alive()  # waiting for the first promotion, not running its gates
+    release.set()
+    a.join(60)
+    b.join(60)
+    assert registry.alias("champion") == 3
+    moves = [(e["version"], e["previous"]) for e in registry.history() if e["event"] == "alias"]
+    assert moves == [(1, None), (2, 1), (3, 2)]
+    gates = json.loads((registry.version_dir(3) / "audit" / "gates.json").read_text())
+    assert gates["champion_before"] == 2
+    compared = {g["name"]: g["status"] for g in gates["gates"]}
+    assert compared["performance.auc_vs_champion"] == "passed"
