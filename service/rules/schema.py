@@ -25,6 +25,8 @@ from service.rules.recommendation import ActionType, RecommendationValue
 
 Scalar = bool | int | float | str
 RuleId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
 def _has_text(value: str) -> str:
     # A title, citation or explanation of spaces would load a rule that cites nothing.
     if not value.strip():
