@@ -58,6 +58,11 @@ def list_command(registry: ModelRegistry) -> None:
         )
 
 
+def _say_waiting(holder: str) -> None:
+    # Otherwise an urgent rollback behind a promotion's gates would sit silent for minutes.
+    click.echo(f"waiting for the model registry's lock, held by {holder}", err=True)
+
+
 def _text(value: object) -> str:
     return "-" if value is None else str(value)
 
@@ -104,7 +109,7 @@ def history(registry: ModelRegistry, as_json: bool) -> None:
 def rollback(registry: ModelRegistry, by: str, reason: str) -> None:
     """Return the champion to the version it was before the current one."""
     try:
-        was, now = rollback_champion(registry, by=by, reason=reason)
+        was, now = rollback_champion(registry, by=by, reason=reason, on_wait=_say_waiting)
     except ModelError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"champion is version {now} again (was version {was})")

@@ -9,6 +9,7 @@ recorded but pushes nothing: otherwise the next rollback would "return" to that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from models.errors import RegistryError
@@ -46,7 +47,12 @@ def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) ->
 
 
 def rollback_champion(
-    registry: ModelRegistry, *, by: str = "", reason: str = "", alias: str = CHAMPION
+    registry: ModelRegistry,
+    *,
+    by: str = "",
+    reason: str = "",
+    alias: str = CHAMPION,
+    on_wait: Callable[[str], None] | None = None,
 ) -> tuple[int, int]:
     """Point the alias back at the version it pointed at before the current one.
 
@@ -56,6 +62,9 @@ def rollback_champion(
     by, reason : str
         Recorded in the history.
     alias : str, default "champion"
+    on_wait : callable, optional
+        Told who holds the registry lock (e.g. a promotion running its gates) before the
+        rollback waits for it; see :meth:`ModelRegistry.lock`.
 
     Returns
     -------
@@ -69,7 +78,7 @@ def rollback_champion(
     """
     # Held from reading the lineage to recording the move: two rollbacks at once would both
     # pop the same promotion and go back one version, not two.
-    with registry.lock():
+    with registry.lock(purpose=f"rollback of '{alias}'", on_wait=on_wait):
         current = registry.alias(alias)
         lineage = champion_lineage(registry.history(), alias=alias)
         if current is None or lineage[-1:] != [current] or set(lineage) == {current}:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -249,25 +248,61 @@ class ModelRegistry:
 
     # -- aliases --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the registry's write lock: one alias move (or rollback) at a time.
+    def lock(
+        self, *, purpose: str = "an alias move", on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the registry's write lock: one promotion, rollback or alias move at a time.
 
         An alias move reads the alias, replaces its file and appends to the history. Two
         promotions interleaving those steps left the alias on one version and the history's
         last move on the other, so the lineage no longer ended at the champion and every
         rollback was refused. The lock is ``flock`` on ``<root>/.lock``, so it serializes
-        processes too; it is released when the holder exits or dies.
+        processes too (on a local disk or NFSv4; not every network file system honours it);
+        it is released when the holder exits or dies. Reentrant within one thread of one
+        instance.
+
+        Parameters
+        ----------
+        purpose : str
+            What the holder does, written into the lock file for whoever waits for it.
+        on_wait : callable, optional
+            Called once with the holder's description (pid, purpose, since when) when the
+            lock is held elsewhere, before waiting: a command says why it is not returning.
 
         Yields
         ------
         None
+
+        Raises
+        ------
+        RegistryError
+            The registry's directory does not exist (it is not created for a lock), or the
+            lock file cannot be opened.
         """
+        import fcntl  # POSIX only: imported here so the rest of the registry loads anywhere
+
         with self._mutex:
             if self._lock_depth == 0:
-                self.root.mkdir(parents=True, exist_ok=True)
-                fh = (self.root / LOCK).open("ab")
+                if not self.root.is_dir():
+                    raise RegistryError(f"no model registry at {self.root}")
                 try:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                    fh = (self.root / LOCK).open("a+b")
+                except OSError as exc:
+                    raise RegistryError(
+                        f"the registry lock {self.root / LOCK} cannot be opened: "
+                        f"{exc.strerror or exc}"
+                    ) from exc
+                try:
+                    try:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        if on_wait is not None:
+                            fh.seek(0)
+                            on_wait(fh.read().decode("utf-8", "replace").strip() or "unknown")
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                    fh.truncate(0)
+                    fh.write(f"pid {os.getpid()}: {purpose}, since {_now()}\n".encode())
+                    fh.flush()
                 except BaseException:
                     fh.close()
                     raise

@@ -138,6 +138,10 @@ def test_a_url_that_is_not_a_usable_database_is_named_by_every_command(tmp_path)
         str(tmp_path / "x.db"): repr(str(tmp_path / "x.db")),
         "mysql://u:secret@h/db": "'mysql://u:***@h/db'",  # the password is not echoed
         "postgresql+psycopg2://h/db": "'postgresql+psycopg2://h/db'",  # not installed
+        # Not parsed (no "://"; a port that is not a number): the password is masked all
+        # the same.
+        "postgresql+psycopg//ana:s3cret@db/x": "'postgresql+psycopg//ana:***@db/x'",
+        "postgresql://ana:s3cret@db:54x2/x": "'postgresql://ana:***@db:54x2/x'",
     }
     for url, shown in urls.items():
         for command in commands:

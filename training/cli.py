@@ -156,6 +156,9 @@ def promote(
             reason=reason,
             waivers=[Waiver(gate=g, by=by, reason=reason) for g in waive],
             policy=load_policy(policy),
+            on_wait=lambda holder: click.echo(
+                f"waiting for the model registry's lock, held by {holder}", err=True
+            ),
         )
     except (TrainingError, ModelError, FairnessError) as exc:
         raise _fail(exc) from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ def promote_version(
     reason: str,
     waivers: Sequence[Waiver] = (),
     policy: GatePolicy | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> str:
     """Run every gate on a registered version and point ``champion`` at it if all pass.
 
@@ -74,6 +75,9 @@ def promote_version(
         Failed gates to let through; each is recorded with who and why.
     policy : GatePolicy, optional
         Defaults to the shipped ``training/gate_policy.yaml``.
+    on_wait : callable, optional
+        Told who holds the registry lock (another promotion or a rollback) before this one
+        waits for it; see :meth:`models.ModelRegistry.lock`.
 
     Returns
     -------
@@ -109,7 +113,7 @@ def promote_version(
     # promotions at once would each be compared with the same old champion, and the later
     # one become champion without ever being compared with the earlier. The second waits and
     # is then compared with the first. Rollbacks wait too; the service only reads the alias.
-    with registry.lock():
+    with registry.lock(purpose=f"promotion of version {version}", on_wait=on_wait):
         return _promote(registry, version, by=by, reason=reason, waivers=waivers, policy=policy)
 
 
@@ -234,6 +238,9 @@ def _write_bundle(
             (out / stale).unlink(missing_ok=True)
     if run.threshold_near is not None:
         write_threshold_near(run.threshold_near, out)
+    else:
+        for stale in ("threshold_near.html", "threshold_near.json"):
+            (out / stale).unlink(missing_ok=True)
     gates = {
         "version": version,
         "decision": decision,

@@ -10,15 +10,18 @@ training holdout, no family's record.
 from __future__ import annotations
 
 import html
+import logging
 import pathlib
 from typing import Annotated, Any, Final, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from models import ModelError, ModelRegistry
+from models import ModelError, ModelRegistry, RegistryError
 from service.auth import Permission, require
 from service.errors import ReportNotFound
+
+log = logging.getLogger("hotline.reports")
 
 router = APIRouter(
     prefix="/v1/reports/models",
@@ -141,13 +144,25 @@ def model_report(request: Request, version: VersionRef, document: Document) -> R
 
 
 def _resolved(registry: ModelRegistry, version: str) -> int:
+    # Not the registry's own messages: they name its directory on the server.
     try:
-        return registry.resolve(version)
+        number = registry.resolve(version)
+    except RegistryError as exc:
+        log.error("model reports: %s", exc)
+        raise ReportNotFound(
+            f"the alias '{version}' cannot be read; see the service's log"
+        ) from None
     except ModelError:
-        # Not the registry's own message: it names the registry's directory on the server.
         raise ReportNotFound(
             f"'{version}' is neither a registered model version nor a set alias"
         ) from None
+    try:
+        registry.version_dir(number)  # an alias may name a version since removed
+    except ModelError:
+        raise ReportNotFound(
+            f"'{version}' names model version {number}, which is not in the registry"
+        ) from None
+    return number
 
 
 def _path(registry: ModelRegistry, version: int, document: str) -> pathlib.Path:

@@ -11,6 +11,7 @@ the server's default, and appends take a transaction-scoped advisory lock (:func
 from __future__ import annotations
 
 import fcntl
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,8 +165,10 @@ def database_url_of(database_url: str) -> URL:
     """
     try:
         url = make_url(database_url)
-    except ArgumentError:
-        raise _invalid(repr(database_url)) from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        # Not parsed, so the password cannot be hidden by SQLAlchemy: anything between
+        # "user:" and "@" is masked here before the URL is echoed.
+        raise _invalid(repr(_PASSWORD.sub(r"\1***@", database_url))) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql") or url.drivername not in (
@@ -175,6 +178,9 @@ def database_url_of(database_url: str) -> URL:
     ):
         raise _invalid(repr(url.render_as_string(hide_password=True)))
     return url
+
+
+_PASSWORD: Final = re.compile(r"(//[^:/@]*:)[^@]*@")
 
 
 def _invalid(shown: str) -> InvalidDatabaseUrl:

@@ -62,11 +62,13 @@ def reference_for(registry: ModelRegistry, version: int, model: object) -> Refer
     try:
         holdout = pd.read_parquet(path, columns=["probability", "score"])
     except (OSError, ValueError, KeyError, ArrowException) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # The reader's own message names the file on the server: it goes to the log, and
+        # the report (read by supervisors) says only what is missing.
+        log.error("monitoring: holdout of model version %s not read: %s", version, exc)
         note = (
-            f"the training holdout of model version {version} cannot be read ({reason}); "
-            "score and probability drift are not computed"
+            f"the training holdout of model version {version} cannot be read (damaged, or "
+            "without probability and score columns; the service's log says which); score "
+            "and probability drift are not computed"
         )
-        log.error("monitoring: %s", note)
         return Reference(model=model, holdout=None, version=version, holdout_note=note)
     return Reference(model=model, holdout=holdout, version=version)

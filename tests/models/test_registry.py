@@ -1,4 +1,5 @@
 import json
+import os
 import threading
 
 import pytest
@@ -9,6 +10,7 @@ from models import (
     FeatureSpecMismatch,
     ModelRegistry,
     RegistryError,
+    rollback_champion,
     sha256_file,
 )
 
@@ -162,3 +164,32 @@ def test_two_alias_moves_at_once_are_recorded_in_the_order_they_happened(registr
         (2, 1, "ana"),
         (3, 2, "bo"),
     ]
+
+
+def test_whoever_waits_for_the_lock_is_told_who_holds_it(registry, trained) -> None:
+    registry.set_alias("champion", 1, by="ana")
+    registry.register(trained.model, metadata={})
+    registry.set_alias("champion", 2, by="ana")
+    told: list[str] = []
+    done = threading.Event()
+
+    def roll_back() -> None:
+        rollback_champion(ModelRegistry(registry.root), by="bo", on_wait=told.append)
+        done.set()
+
+    with registry.lock(purpose="promotion of version 3"):
+        waiter = threading.Thread(target=roll_back)
+        waiter.start()
+        assert not done.wait(0.5)  # waiting, and has said why
+    waiter.join(5)
+    assert done.is_set() and registry.alias("champion") == 1
+    assert len(told) == 1
+    assert told[0].startswith(f"pid {os.getpid()}: promotion of version 3, since 20")
+
+
+def test_a_lock_on_a_registry_that_does_not_exist_creates_nothing(tmp_path) -> None:
+    missing = ModelRegistry(tmp_path / "typo")
+    with pytest.raises(RegistryError) as info, missing.lock():
+        pass
+    assert str(info.value) == f"no model registry at {tmp_path / 'typo'}"
+    assert not (tmp_path / "typo").exists()

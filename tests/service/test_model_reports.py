@@ -74,8 +74,8 @@ def test_each_document_is_served_as_written_with_its_type(client, tmp_path_facto
 def test_missing_versions_bundles_and_documents_are_404_naming_what_exists(client) -> None:
     cases = {
         "/v1/reports/models/9": "'9' is neither a registered model version nor a set alias",
-        "/v1/reports/models/staging": (
-            "'staging' is neither a registered model version nor a set alias"
+        "/v1/reports/models/testing": (
+            "'testing' is neither a registered model version nor a set alias"
         ),
         "/v1/reports/models/v1": (
             "model version 1 has no audit bundle: it is written when the version is put to "
@@ -85,6 +85,14 @@ def test_missing_versions_bundles_and_documents_are_404_naming_what_exists(clien
             "model version 1 has no audit.html: see /v1/reports/models/1 for the documents it has"
         ),
     }
+    registry = client.app.state.models.registry
+    aliases = registry.root / "aliases"
+    (aliases / "staging.json").write_text('{"version": 7}')  # a version since removed
+    (aliases / "broken.json").write_text("{not json")
+    cases["/v1/reports/models/staging/gates.json"] = (
+        "'staging' names model version 7, which is not in the registry"
+    )
+    cases["/v1/reports/models/broken"] = "the alias 'broken' cannot be read; see the service's log"
     for path, message in cases.items():
         response = client.get(path)
         assert response.status_code == 404, path

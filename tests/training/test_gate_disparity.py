@@ -61,9 +61,9 @@ def test_a_reference_group_never_selected_fails_the_gate_with_an_infinite_ratio(
     )
 
 
-def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> None:
-    # 0.7 is further below a band of 0.8-1.25 (log 0.134) than 1.4 is above it (log 0.113),
-    # though 1.4 - 1.25 > 0.8 - 0.7: the gate names the group the audit's summary ranks first.
+def test_the_worst_group_is_the_furthest_from_parity_on_the_log_scale() -> None:
+    # 0.7 is further from parity (|log| 0.357) than 1.4 is (0.336), though 1.4 - 1.25 >
+    # 0.8 - 0.7: the gate names the group the audit's summary ranks first.
     rows = [
         {"group": "a", "ratio": 1.4, "ci": [1.2, 1.6], "outside_by": 1.4 - 1.25, "fails": True},
         {"group": "b", "ratio": 0.7, "ci": [0.6, 0.8], "outside_by": 0.8 - 0.7, "fails": True},
@@ -75,7 +75,6 @@ def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> Non
         reference="white",
         limit="within 0.8-1.25 unless the interval includes 1",
         level=0.975,
-        band=(0.8, 1.25),
     )
     result = gate(rows)
     assert (result.status, result.measured, result.by) == ("failed", 0.7, pytest.approx(0.1))
@@ -84,7 +83,7 @@ def test_the_worst_group_is_the_furthest_from_the_band_on_the_log_scale() -> Non
         "outside the band by 0.100; 1 more group(s) also outside"
     )
     inside = [{**row, "fails": False} for row in rows]
-    inside[0].update(ratio=1.2, outside_by=1.2 - 1.25)  # log distance to 1.25: -0.041
-    inside[1].update(ratio=0.85, outside_by=0.8 - 0.85)  # log distance to 0.8: -0.061
+    inside[0].update(ratio=1.2, outside_by=1.2 - 1.25)  # |log 1.2| = 0.182
+    inside[1].update(ratio=0.85, outside_by=0.8 - 0.85)  # |log 0.85| = 0.163
     passed = gate(inside)
     assert (passed.status, passed.measured) == ("passed", 1.2)

@@ -534,3 +534,27 @@ def test_two_promotions_at_once_are_each_compared_with_the_champion_before_them(
     assert gates["champion_before"] == 2
     compared = {g["name"]: g["status"] for g in gates["gates"]}
     assert compared["performance.auc_vs_champion"] == "passed"
+
+
+def test_a_threshold_near_analysis_from_an_earlier_run_is_not_left_in_the_bundle(
+    registry, fair
+) -> None:
+    # The bundle is served as a whole (GET /v1/reports/models/N): an analysis from an
+    # earlier run must not sit next to a gates.json that says this run skipped it.
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    audit = registry.version_dir(1) / "audit"
+    assert (audit / "threshold_near.html").is_file()
+    policy = load_policy()
+    near = policy.threshold_near.model_copy(update={"min_rows_per_side": 10**6})
+    promote_version(
+        registry,
+        1,
+        by="ana",
+        reason="again, under a policy that cannot run it",
+        policy=policy.model_copy(update={"threshold_near": near}),
+    )
+    gates = json.loads((audit / "gates.json").read_text())["gates"]
+    assert next(g for g in gates if g["name"] == "threshold_near")["status"] == "skipped"
+    assert not (audit / "threshold_near.html").exists()
+    assert not (audit / "threshold_near.json").exists()

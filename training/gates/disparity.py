@@ -127,9 +127,7 @@ def disparity_gates(candidate: Candidate, *, policy: DisparityPolicy) -> list[Ga
                 }
             )
         results.append(
-            _ratio_result(
-                name, metric, rows, reference=reference, limit=limit, level=level, band=(low, high)
-            )
+            _ratio_result(name, metric, rows, reference=reference, limit=limit, level=level)
         )
     return results
 
@@ -142,15 +140,14 @@ def _ratio_result(
     reference: str,
     limit: str,
     level: float,
-    band: tuple[float, float],
 ) -> GateResult:
     words = METRIC_WORDS[metric]
     if not rows:
         return skipped(name, limit, f"no group has a defined {words} ratio to '{reference}'")
     failing = [r for r in rows if r["fails"]]
-    # Ranked on the log scale, as the audit's summary ranks its flags: a ratio of 0.7 is
-    # further from a band of 0.8-1.25 than 1.4 is, though 1.4 - 1.25 > 0.8 - 0.7.
-    worst = max(failing or rows, key=lambda r: _log_outside(r["ratio"], band=band))
+    # The ratio furthest from parity on the log scale, as the audit's summary ranks its
+    # flags: 0.7 is further from 1 than 1.4 is, though 1.4 - 1.25 > 0.8 - 0.7.
+    worst = max(failing or rows, key=lambda r: _from_parity(r["ratio"]))
     data = {"reference": reference, "level": level, "groups": rows}
     lo, hi = worst["ci"]
     # A ratio of 0 (the group is never selected) reads as 0.000; an infinite one (the
@@ -177,14 +174,12 @@ def _ratio_result(
     return GateResult(name, "passed", worst["ratio"], limit, worst["outside_by"], detail, data)
 
 
-def _log_outside(ratio: float, *, band: tuple[float, float]) -> float:
-    # How far a ratio lies outside the band (negative: inside), in log-ratio units; a ratio
-    # of 0 (the group is never selected) or an infinite one (the reference group never is)
-    # is infinitely far from it.
+def _from_parity(ratio: float) -> float:
+    # |log ratio|: 0.7 and 1/0.7 are equally far from parity. A ratio of 0 (the group is
+    # never selected) or an infinite one (the reference group never is) is the furthest.
     if ratio <= 0 or math.isinf(ratio):
         return math.inf
-    low, high = band
-    return max(math.log(low / ratio), math.log(ratio / high))
+    return abs(math.log(ratio))
 
 
 def calibration_gate(candidate: Candidate, *, policy: CalibrationPolicy) -> GateResult:

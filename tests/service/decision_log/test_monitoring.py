@@ -177,15 +177,9 @@ def test_the_monitoring_threshold_is_a_score_from_2_to_20(threshold) -> None:
     assert error["loc"] == ("monitor_threshold",)
 
 
-@pytest.mark.parametrize(
-    ("damage", "reason"),
-    [
-        (b"not parquet at all", "Could not open Parquet input source"),
-        (None, "No match for FieldRef.Name(probability)"),
-    ],
-)
+@pytest.mark.parametrize("damage", [b"not parquet at all", None])
 def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
-    registry_with_champion, tmp_path, sqlite_log, damage, reason
+    registry_with_champion, tmp_path, sqlite_log, damage
 ) -> None:
     # The supervisors' report does not depend on the holdout: without it, the score and
     # probability drift are left out and the report says why, instead of failing (a 500 on
@@ -203,10 +197,11 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
     _append_score(sqlite_log, 2, 12)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
     drift = report["drift"]
-    assert drift["holdout_note"].startswith(
-        f"the training holdout of model version {version} cannot be read ({reason}"
+    assert drift["holdout_note"] == (
+        f"the training holdout of model version {version} cannot be read (damaged, or without "
+        "probability and score columns; the service's log says which); score and probability "
+        "drift are not computed"
     )
-    assert drift["holdout_note"].endswith("; score and probability drift are not computed")
     assert "score" not in drift and "probability" not in drift
     assert set(drift["features"]) == {f.name for f in FEATURE_SPEC}
     page = render_monitoring(report)
