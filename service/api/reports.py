@@ -42,4 +42,6 @@ def monitoring(
     )
     if format == "json":
         return JSONResponse(report_json(report))
-    return HTMLResponse(render_monitoring(report))
+    # Relative to /v1/reports/monitoring: /v1/reports/models/N, the version that scored.
+    link = (loaded.version, f"models/{loaded.version}") if loaded is not None else None
+    return HTMLResponse(render_monitoring(report, model_audit=link))

@@ -328,6 +328,11 @@ def test_monitoring_report_json_and_html(client) -> None:
     page = " ".join(client.get("/v1/reports/monitoring").text.split())
     assert "No row describes fewer than 10 decisions" in page
     assert "(0 not screened yet and 1 in groups or units too small to show are left out)" in page
+    version = client.app.state.models.current.version
+    assert (
+        f'The model in service: <a href="models/{version}">version {version}\'s audit bundle</a>'
+        in page
+    )
     # With the limit at 1 (no pooling), the same report in full.
     settings = client.app.state.settings
     client.app.state.settings = settings.model_copy(update={"report_min_cell": 1})
