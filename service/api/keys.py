@@ -60,5 +60,6 @@ def post_key(body: KeyCreate, log: DecisionLogDep) -> KeyCreated:
 async def delete_key(name_or_id: KeyRef, log: DecisionLogDep, request: Request) -> KeyInfo:
     """Revoke a key; every replica stops accepting it within the key cache TTL."""
     record = await run_in_threadpool(revoke_key, log, name_or_id)
-    request.app.state.keys.forget()  # this replica at once; others within the TTL
+    # This worker at once; its other workers and other replicas within the key cache TTL.
+    request.app.state.keys.forget()
     return KeyInfo(**_info(record))

@@ -10,7 +10,7 @@ import click
 from pydantic import TypeAdapter, ValidationError
 
 from service.auth.errors import AuthError, KeyNotFound
-from service.auth.keys import key_id_of
+from service.auth.keys import MAX_KEY_CHARS, key_id_of, presentable
 from service.auth.permissions import Role
 from service.auth.schemas import KeyName
 from service.auth.store import create_key, find_key, list_keys, revoke_key
@@ -102,6 +102,13 @@ def ensure_demo(database_url: str | None) -> None:
     if settings.environment == "production":
         raise click.ClickException("no demo key in production; use `hotline keys create`")
     wanted = os.environ.get("HOTLINE_DEMO_KEY", "").strip() or None
+    if wanted is not None and not presentable(wanted):
+        # Stored as it is, it would be printed as the demo key and then refused (401) on
+        # every request: a request cannot carry it unchanged, or it is over the length limit.
+        raise click.ClickException(
+            f"HOTLINE_DEMO_KEY must be 1 to {MAX_KEY_CHARS} printable ASCII characters "
+            "(letters, digits, punctuation, spaces); a request header cannot carry others"
+        )
     with _open(database_url) as decision_log:
         existing = find_key(decision_log, key_id_of(wanted)) if wanted else None
         if existing is not None and existing.active and existing.role is Role.screener:

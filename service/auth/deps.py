@@ -16,11 +16,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.auth.errors import Forbidden, Unauthenticated
-from service.auth.keys import key_id_of
+from service.auth.keys import MAX_KEY_CHARS, key_id_of
 from service.auth.permissions import Permission, allows, roles_with
-from service.auth.verifier import KeyVerifier, Principal
+from service.auth.verifier import UNKNOWN_KEY, KeyVerifier, Principal
 
-MAX_KEY_CHARS: Final = 512
 NO_KEY: Final = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
 _NOT_ALLOWED = "This needs the {permission} permission (roles: {roles}); this key's role is {role}"
 
@@ -67,8 +66,9 @@ async def authenticate(request: Request) -> Principal:
     if token is None:
         raise Unauthenticated(NO_KEY)
     if len(token) > MAX_KEY_CHARS:
-        # Not worth hashing; no key we make is anywhere near this long.
-        raise Unauthenticated(NO_KEY)
+        # Not worth hashing; no key we make is anywhere near this long. A key *was* sent, so
+        # the answer is the unknown-key one (it said "No API key was sent").
+        raise Unauthenticated(UNKNOWN_KEY)
     verifier: KeyVerifier = request.app.state.keys
     hit, record = verifier.cached(key_id_of(token))
     if not hit:

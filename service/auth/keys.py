@@ -19,7 +19,12 @@ import secrets
 from typing import Final
 
 PREFIX: Final = "hlk_"
+MAX_KEY_CHARS: Final = 512
+"""Longest key a request may present (longer ones are refused without hashing)."""
 _GENERATED = re.compile(r"^hlk_([0-9a-f]{16})_[A-Za-z0-9_-]{20,}$")
+# What survives an HTTP header unchanged: servers decode header bytes as latin-1 while
+# clients send UTF-8, so a key with any other character could be stored but never presented.
+_PRESENTABLE = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_CHARS}}}")
 
 
 def generate_key() -> tuple[str, str]:
@@ -34,6 +39,22 @@ def generate_key() -> tuple[str, str]:
     """
     key_id = secrets.token_hex(8)
     return key_id, f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def presentable(token: str) -> bool:
+    """Say whether a request could present this key (a supplied one, e.g. ``HOTLINE_DEMO_KEY``).
+
+    Parameters
+    ----------
+    token : str
+
+    Returns
+    -------
+    bool
+        True for 1 to :data:`MAX_KEY_CHARS` printable ASCII characters (spaces allowed), not
+        beginning or ending with a space (a request's key is read stripped).
+    """
+    return _PRESENTABLE.fullmatch(token) is not None and token == token.strip()
 
 
 def key_id_of(token: str) -> str:

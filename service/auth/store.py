@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from service.auth.errors import AuthUnavailable, DuplicateKeyName, KeyNotFound
 from service.auth.keys import generate_key, hash_key, key_id_of
 from service.auth.permissions import Role
 from service.auth.table import ApiKey
 from service.decision_log import DecisionLog
-from service.decision_log.db import READ_ONLY
+from service.decision_log.db import CHAIN_LOCK_KEY, READ_ONLY
 
 _UNAVAILABLE = "The key store cannot be read ({error}); check HOTLINE_DATABASE_URL"
 _DUPLICATE = "An active key is already named {name!r}; revoke it first or choose another name"
 _READ_ONLY = {READ_ONLY: True}  # see service.decision_log.db.READ_ONLY
 _NOT_FOUND = "No active key has the name or id {which!r}; `hotline keys list` shows them"
+KEYS_LOCK_KEY: Final = CHAIN_LOCK_KEY + 2
+"""PostgreSQL advisory lock id that serializes key creation (the chain's is +0, migrations' +1)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _lock_names(session: Session) -> None:
+    # "Is the name free?" then INSERT: on PostgreSQL (READ COMMITTED) two creations at once
+    # both saw the name free and both inserted, leaving two active keys of one name, and a
+    # revoke by that name revoked only one of them. SQLite needs nothing: a writing
+    # transaction begins IMMEDIATE, holding the write lock before the check.
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": KEYS_LOCK_KEY})
+
+
 def create_key(
     log: DecisionLog, *, name: str, role: Role, token: str | None = None
 ) -> tuple[KeyRecord, str]:
@@ -93,6 +106,7 @@ def create_key(
     )
     try:
         with log.sessions.begin() as session:
+            _lock_names(session)
             taken = session.scalar(
                 select(ApiKey.key_id).where(ApiKey.name == name, ApiKey.revoked_at.is_(None))
             )
@@ -134,7 +148,7 @@ def revoke_key(log: DecisionLog, which: str) -> KeyRecord:
     ----------
     log : DecisionLog
     which : str
-        A key id or a name.
+        A key id or a name; a string that is some key's id (revoked or not) is an id.
 
     Returns
     -------
@@ -147,12 +161,16 @@ def revoke_key(log: DecisionLog, which: str) -> KeyRecord:
     """
     try:
         with log.sessions.begin() as session:
-            row = session.scalar(
-                select(ApiKey).where(
-                    (ApiKey.key_id == which) | (ApiKey.name == which),
-                    ApiKey.revoked_at.is_(None),
+            # An id first, and an id is never read as a name: a key could be named like another
+            # key's id (names are free text), and one query matching either column revoked
+            # whichever row came first, e.g. the other key on a retried revoke by id.
+            row = session.get(ApiKey, which)
+            if row is None:
+                row = session.scalar(
+                    select(ApiKey).where(ApiKey.name == which, ApiKey.revoked_at.is_(None))
                 )
-            )
+            elif row.revoked_at is not None:
+                row = None
             if row is None:
                 raise KeyNotFound(_NOT_FOUND.format(which=which))
             row.revoked_at = _now()

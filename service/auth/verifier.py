@@ -3,8 +3,8 @@
 The cache maps key id -> stored record (or "no such key") for ``ttl`` seconds, so a busy
 replica reads the key store about once per key per TTL rather than once per request, and a
 revoke made on any replica takes effect everywhere within ``ttl`` seconds. Unknown ids are
-cached too, so a flood of made-up keys cannot turn into a flood of database reads; the cache
-is bounded and simply cleared when full.
+cached too, so a made-up key sent over and over cannot turn into a flood of database reads;
+the cache is bounded and simply cleared when full.
 """
 
 from __future__ import annotations
@@ -81,6 +81,9 @@ class KeyVerifier:
         self._clock = clock
         self._cache: dict[str, tuple[float, KeyRecord | None]] = {}
         self._lock = threading.Lock()
+        # Bumped by forget(): a store read that began before a forget (a revoke made through
+        # this process) may have read the key as active, so its result must not be cached.
+        self._generation = 0
 
     def cached(self, key_id: str) -> tuple[bool, KeyRecord | None]:
         """Return ``(hit, record)`` from the cache without touching the store.
@@ -109,8 +112,13 @@ class KeyVerifier:
         -------
         KeyRecord or None
         """
+        generation = self._generation
         record = self._find(key_id)
         with self._lock:
+            if generation != self._generation:
+                # A revoke went through meanwhile: caching this read could keep the revoked
+                # key working for a whole TTL on the very replica that revoked it.
+                return record
             if len(self._cache) >= MAX_CACHED:
                 self._cache.clear()
             self._cache[key_id] = (self._clock() + self.ttl, record)
@@ -167,4 +175,5 @@ class KeyVerifier:
     def forget(self) -> None:
         """Drop the cache (after a change made through this process)."""
         with self._lock:
+            self._generation += 1
             self._cache.clear()

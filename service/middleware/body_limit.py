@@ -53,7 +53,12 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     text = _TOO_LARGE_STREAMED.format(limit=self.max_bytes)
-                    raise RequestRefused(413, text, field="body")
+                    refusal = RequestRefused(413, text, field="body")
+                    # The rest of the body is still coming: without "close" the server kept
+                    # the connection and read (and dropped) an endless body for as long as
+                    # the client cared to send it.
+                    refusal.headers = {"Connection": "close"}
+                    raise refusal
             return message
 
         await self.app(scope, limited_receive, send)

@@ -29,13 +29,19 @@ class JsonContentTypeMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a non-JSON body; pass anything else through."""
         if scope["type"] == "http":
-            headers = dict(scope.get("headers", ()))
-            has_body = headers.get(b"content-length", b"0").strip() not in (b"0", b"") or (
-                b"transfer-encoding" in headers
+            headers: list[tuple[bytes, bytes]] = list(scope.get("headers", ()))
+            has_body = any(
+                (name == b"content-length" and value.strip() not in (b"0", b""))
+                or name == b"transfer-encoding"
+                for name, value in headers
             )
-            content_type = headers.get(b"content-type", b"").decode("latin-1")
-            if has_body and not is_json(content_type):
-                message = _NOT_JSON.format(value=content_type)
+            # Every Content-Type header, not one of them: routes read the first (Starlette's
+            # headers.get), so checking only the last let "text/plain" then "application/json"
+            # through (/v1/score scored the body; FastAPI's own routes answered a vague 422).
+            types = [v.decode("latin-1") for k, v in headers if k == b"content-type"] or [""]
+            refused = next((t for t in types if not is_json(t)), None)
+            if has_body and refused is not None:
+                message = _NOT_JSON.format(value=refused)
                 response = error_response(415, message, field="header.content-type")
                 await response(scope, receive, send)
                 return

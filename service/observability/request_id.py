@@ -32,7 +32,8 @@ def request_id_from(incoming: str | None) -> str:
     -------
     str
     """
-    if incoming is not None and _SANE.match(incoming):
+    # fullmatch: with match, "$" also matched before a final newline, so "id\n" was kept.
+    if incoming is not None and _SANE.fullmatch(incoming):
         return incoming
     return random_hex_id()
 

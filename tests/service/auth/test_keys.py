@@ -39,20 +39,29 @@ def test_bearer_and_x_api_key_both_work(app_client, role_keys) -> None:
     assert app_client.get("/v1/rules", headers={"X-API-Key": key}).status_code == 200
 
 
+UNKNOWN = (
+    "The API key is unknown or revoked; send a valid key as 'Authorization: Bearer <key>' "
+    "or 'X-API-Key: <key>' (an admin creates one with `hotline keys create`)"
+)
+NO_KEY = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
+
+
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "message"),
     [
-        {"Authorization": "Bearer hlk_0000000000000000_" + "a" * 43},
-        {"Authorization": "Bearer not-a-key"},
-        {"Authorization": "Basic dXNlcjpwYXNz"},
-        {"X-API-Key": "x" * 600},
+        ({"Authorization": "Bearer hlk_0000000000000000_" + "a" * 43}, UNKNOWN),
+        ({"Authorization": "Bearer not-a-key"}, UNKNOWN),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, NO_KEY),
+        # A key was sent: the unknown-key answer (it said "No API key was sent").
+        ({"X-API-Key": "x" * 600}, UNKNOWN),
     ],
     ids=["unknown-id", "unknown-free-form", "wrong-scheme", "too-long"],
 )
-def test_unknown_keys_are_401(app_client, headers) -> None:
+def test_unknown_keys_are_401(app_client, headers, message) -> None:
     response = app_client.get("/v1/rules", headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+    assert response.json()["error"]["message"] == message
     assert response.headers["www-authenticate"] == 'Bearer realm="hotline"'
 
 
@@ -84,6 +93,28 @@ def test_a_key_revoked_elsewhere_stops_working_within_the_ttl() -> None:
     now[0] = 4.9
     assert verifier.verify(token).key_id == key_id  # still cached
     now[0] = 5.0
+    with pytest.raises(Unauthenticated):
+        verifier.verify(token)
+
+
+def test_a_read_that_overlaps_a_local_revoke_is_not_cached() -> None:
+    # A request's store read began before DELETE /v1/keys committed and called forget(); it
+    # saw the key active. Cached, that stale row kept the revoked key working for a whole
+    # TTL on the replica that had just answered "revoked".
+    key_id, token = generate_key()
+    active = KeyRecord(key_id, "n", Role.screener, hash_key(token), "t", None)
+    records: dict[str, KeyRecord] = {key_id: active}
+    verifier: KeyVerifier
+
+    def find_then_revoke(wanted: str) -> KeyRecord | None:
+        found = records.get(wanted)
+        records[key_id] = KeyRecord(key_id, "n", Role.screener, hash_key(token), "t", "now")
+        verifier.forget()  # what DELETE /v1/keys does once the revoke is committed
+        return found
+
+    verifier = KeyVerifier(find_then_revoke, ttl=5.0, clock=lambda: 0.0)
+    assert verifier.verify(token) == Principal(key_id, "n", Role.screener)  # began before
+    assert verifier.cached(key_id) == (False, None)
     with pytest.raises(Unauthenticated):
         verifier.verify(token)
 
@@ -130,6 +161,26 @@ def test_revoking_an_unknown_key_is_404(app_client, role_keys) -> None:
     response = app_client.delete("/v1/keys/nobody", headers=bearer(role_keys[Role.admin]))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "key_not_found"
+
+
+def test_revoking_by_id_never_revokes_a_key_named_like_that_id(app_client, role_keys) -> None:
+    admin = bearer(role_keys[Role.admin])
+    first = app_client.post("/v1/keys", json={"name": "first", "role": "screener"}, headers=admin)
+    first_id, first_key = first.json()["key_id"], first.json()["key"]
+    other = app_client.post("/v1/keys", json={"name": first_id, "role": "screener"}, headers=admin)
+    other_id, other_key = other.json()["key_id"], other.json()["key"]
+    revoked = app_client.delete(f"/v1/keys/{first_id}", headers=admin)
+    assert (revoked.status_code, revoked.json()["key_id"]) == (200, first_id)
+    # A retried revoke by the same id: the key is gone already; before, the other key (whose
+    # name is that id) was revoked in its place.
+    again = app_client.delete(f"/v1/keys/{first_id}", headers=admin)
+    assert again.status_code == 404
+    assert again.json()["error"]["message"] == (
+        f"No active key has the name or id {first_id!r}; `hotline keys list` shows them"
+    )
+    assert app_client.get("/v1/rules", headers=bearer(first_key)).status_code == 401
+    assert app_client.get("/v1/rules", headers=bearer(other_key)).status_code == 200
+    assert app_client.delete(f"/v1/keys/{other_id}", headers=admin).json()["name"] == first_id
 
 
 def test_cli_create_list_revoke(tmp_path) -> None:
@@ -198,3 +249,29 @@ def test_ensure_demo_uses_hotline_demo_key_or_rotates_a_random_one(tmp_path, mon
         revoke_key(log, "demo")
     finally:
         log.dispose()
+
+
+@pytest.mark.parametrize(
+    "demo_key", ["clé-demo", "k" * 513, "two\nlines"], ids=["utf8", "long", "newline"]
+)
+def test_ensure_demo_refuses_a_demo_key_no_request_could_present(
+    tmp_path, monkeypatch, demo_key
+) -> None:
+    # Before, it was stored and printed as the demo key, and every request with it got 401:
+    # the server reads header bytes as latin-1 (curl sends UTF-8), and keys over 512
+    # characters are refused unread.
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("HOTLINE_DEMO_KEY", demo_key)
+    result = CliRunner().invoke(main, ["keys", "ensure-demo", "--database-url", url])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: HOTLINE_DEMO_KEY must be 1 to 512 printable ASCII characters (letters, digits, "
+        "punctuation, spaces); a request header cannot carry others\n"
+    )
+    assert not (tmp_path / "demo.db").exists()
+
+
+def test_a_demo_key_of_the_longest_presentable_length_works(app_client) -> None:
+    token = "k" * 512
+    create_key(app_client.app.state.decision_log, name="long-demo", role=Role.screener, token=token)
+    assert app_client.get("/v1/rules", headers={"X-API-Key": token}).status_code == 200

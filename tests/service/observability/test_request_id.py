@@ -14,7 +14,7 @@ def test_a_sane_incoming_id_is_kept(client) -> None:
 
 @pytest.mark.parametrize(
     "incoming",
-    ["", "a" * 65, "two words", "new\nline", 'quote"d', "ünï", "id;drop"],
+    ["", "a" * 65, "two words", "new\nline", 'quote"d', "ünï", "id;drop", "req-1\n"],
 )
 def test_an_insane_incoming_id_is_replaced(incoming) -> None:
     made = request_id_from(incoming)
