@@ -168,13 +168,17 @@ async def _on_decision_log_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_auth_error(_: Request, exc: Exception) -> JSONResponse:
+async def _on_auth_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AuthError)
     status, code = AUTH_HTTP.get(type(exc), (500, "auth_error"))
     headers = None
     if status == 401:
-        # RFC 9110: a 401 names the scheme the client should use.
-        headers = {"WWW-Authenticate": 'Bearer realm="hotline"'}
+        # RFC 9110: a 401 names the scheme the client should use. A browser opening a page
+        # (a supervisor on the monitoring report) is offered Basic, so it shows its login
+        # dialog: the key goes in as the password, and the browser sends it from then on.
+        page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        scheme = 'Basic realm="hotline", charset="UTF-8"' if page else 'Bearer realm="hotline"'
+        headers = {"WWW-Authenticate": scheme}
     elif status == 503:
         headers = {"Retry-After": "30"}
     fields = [{"field": "header.authorization", "message": str(exc), "type": code}]

@@ -8,6 +8,8 @@ that names no permission and is not public.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Annotated, Final
@@ -25,7 +27,7 @@ _NOT_ALLOWED = "This needs the {permission} permission (roles: {roles}); this ke
 
 
 def presented_key(request: Request) -> str | None:
-    """Return the key a request carries, from ``Authorization: Bearer`` or ``X-API-Key``.
+    """Return the key a request carries: ``Authorization: Bearer``, ``X-API-Key`` or Basic.
 
     Parameters
     ----------
@@ -34,14 +36,29 @@ def presented_key(request: Request) -> str | None:
     Returns
     -------
     str or None
+        With ``Authorization: Basic``, the password (the user name is not read): what a
+        browser sends once a supervisor types the key into its login dialog, so the HTML
+        reports can be read and their links followed without a header-setting tool. A Basic
+        value that does not decode is returned as it is, to be refused as an unknown key.
     """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
+        if scheme.lower() == "basic" and value.strip():
+            return _basic_password(value.strip())
     api_key = request.headers.get("x-api-key")
     return api_key.strip() if api_key and api_key.strip() else None
+
+
+def _basic_password(value: str) -> str:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return value
+    _, colon, password = decoded.partition(":")
+    return password.strip() if colon and password.strip() else value
 
 
 async def authenticate(request: Request) -> Principal:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -51,11 +53,12 @@ NO_KEY = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key
     [
         ({"Authorization": "Bearer hlk_0000000000000000_" + "a" * 43}, UNKNOWN),
         ({"Authorization": "Bearer not-a-key"}, UNKNOWN),
-        ({"Authorization": "Basic dXNlcjpwYXNz"}, NO_KEY),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, UNKNOWN),  # user:pass
+        ({"Authorization": "Basic not base64!"}, UNKNOWN),
         # A key was sent: the unknown-key answer (it said "No API key was sent").
         ({"X-API-Key": "x" * 600}, UNKNOWN),
     ],
-    ids=["unknown-id", "unknown-free-form", "wrong-scheme", "too-long"],
+    ids=["unknown-id", "unknown-free-form", "basic-unknown", "basic-malformed", "too-long"],
 )
 def test_unknown_keys_are_401(app_client, headers, message) -> None:
     response = app_client.get("/v1/rules", headers=headers)
@@ -63,6 +66,28 @@ def test_unknown_keys_are_401(app_client, headers, message) -> None:
     assert response.json()["error"]["code"] == "unauthenticated"
     assert response.json()["error"]["message"] == message
     assert response.headers["www-authenticate"] == 'Bearer realm="hotline"'
+
+
+def test_a_browser_is_asked_for_the_key_and_sends_it_as_basic(app_client, role_keys) -> None:
+    # A supervisor opening a report in a browser: the 401 offers Basic, so the browser shows
+    # its login dialog; the key typed as the password (any user name) is then accepted.
+    page = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    refused = app_client.get("/v1/reports/monitoring", headers=page)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'Basic realm="hotline", charset="UTF-8"'
+    key = role_keys[Role.supervisor]
+    basic = base64.b64encode(f"dana:{key}".encode()).decode()
+    report = app_client.get(
+        "/v1/reports/monitoring", headers={**page, "Authorization": f"Basic {basic}"}
+    )
+    assert report.status_code == 200
+    assert report.headers["content-type"] == "text/html; charset=utf-8"
+    # The role still decides: a screener's key typed into the dialog is refused (403).
+    screener = base64.b64encode(f"sam:{role_keys[Role.screener]}".encode()).decode()
+    forbidden = app_client.get(
+        "/v1/reports/monitoring", headers={**page, "Authorization": f"Basic {screener}"}
+    )
+    assert forbidden.status_code == 403
 
 
 def test_right_id_wrong_secret_is_401(app_client, role_keys) -> None:
