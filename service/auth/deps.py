@@ -22,6 +22,7 @@ from service.auth.keys import MAX_KEY_CHARS, key_id_of
 from service.auth.permissions import Permission, allows, roles_with
 from service.auth.verifier import UNKNOWN_KEY, KeyVerifier, Principal
 
+_READS: Final = frozenset({"GET", "HEAD"})
 NO_KEY: Final = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
 _NOT_ALLOWED = "This needs the {permission} permission (roles: {roles}); this key's role is {role}"
 
@@ -36,17 +37,20 @@ def presented_key(request: Request) -> str | None:
     Returns
     -------
     str or None
-        With ``Authorization: Basic``, the password (the user name is not read): what a
-        browser sends once a supervisor types the key into its login dialog, so the HTML
-        reports can be read and their links followed without a header-setting tool. A Basic
-        value that does not decode is returned as it is, to be refused as an unknown key.
+        With ``Authorization: Basic`` on a GET or HEAD, the password (the user name is not
+        read): what a browser sends once a supervisor types the key into its login dialog,
+        so the HTML reports can be read and their links followed without a header-setting
+        tool. A Basic value that does not decode is returned as it is, to be refused as an
+        unknown key; Basic on any other method is not a key.
     """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-        if scheme.lower() == "basic" and value.strip():
+        # Reads only: a browser sends cached Basic credentials with any request, a forged
+        # cross-site form's included, so Basic must never authorize a change.
+        if scheme.lower() == "basic" and value.strip() and request.method in _READS:
             return _basic_password(value.strip())
     api_key = request.headers.get("x-api-key")
     return api_key.strip() if api_key and api_key.strip() else None

@@ -88,6 +88,15 @@ def test_a_browser_is_asked_for_the_key_and_sends_it_as_basic(app_client, role_k
         "/v1/reports/monitoring", headers={**page, "Authorization": f"Basic {screener}"}
     )
     assert forbidden.status_code == 403
+    # Never for a change: a browser would send the cached login with a forged cross-site form.
+    admin = base64.b64encode(f"a:{role_keys[Role.admin]}".encode()).decode()
+    write = app_client.post(
+        "/v1/keys",
+        headers={"Authorization": f"Basic {admin}", "content-type": "application/json"},
+        json={"role": "admin", "name": "planted"},
+    )
+    assert write.status_code == 401
+    assert write.json()["error"]["message"] == NO_KEY
 
 
 def test_right_id_wrong_secret_is_401(app_client, role_keys) -> None:
