@@ -52,6 +52,11 @@ DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
 }
 """Status and stable code of each decision-log error."""
 
+_AUTH_FIELDS: dict[type[AuthError], str] = {
+    KeyNotFound: "path.name_or_id",
+    DuplicateKeyName: "body.name",
+}
+
 AUTH_HTTP: dict[type[AuthError], tuple[int, str]] = {
     Unauthenticated: (401, "unauthenticated"),
     Forbidden: (403, "forbidden"),
@@ -181,7 +186,9 @@ async def _on_auth_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": scheme}
     elif status == 503:
         headers = {"Retry-After": "30"}
-    fields = [{"field": "header.authorization", "message": str(exc), "type": code}]
+    # The part of the request at fault: the key for 401/403, else what the admin named.
+    field = _AUTH_FIELDS.get(type(exc), "header.authorization")
+    fields = [{"field": field, "message": str(exc), "type": code}]
     return JSONResponse(
         status_code=status, content=error_body(code, str(exc), fields), headers=headers
     )

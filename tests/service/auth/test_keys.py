@@ -179,6 +179,7 @@ def test_keys_api_creates_shows_once_lists_without_secrets(app_client, role_keys
     )
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "duplicate_key_name"
+    assert [f["field"] for f in again.json()["error"]["fields"]] == ["body.name"]
     listed = app_client.get("/v1/keys", headers=admin).json()["keys"]
     mine = [k for k in listed if k["name"] == "api-made"]
     assert mine == [{k: v for k, v in body.items() if k != "key"}]
@@ -195,6 +196,7 @@ def test_revoking_an_unknown_key_is_404(app_client, role_keys) -> None:
     response = app_client.delete("/v1/keys/nobody", headers=bearer(role_keys[Role.admin]))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "key_not_found"
+    assert [f["field"] for f in response.json()["error"]["fields"]] == ["path.name_or_id"]
 
 
 def test_revoking_by_id_never_revokes_a_key_named_like_that_id(app_client, role_keys) -> None:
