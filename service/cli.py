@@ -29,7 +29,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     workers = workers or settings.workers
     # One-row model evaluation gains nothing from OpenMP threads and loses CPU to them.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if workers > 1:
+    # One worker in a directory the operator chose is multiprocess mode too (the client reads
+    # the variable): its files from an earlier run would be summed in all the same.
+    if workers > 1 or os.environ.get(MULTIPROC_ENV):
         _prepare_multiprocess_metrics()
     click.echo(f"serving on http://{host or settings.host}:{port or settings.port}")
     uvicorn.run(

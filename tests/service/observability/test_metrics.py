@@ -1,8 +1,12 @@
 """`/metrics`: exact names, labels and values after a few requests; needs metrics:read."""
 
+import pytest
 import sqlalchemy as sa
+import uvicorn
+from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.cli import serve
 from tests.service.observability.conftest import as_role, example
 
 
@@ -81,3 +85,21 @@ def test_metrics_need_the_metrics_read_permission(client) -> None:
     assert client.get("/metrics").status_code == 403  # the client's default key: screener
     anonymous = client.get("/metrics", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_empties_a_chosen_metrics_directory_whatever_the_workers(
+    tmp_path, monkeypatch, workers
+) -> None:
+    # Counters left by an earlier run would be summed into /metrics: with one worker too,
+    # since the client is in multiprocess mode whenever the variable is set.
+    chosen = tmp_path / "metrics"
+    chosen.mkdir()
+    (chosen / "counter_123.db").write_bytes(b"stale")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(chosen))
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.append(kw["workers"]))
+    result = CliRunner().invoke(serve, ["--workers", workers, "--port", "1"])
+    assert result.exit_code == 0, result.output
+    assert started == [int(workers)]
+    assert list(chosen.iterdir()) == []
