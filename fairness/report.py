@@ -17,6 +17,7 @@ from markupsafe import Markup
 from fairness.audit import AuditResult
 from fairness.charts import Interval, Series, interval_chart, xy_chart
 from fairness.metrics import RATE_NAMES
+from fairness.summary import ratio_text
 from fairness.threshold_near import ThresholdNearResult
 
 METRIC_LABELS: Final = {
@@ -126,10 +127,14 @@ def _write(out: str | Path, stem: str, data: dict[str, Any], html: str) -> tuple
 
 
 def _ratio_text(
-    ratio: float | None, value: float | None = None, ref_value: float | None = None
+    ratio: float | None,
+    value: float | None = None,
+    ref_value: float | None = None,
+    edges: tuple[float, ...] = (),
 ) -> str:
     if ratio is not None:
-        return f"{ratio:.2f}"
+        # A flagged 0.7996 must not read "0.80", inside the band it is outside of.
+        return ratio_text(ratio, edges)
     # JSON has no infinity: a ratio saved as null over a reference rate of 0 was infinite.
     if value is not None and ref_value == 0 and value > 0:
         return "\u221e"
@@ -152,6 +157,7 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
     for v_index, name in enumerate(audit["meta"]["views"]):
         groups = audit["groups"][name]
         base = groups[audit["reference"][name]]
+        band = tuple(audit["meta"]["band"])
         flagged = {(f["group"], f["metric"]) for f in audit["flags"] if f["column"] == name}
         rows = []
         for label, g in groups.items():
@@ -159,7 +165,11 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
             auc = g["auc"]
             cells["auc"] = Markup("&ndash;") if auc is None else Markup(f"{auc:.3f}")
             ratios = {
-                m: _ratio_text(r, g.get(m), base.get(m)) if m in RATE_NAMES else _ratio_text(r)
+                m: (
+                    _ratio_text(r, g.get(m), base.get(m), band)
+                    if m in RATE_NAMES
+                    else _ratio_text(r)
+                )
                 for m, r in audit["ratios"][name][label].items()
             }
             rows.append(

@@ -28,6 +28,31 @@ def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100.0 * value:.1f}%"
 
 
+def ratio_text(value: float, edges: tuple[float, ...] = (1.0,)) -> str:
+    """Format a ratio with two decimals, or more when two would round it onto an edge.
+
+    A flagged ratio of 0.7996 is outside the 0.8-1.25 band and an interval ending at 0.998
+    excludes 1, yet with two decimals they read "0.80" and "1.00", which says the opposite.
+    So digits are added (up to six) until the text no longer equals an edge it is not.
+
+    Parameters
+    ----------
+    value : float
+    edges : tuple of float, default (1.0,)
+        Values the text must not appear to equal unless it does (parity, the band's ends).
+
+    Returns
+    -------
+    str
+    """
+    text = f"{value:.2f}"
+    for digits in range(3, 7):
+        if not any(float(text) == e != value for e in edges):
+            break
+        text = f"{value:.{digits}f}"
+    return text
+
+
 def audit_summary(result: AuditResult) -> list[str]:
     """Write the audit's findings as short sentences, most important first.
 
@@ -74,7 +99,8 @@ def _flag_sentence(result: AuditResult, flag: dict[str, Any]) -> str:
     meta, band = result.meta, result.meta["band"]
     words = METRIC_WORDS[flag["metric"]]
     interval = (
-        f"{meta['level']:.0%} interval of the ratio {flag['ci_low']:.2f}-{flag['ci_high']:.2f}"
+        f"{meta['level']:.0%} interval of the ratio "
+        f"{ratio_text(flag['ci_low'])}-{ratio_text(flag['ci_high'])}"
     )
     outside = f"outside the {band[0]}-{band[1]} band."
     if flag["ratio"] == 0 or math.isinf(flag["ratio"]):
@@ -90,7 +116,8 @@ def _flag_sentence(result: AuditResult, flag: dict[str, Any]) -> str:
             f"{flag['reference']} ({theirs[0]:,} of {theirs[1]:,}); {interval}, {outside}"
         )
     return (
-        f"{flag['column']}: the {words} for {flag['group']} is {flag['ratio']:.2f} times that of "
+        f"{flag['column']}: the {words} for {flag['group']} is "
+        f"{ratio_text(flag['ratio'], tuple(band))} times that of "
         f"{flag['reference']} ({pct(flag['value'])} vs {pct(flag['reference_value'])}; "
         f"{interval}), {outside}"
     )
@@ -116,8 +143,11 @@ def _calibration_gaps(result: AuditResult) -> list[str]:
             min(rates),
             max(rates),
         )
-        # Quote a gap only when it leaves the band and the two intervals do not overlap.
-        if low > 0 and not band[0] <= high / low <= band[1] and high_ci_low > low_ci_high:
+        # Quote a gap only when it leaves the band and the two intervals do not overlap. A
+        # group at 0% in the top bin against one above 0 is an infinite ratio, outside any
+        # band (as for the audit's flags), not a gap to skip.
+        ratio = high / low if low > 0 else (math.inf if high > 0 else 1.0)
+        if not band[0] <= ratio <= band[1] and high_ci_low > low_ci_high:
             lines.append(
                 f"{view}: in the highest score bin ({label}), {pct(high)} of {high_group} "
                 f"cases vs {pct(low)} of {low_group} cases had the outcome; the same score "

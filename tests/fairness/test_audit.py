@@ -208,3 +208,69 @@ def test_a_few_cases_at_zero_by_chance_are_not_flagged():
         [0.02380007, 6.62303471], abs=1e-8
     )
     assert result.flags == []
+
+
+def _top_bin_frame(top_positives_a: int) -> pd.DataFrame:
+    # Two groups of 100 with identical outcomes at scores 1-4 (3 of 15 each); at the top
+    # score 5 (40 cases each) group b has 20 outcomes and group a `top_positives_a`.
+    rows = []
+    for group, top in (("a", top_positives_a), ("b", 20)):
+        for score in (1, 2, 3, 4):
+            rows += [(group, score, 0)] * 12 + [(group, score, 1)] * 3
+        rows += [(group, 5, 1)] * top + [(group, 5, 0)] * (40 - top)
+    return pd.DataFrame(rows, columns=["race", "score", "removed"])
+
+
+def test_calibration_gap_against_a_group_at_zero_in_the_top_bin_is_reported():
+    # 0 of 40 (Wilson 0-8.8%) vs 20 of 40 (35.2-64.8%): the largest gap there can be, with
+    # intervals far apart. It used to be skipped because the ratio 50%/0% has no finite value,
+    # while the smaller gap 5% vs 50% was reported.
+    result = disparity_audit(
+        _top_bin_frame(0), label="removed", score="score", groups=["race"], threshold=5
+    )
+    top = {g: rows[-1] for g, rows in result.calibration["race"].items()}
+    assert (top["a"]["observed_rate"], top["b"]["observed_rate"]) == (0.0, 0.5)
+    assert result.summary[-1] == (
+        "race: in the highest score bin (5), 50.0% of b cases vs 0.0% of a cases had the "
+        "outcome; the same score does not mean the same risk for every group (see calibration "
+        "below)."
+    )
+    smaller_gap = disparity_audit(
+        _top_bin_frame(2), label="removed", score="score", groups=["race"], threshold=5
+    )
+    assert smaller_gap.summary[-1].startswith("race: in the highest score bin (5), 50.0% of b")
+
+
+def test_flag_sentence_does_not_round_an_interval_excluding_1_to_1():
+    # FPR of b vs a: 20/68 vs 40/88; Katz interval 0.4194-0.9982 excludes 1 (so it is flagged)
+    # and must not be printed as "0.42-1.00".
+    result = disparity_audit(
+        _top_bin_frame(0), label="removed", score="score", groups=["race"], threshold=5
+    )
+    fpr = next(f for f in result.flags if f["metric"] == "fpr")
+    assert fpr["ci_high"] == pytest.approx(0.998232140, abs=1e-9)
+    assert (
+        "race: the false positive rate (selected, no later outcome) for b is 0.65 times that of "
+        "a (29.4% vs 45.5%; 95% interval of the ratio 0.42-0.998), outside the 0.8-1.25 band."
+    ) in result.summary
+
+
+def test_ratio_text_adds_digits_only_when_rounding_lands_on_an_edge():
+    from fairness.report import _ratio_text
+    from fairness.summary import ratio_text
+
+    assert [ratio_text(v) for v in (0.998232, 1.0, 1.004, 0.42, 0.00042)] == [
+        "0.998",
+        "1.00",
+        "1.004",
+        "0.42",
+        "0.00",
+    ]
+    band = (0.8, 1.25)
+    assert [_ratio_text(v, edges=band) for v in (0.7996, 0.8, 1.2504, 1.2496, 0.81)] == [
+        "0.7996",
+        "0.80",
+        "1.2504",
+        "1.2496",
+        "0.81",
+    ]
