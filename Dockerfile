@@ -1,5 +1,8 @@
 # Build stage: install the package and its dependencies into a virtual environment.
-FROM python:3.11-slim AS build
+# Both stages use one pinned base (Python patch release and Debian release): the venv copied
+# below runs the build stage's interpreter path and its wheels were chosen for that glibc.
+# Append @sha256:<digest> to both for a byte-reproducible base.
+FROM python:3.11.14-slim-bookworm AS build
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
@@ -11,11 +14,14 @@ COPY fairness ./fairness
 RUN /opt/venv/bin/pip install .
 
 # Runtime stage: no compilers, no sources beyond the installed package, a non-root user.
-FROM python:3.11-slim
+# MPLCONFIGDIR: matplotlib (under rdrobust, for threshold-near) needs a writable directory,
+# and the user's home /app is not; without it each process warns and makes a temporary one.
+FROM python:3.11.14-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OMP_NUM_THREADS=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     HOTLINE_HOST=0.0.0.0 \
     HOTLINE_REGISTRY_DIR=/var/lib/hotline/registry \
     HOTLINE_DIRECTORY_PATH=/app/data/directory

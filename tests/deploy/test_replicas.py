@@ -5,72 +5,27 @@ score concurrently, and leave one linear, intact chain holding every acknowledge
 """
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from tests.backends import pg_schema
+from tests.deploy.replica import HOTLINE, PSEUDONYM_KEY, ROOT, free_port, start, stop, wait_ready
 from tests.factories import issue_key_at
 from tests.service.decision_log.factories import example
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parents[2]
-HOTLINE = str(Path(sys.executable).with_name("hotline"))
 CLIENTS_PER_REPLICA, REQUESTS = 3, 15
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def shared_schema_url():
     with pg_schema("hl_rep") as (url, _, _):
         yield url
-
-
-def _start(registry_dir: Path, database_url: str, port: int, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "HOTLINE_REGISTRY_DIR": str(registry_dir),
-        "HOTLINE_DIRECTORY_PATH": str(ROOT / "data" / "directory"),
-        "HOTLINE_DATABASE_URL": database_url,
-        "HOTLINE_PSEUDONYM_KEY": "replica-test-pseudonym-key-0123456789abcdef",
-        "HOTLINE_ENVIRONMENT": "production",
-        "HOTLINE_WORKERS": "1",
-        "HOTLINE_PORT": str(port),
-        "OMP_NUM_THREADS": "1",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [HOTLINE, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out
-        )
-
-
-def _wait_ready(port: int, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"replica on {port} exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"replica on {port} not ready in 60 s")
 
 
 def _load(port: int, key: str, acknowledged: list, failures: list) -> None:
@@ -90,15 +45,15 @@ def _load(port: int, key: str, acknowledged: list, failures: list) -> None:
 def test_two_replicas_share_one_linear_chain(
     registry_with_champion, shared_schema_url, tmp_path
 ) -> None:
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"replica-{p}.log" for p in ports]
     replicas = [
-        _start(registry_with_champion.root, shared_schema_url, p, log)
+        start(registry_with_champion.root, shared_schema_url, p, log)
         for p, log in zip(ports, logs, strict=True)
     ]
     try:
         for port, proc, log in zip(ports, replicas, logs, strict=True):
-            _wait_ready(port, proc, log)
+            wait_ready(port, proc, log)
         key = issue_key_at(shared_schema_url, "screener")  # keys live in the shared database
         acknowledged: list = []
         failures: list = []
@@ -112,14 +67,7 @@ def test_two_replicas_share_one_linear_chain(
         for t in threads:
             t.join(timeout=120)
     finally:
-        for proc in replicas:
-            proc.send_signal(signal.SIGINT)
-        for proc in replicas:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(*replicas)
     assert failures == []
     # Both replicas wrote JSON access lines naming the route template and the model.
     for log in logs:
@@ -144,6 +92,6 @@ def test_two_replicas_share_one_linear_chain(
         text=True,
         cwd=ROOT,
         check=False,
-        env={**os.environ, "HOTLINE_PSEUDONYM_KEY": "replica-test-pseudonym-key-0123456789abcdef"},
+        env={**os.environ, "HOTLINE_PSEUDONYM_KEY": PSEUDONYM_KEY},
     )
     assert (verify.stdout + verify.stderr).strip() == f"ok: {total} records"
