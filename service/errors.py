@@ -81,6 +81,10 @@ class ServiceError(Exception):
     code = "internal_error"
 
 
+NO_MODEL_PUBLIC: Final = "no model is loaded; the service's log and GET /v1/models say why"
+"""What a client is told when no model is loaded, in production (no paths, no artifact)."""
+
+
 class ModelUnavailable(ServiceError):
     """No model is loaded, so nothing can be scored."""
 
@@ -153,12 +157,22 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content=error_body("invalid_request", message, fields))
 
 
-async def _on_service_error(_: Request, exc: Exception) -> JSONResponse:
+async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     headers = {"Retry-After": "30"} if exc.status_code == 503 else None
+    message = str(exc)
+    if isinstance(exc, ModelUnavailable) and _in_production(request):
+        # The holder's reason names the registry's directory or an artifact's fault: a
+        # screener's client needs neither (as /ready does not), data scientists have them.
+        message = NO_MODEL_PUBLIC
     return JSONResponse(
-        status_code=exc.status_code, content=error_body(exc.code, str(exc)), headers=headers
+        status_code=exc.status_code, content=error_body(exc.code, message), headers=headers
     )
+
+
+def _in_production(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "environment", None) == "production"
 
 
 async def _on_decision_log_error(_: Request, exc: Exception) -> JSONResponse:

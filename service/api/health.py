@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from service.errors import NO_MODEL_PUBLIC
 from service.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
 _PUBLIC_DETAIL = {
-    False: "no model is loaded; the service's log and GET /v1/models say why",
+    False: NO_MODEL_PUBLIC,
     True: "the model in service is not the one the alias names; the service's log and "
     "GET /v1/models say why",
 }

@@ -158,7 +158,7 @@ def test_without_a_model_ready_and_score_say_how_to_build_one(tmp_path) -> None:
         assert "`hotline demo`" in response.json()["error"]["message"]
 
 
-def test_in_production_ready_does_not_say_where_the_registry_is(tmp_path) -> None:
+def test_in_production_ready_and_score_do_not_say_where_the_registry_is(tmp_path) -> None:
     # /ready answers without a key (load balancers probe it): in production its detail is
     # generic, and the data scientists' GET /v1/models still says why.
     settings = _settings(tmp_path / "empty", environment="production", pseudonym_key="k" * 32)
@@ -169,6 +169,12 @@ def test_in_production_ready_does_not_say_where_the_registry_is(tmp_path) -> Non
             "no model is loaded; the service's log and GET /v1/models say why",
         )
         assert str(tmp_path) not in ready.text
+        authorize(c, "screener")
+        refused = c.post("/v1/score", json=_example("referral.json"))
+        assert (refused.status_code, refused.json()["error"]["message"]) == (
+            503,
+            "no model is loaded; the service's log and GET /v1/models say why",
+        )
         authorize(c, "data_scientist")
         detail = c.get("/v1/models").json()["detail"]
         assert detail.startswith(f"no model is promoted as 'champion' in {tmp_path / 'empty'}")
