@@ -26,7 +26,7 @@ from fairness.metrics import (
     rates_from_counts,
     selection_rate,
 )
-from fairness.report import render_report, write_audit, write_threshold_near
+from fairness.report import REPORT_CSP, render_report, write_audit, write_threshold_near
 from fairness.threshold_near import ThresholdNearResult, read_jump, threshold_near
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "read_jump",
     # reports and files
     "read_table",
+    "REPORT_CSP",
     "render_report",
     "write_audit",
     "write_threshold_near",

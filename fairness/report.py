@@ -20,6 +20,13 @@ from fairness.metrics import RATE_NAMES
 from fairness.summary import ratio_text
 from fairness.threshold_near import ThresholdNearResult
 
+REPORT_CSP: Final = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+)
+"""The reports' Content-Security-Policy: inline styles, script and images, no fetch at all.
+In the page's ``<meta>`` (it opens offline from a file) and in the header of a server that
+serves it (:mod:`service.api.model_reports`)."""
+
 METRIC_LABELS: Final = {
     "selection_rate": "selected",
     "base_rate": "outcome rate",
@@ -68,6 +75,7 @@ def render_report(
         else ("Threshold-near outcomes" if audit_d is None else "Fairness report")
     )
     return _ENV.get_template("report.html.j2").render(
+        csp=REPORT_CSP,
         title=title or default_title,
         audit=audit_d,
         audit_views=_audit_views(audit_d) if audit_d else [],

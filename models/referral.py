@@ -220,20 +220,18 @@ class Referral(_Strict):
     @classmethod
     def _each_child_once(cls, children: list[Child]) -> list[Child]:
         # A child listed twice (e.g. one row per child and allegation from the intake system's
-        # join) is counted twice in the children and alleged-victim features. Runs on every
-        # training row: a set first, the places only on failure.
-        ids = [c.child_id for c in children if c.child_id is not None]
-        if len(set(ids)) == len(ids):
-            return children
-        first_at: dict[str | None, int] = {}
+        # join) is counted twice in the children and alleged-victim features.
+        first_at: dict[str, int] = {}
         for i, child in enumerate(children):
+            if child.child_id is None:
+                continue
             j = first_at.setdefault(child.child_id, i)
-            if child.child_id is not None and j != i:
+            if j != i:
                 raise ValueError(
                     f"children[{i}].child_id '{child.child_id}' repeats children[{j}]; "
                     "list each child once (child_id may be left out, never repeated)"
                 )
-        raise AssertionError("unreachable: a repeated child_id was found above")
+        return children
 
     @model_validator(mode="after")
     def _nothing_after_receipt(self) -> Referral:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final, Literal, get_args
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from fairness import REPORT_CSP
 from models import ModelError, ModelRegistry, RegistryError
 from service.auth import Permission, require
 from service.errors import ReportNotFound
@@ -48,9 +49,7 @@ _MEDIA: Final = {
 # The pages already carry this policy in a <meta> tag (they open offline from a file); the
 # header holds whatever the file says, and the browser may not guess another type.
 _HEADERS: Final = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
-    ),
+    "Content-Security-Policy": REPORT_CSP,
     "X-Content-Type-Options": "nosniff",
 }
 _TITLES: Final = {
