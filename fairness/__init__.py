@@ -27,6 +27,7 @@ from fairness.metrics import (
     selection_rate,
 )
 from fairness.report import REPORT_CSP, render_report, write_audit, write_threshold_near
+from fairness.summary import distance_from_parity
 from fairness.threshold_near import ThresholdNearResult, read_jump, threshold_near
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "negative_predictive_value",
     "wilson_interval",
     "rate_ratio_interval",
+    "distance_from_parity",
     "auc_delong",
     "auc_interval",
     # errors

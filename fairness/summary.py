@@ -76,7 +76,7 @@ def audit_summary(result: AuditResult) -> list[str]:
     ]
     views = result.meta["views"]
     for flag in sorted(
-        result.flags, key=lambda f: (views.index(f["column"]), -abs(_log(f["ratio"])))
+        result.flags, key=lambda f: (views.index(f["column"]), -distance_from_parity(f["ratio"]))
     ):
         lines.append(_flag_sentence(result, flag))
     if not result.flags:
@@ -146,7 +146,7 @@ def _calibration_gaps(result: AuditResult) -> list[str]:
         # Quote a gap only when it leaves the band and the two intervals do not overlap. A
         # group at 0% in the top bin against one above 0 is an infinite ratio, outside any
         # band (as for the audit's flags), not a gap to skip.
-        ratio = high / low if low > 0 else (math.inf if high > 0 else 1.0)
+        ratio = high / low if low > 0 else math.inf
         if not band[0] <= ratio <= band[1] and high_ci_low > low_ci_high:
             lines.append(
                 f"{view}: in the highest score bin ({label}), {pct(high)} of {high_group} "
@@ -156,6 +156,20 @@ def _calibration_gaps(result: AuditResult) -> list[str]:
     return lines
 
 
-def _log(x: float) -> float:
-    # A ratio of 0 (a group never selected) is the furthest from parity, so it sorts first.
-    return math.log(x) if x > 0 else -math.inf
+def distance_from_parity(ratio: float) -> float:
+    """Return how far a ratio is from parity on the log scale, ``|log ratio|``.
+
+    0.7 and 1/0.7 are equally far. A ratio of 0 (a group never selected) or an infinite one
+    (its reference group never is) is the furthest there is.
+
+    Parameters
+    ----------
+    ratio : float
+
+    Returns
+    -------
+    float
+    """
+    if ratio <= 0 or math.isinf(ratio):
+        return math.inf
+    return abs(math.log(ratio))

@@ -58,7 +58,14 @@ def list_command(registry: ModelRegistry) -> None:
         )
 
 
-def _say_waiting(holder: str) -> None:
+def say_waiting(holder: str) -> None:
+    """Tell the person at the terminal who holds the registry lock they are waiting for.
+
+    Parameters
+    ----------
+    holder : str
+        From :meth:`ModelRegistry.lock`: pid, what it does, since when.
+    """
     # Otherwise an urgent rollback behind a promotion's gates would sit silent for minutes.
     click.echo(f"waiting for the model registry's lock, held by {holder}", err=True)
 
@@ -109,7 +116,7 @@ def history(registry: ModelRegistry, as_json: bool) -> None:
 def rollback(registry: ModelRegistry, by: str, reason: str) -> None:
     """Return the champion to the version it was before the current one."""
     try:
-        was, now = rollback_champion(registry, by=by, reason=reason, on_wait=_say_waiting)
+        was, now = rollback_champion(registry, by=by, reason=reason, on_wait=say_waiting)
     except ModelError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"champion is version {now} again (was version {was})")

@@ -81,15 +81,14 @@ def rollback_champion(
     with registry.lock(purpose=f"rollback of '{alias}'", on_wait=on_wait):
         current = registry.alias(alias)
         lineage = champion_lineage(registry.history(), alias=alias)
-        if current is None or lineage[-1:] != [current] or set(lineage) == {current}:
+        if current is None or len(lineage) < 2 or lineage[-1] != current:
             raise RegistryError(
                 f"no earlier '{alias}' to roll back to in {registry.root} (current: "
                 f"{current if current is not None else 'none'}; history: "
                 f"{' -> '.join(map(str, lineage)) or 'no promotions'})"
             )
-        # Neighbours in the lineage differ, so this is lineage[-2]; written as a search so
-        # that a rollback can never "return" to the version that is serving now.
-        target = next(v for v in reversed(lineage) if v != current)
+        # Neighbours in the lineage differ (champion_lineage), so this is not ``current``.
+        target = lineage[-2]
         registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
         registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
     return current, target

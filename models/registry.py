@@ -160,17 +160,17 @@ class ModelRegistry:
         pathlib.Path
         """
         path = self.root / "versions" / str(version)
-        if path.is_dir() and not (path / METADATA).is_file():
+        if (path / METADATA).is_file():
+            return path
+        if path.is_dir():
             # Listed by versions() (its name is a number), so "not in the registry" would
             # contradict the list of registered versions printed with it.
             raise ArtifactNotFound(f"model version {version} has no {METADATA} in {path}")
-        if not (path / METADATA).is_file():
-            known = ", ".join(map(str, self.versions())) or "none"
-            raise ArtifactNotFound(
-                f"model version {version} is not in the registry at {self.root} "
-                f"(registered versions: {known})"
-            )
-        return path
+        known = ", ".join(map(str, self.versions())) or "none"
+        raise ArtifactNotFound(
+            f"model version {version} is not in the registry at {self.root} "
+            f"(registered versions: {known})"
+        )
 
     def metadata(self, version: int) -> dict[str, Any]:
         """Read a version's metadata.

@@ -10,6 +10,7 @@ import click
 
 from fairness import FairnessError
 from models import ModelError, ModelRegistry
+from models.cli import say_waiting
 from models.cli_types import FiniteFloat
 from training.config import get_settings
 from training.data import load_jsonl
@@ -156,9 +157,7 @@ def promote(
             reason=reason,
             waivers=[Waiver(gate=g, by=by, reason=reason) for g in waive],
             policy=load_policy(policy),
-            on_wait=lambda holder: click.echo(
-                f"waiting for the model registry's lock, held by {holder}", err=True
-            ),
+            on_wait=say_waiting,
         )
     except (TrainingError, ModelError, FairnessError) as exc:
         raise _fail(exc) from exc

@@ -13,7 +13,14 @@ import math
 from statistics import NormalDist
 from typing import Any
 
-from fairness import AuditResult, ColumnError, FairnessError, disparity_audit, split_cell
+from fairness import (
+    AuditResult,
+    ColumnError,
+    FairnessError,
+    disparity_audit,
+    distance_from_parity,
+    split_cell,
+)
 from training.gates.candidate import Candidate
 from training.gates.policy import CalibrationPolicy, DisparityPolicy
 from training.gates.result import GateResult, Status, skipped, unmeasured
@@ -147,7 +154,7 @@ def _ratio_result(
     failing = [r for r in rows if r["fails"]]
     # The ratio furthest from parity on the log scale, as the audit's summary ranks its
     # flags: 0.7 is further from 1 than 1.4 is, though 1.4 - 1.25 > 0.8 - 0.7.
-    worst = max(failing or rows, key=lambda r: _from_parity(r["ratio"]))
+    worst = max(failing or rows, key=lambda r: distance_from_parity(r["ratio"]))
     data = {"reference": reference, "level": level, "groups": rows}
     lo, hi = worst["ci"]
     # A ratio of 0 (the group is never selected) reads as 0.000; an infinite one (the
@@ -172,14 +179,6 @@ def _ratio_result(
     else:
         detail = f"{said}: the ratio furthest from parity, inside the band"
     return GateResult(name, "passed", worst["ratio"], limit, worst["outside_by"], detail, data)
-
-
-def _from_parity(ratio: float) -> float:
-    # |log ratio|: 0.7 and 1/0.7 are equally far from parity. A ratio of 0 (the group is
-    # never selected) or an infinite one (the reference group never is) is the furthest.
-    if ratio <= 0 or math.isinf(ratio):
-        return math.inf
-    return abs(math.log(ratio))
 
 
 def calibration_gate(candidate: Candidate, *, policy: CalibrationPolicy) -> GateResult:
