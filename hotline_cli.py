@@ -17,6 +17,7 @@ from fairness.cli import audit, threshold_near
 from models.cli import models_group
 from service.auth.cli import keys_group
 from service.cli import serve
+from service.config import ServiceSettings
 from service.decision_log.cli import log_group, monitor, outcomes_group
 from service.rules.cli import rules
 from training.cli import demo, promote, synth, train_command
@@ -33,9 +34,10 @@ def one_line(exc: Exception) -> str:
     -------
     str
     """
-    if isinstance(exc, ValidationError) and exc.title == "ServiceSettings":
+    if isinstance(exc, ValidationError) and exc.title == ServiceSettings.__name__:
         first = exc.errors()[0]
-        name = "HOTLINE_" + "_".join(str(p) for p in first["loc"]).upper()
+        prefix = ServiceSettings.model_config.get("env_prefix", "")
+        name = prefix + "_".join(str(p) for p in first["loc"]).upper()
         return f"{name}: {first['msg']} (got {first.get('input')!r})"
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or type(exc).__name__}: {exc.filename}"

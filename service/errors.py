@@ -18,6 +18,7 @@ where each field names its location and what was wrong with it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
@@ -161,7 +162,7 @@ async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     headers = {"Retry-After": "30"} if exc.status_code == 503 else None
     message = str(exc)
-    if isinstance(exc, ModelUnavailable) and _in_production(request):
+    if isinstance(exc, ModelUnavailable) and in_production(request):
         # The holder's reason names the registry's directory or an artifact's fault: a
         # screener's client needs neither (as /ready does not), data scientists have them.
         message = NO_MODEL_PUBLIC
@@ -170,7 +171,17 @@ async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _in_production(request: Request) -> bool:
+def in_production(request: Request) -> bool:
+    """Say whether the app serving a request runs with ``environment`` ``production``.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+
+    Returns
+    -------
+    bool
+    """
     settings = getattr(request.app.state, "settings", None)
     return getattr(settings, "environment", None) == "production"
 
@@ -279,8 +290,15 @@ class RequestRefused(StarletteHTTPException):
     instead of turning it into a 400; ``field`` names the part of the request at fault.
     """
 
-    def __init__(self, status_code: int, message: str, *, field: str) -> None:
-        super().__init__(status_code=status_code, detail=message)
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        field: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code=status_code, detail=message, headers=headers)
         self.field = field
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from service.errors import NO_MODEL_PUBLIC
+from service.errors import NO_MODEL_PUBLIC, in_production
 from service.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -29,7 +29,7 @@ async def ready(request: Request) -> Readiness | JSONResponse:
     holder = request.app.state.models
     rules_version = request.app.state.rules.current.version
     detail = holder.last_error
-    if detail is not None and request.app.state.settings.environment == "production":
+    if detail is not None and in_production(request):
         # /ready answers anyone (load balancers): in production it does not say where the
         # registry lives or what is wrong with an artifact. Keys that may see that do:
         # GET /v1/models (data scientists) and the service's log.

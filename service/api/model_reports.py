@@ -88,9 +88,8 @@ def model_report_index(
     request: Request, version: VersionRef, format: Literal["html", "json"] = "html"
 ) -> Response:
     """List the audit documents written for a model version at promotion."""
-    registry: ModelRegistry = request.app.state.models.registry
-    number = _resolved(registry, version)
-    present = [name for name in get_args(Document) if _path(registry, number, name).is_file()]
+    number, audit = _resolved(request.app.state.models.registry, version)
+    present = [name for name in get_args(Document) if (audit / name).is_file()]
     if not present:
         raise ReportNotFound(
             f"model version {number} has no audit bundle: it is written when the version is "
@@ -128,9 +127,8 @@ def model_report_index(
 )
 def model_report(request: Request, version: VersionRef, document: Document) -> Response:
     """Serve one document of a model version's audit bundle."""
-    registry: ModelRegistry = request.app.state.models.registry
-    number = _resolved(registry, version)
-    path = _path(registry, number, document)
+    number, audit = _resolved(request.app.state.models.registry, version)
+    path = audit / document
     try:
         content = path.read_bytes()
     except FileNotFoundError:
@@ -142,7 +140,8 @@ def model_report(request: Request, version: VersionRef, document: Document) -> R
     return Response(content, media_type=media, headers=_HEADERS)
 
 
-def _resolved(registry: ModelRegistry, version: str) -> int:
+def _resolved(registry: ModelRegistry, version: str) -> tuple[int, pathlib.Path]:
+    # The version and its bundle's folder.
     # Not the registry's own messages: they name its directory on the server.
     try:
         number = registry.resolve(version)
@@ -156,13 +155,9 @@ def _resolved(registry: ModelRegistry, version: str) -> int:
             f"'{version}' is neither a registered model version nor a set alias"
         ) from None
     try:
-        registry.version_dir(number)  # an alias may name a version since removed
+        folder = registry.version_dir(number)  # an alias may name a version since removed
     except ModelError:
         raise ReportNotFound(
             f"'{version}' names model version {number}, which is not in the registry"
         ) from None
-    return number
-
-
-def _path(registry: ModelRegistry, version: int, document: str) -> pathlib.Path:
-    return registry.version_dir(version) / "audit" / document
+    return number, folder / "audit"

@@ -42,6 +42,6 @@ def monitoring(
     )
     if format == "json":
         return JSONResponse(report_json(report))
-    # Relative to /v1/reports/monitoring: /v1/reports/models/N, the version that scored.
-    link = (loaded.version, f"models/{loaded.version}") if loaded is not None else None
-    return HTMLResponse(render_monitoring(report, model_audit=link))
+    # The page links /v1/reports/models/N, the audit bundle of the version that scored.
+    version = loaded.version if loaded is not None else None
+    return HTMLResponse(render_monitoring(report, model_version=version))

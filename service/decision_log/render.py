@@ -32,15 +32,16 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
     return {k: _strip(v) for k, v in report.items()}
 
 
-def render_monitoring(report: dict[str, Any], *, model_audit: tuple[int, str] | None = None) -> str:
+def render_monitoring(report: dict[str, Any], *, model_version: int | None = None) -> str:
     """Render the report as HTML; the fairness audits are the fairness package's own pages.
 
     Parameters
     ----------
     report : dict
-    model_audit : (int, str), optional
-        The version of the model in service and where its audit bundle is read (the API
-        links it; a file written by ``hotline monitor`` has nowhere to link to).
+    model_version : int, optional
+        The version of the model in service, whose audit bundle the page links (relative
+        to ``/v1/reports/monitoring``): given by the API; a file written by ``hotline
+        monitor`` has nowhere to link to.
 
     Returns
     -------
@@ -56,7 +57,7 @@ def render_monitoring(report: dict[str, Any], *, model_audit: tuple[int, str] | 
     if near is not None:
         embedded["threshold_near"] = html.escape(render_report(threshold=near), quote=True)
     template = _ENV.get_template("monitoring.html.j2")
-    return template.render(r=report_json(report), embedded=embedded, model_audit=model_audit)
+    return template.render(r=report_json(report), embedded=embedded, model_version=model_version)
 
 
 def write_monitoring(report: dict[str, Any], out: str | Path) -> tuple[Path, Path]:

@@ -53,12 +53,10 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     text = _TOO_LARGE_STREAMED.format(limit=self.max_bytes)
-                    refusal = RequestRefused(413, text, field="body")
                     # The rest of the body is still coming: without "close" the server kept
                     # the connection and read (and dropped) an endless body for as long as
                     # the client cared to send it.
-                    refusal.headers = {"Connection": "close"}
-                    raise refusal
+                    raise RequestRefused(413, text, field="body", headers={"Connection": "close"})
             return message
 
         await self.app(scope, limited_receive, send)
