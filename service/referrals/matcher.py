@@ -178,21 +178,15 @@ def match(
     judged = _Judge(family, family_needs, origin, weights)
     ranked: list[tuple[DerivedNeed, list[_Ranked]]] = []
     for derived in needs:
-        ages = clients_of(derived.need, family)[0]
-        age_verdicts: dict[tuple[float | None, float | None], bool] = {}
         candidates: list[_Ranked] = []
         for facts in directory.candidate_facts(
             derived.need, zip_code=family.zip_code, county=county
         ):
             service = facts.service
-            if facts.has_age_range:
-                # Few distinct age ranges exist, so the verdict is shared between services.
-                span = (service.minimum_age, service.maximum_age)
-                fits = age_verdicts.get(span)
-                if fits is None:
-                    fits = age_verdicts[span] = ages_fit(span[0], span[1], ages)
-                if not fits:
-                    continue
+            if facts.has_age_range and not judged.fits(
+                derived.need, service.minimum_age, service.maximum_age
+            ):
+                continue
             entry = judged.rank(facts)
             if entry is not None:
                 candidates.append(entry)
@@ -218,6 +212,7 @@ class _Judge:
 
     __slots__ = (
         "_clients",
+        "_fits",
         "_eligible",
         "_family",
         "_family_needs",
@@ -237,6 +232,7 @@ class _Judge:
         self._family = family
         self._family_needs = family_needs
         self._clients = {need: clients_of(need, family)[0] for need in family_needs}
+        self._fits: dict[tuple[Need, float | None, float | None], bool] = {}
         self._score = Scorer(needs_total=len(family_needs), as_of=family.as_of, weights=weights).of
         self._languages = frozenset(family.languages)
         self._origin = (
@@ -250,6 +246,15 @@ class _Judge:
         )
         self._seen: dict[str, _Ranked | None] = {}
         self._eligible: dict[tuple[Requirement, ...], bool] = {}
+
+    def fits(self, need: Need, low: float | None, high: float | None) -> bool:
+        """Return whether an age range fits whom a need is for (no ages known: it does)."""
+        # Few distinct age ranges exist, so each verdict is shared between services.
+        key = (need, low, high)
+        verdict = self._fits.get(key)
+        if verdict is None:
+            verdict = self._fits[key] = ages_fit(low, high, self._clients[need])
+        return verdict
 
     def rank(self, facts: MatchFacts) -> _Ranked | None:
         """Return the service's ranking entry, or None if a family-wide filter excludes it."""
@@ -289,7 +294,7 @@ class _Judge:
             # programme tagged home visiting does not meet a toddler's home-visiting need;
             # it must not count in the need share nor be listed under "also meets".
             low, high = service.minimum_age, service.maximum_age
-            met = frozenset(n for n in met if ages_fit(low, high, self._clients[n]))
+            met = frozenset(n for n in met if self.fits(n, low, high))
         value = self._score(
             len(met),
             distance,
