@@ -359,4 +359,11 @@ def test_a_resource_named_by_a_list_is_skipped_as_not_hsds(tmp_path):
 
     loaded = load_directory(path)
 
-    assert [p.record_type for p in loaded.problems] == ["directory"]
+    assert [(p.severity, str(p)) for p in loaded.problems] == [
+        (
+            "error",
+            f"datapackage.json: directory '{path}': no service records were found; expected "
+            "a datapackage.json with a 'service' resource, or .json files holding services; "
+            "the directory is empty",
+        )
+    ]
