@@ -46,8 +46,9 @@ def test_needs_are_derived_from_every_source_with_reasons():
     ]
 
 
-def test_ongoing_treatment_counts_and_the_window_is_configurable():
-    family = referral(
+def _father_in_treatment(*more_involvements: dict):
+    # A medical-neglect report on a father in behavioral-health treatment since 2024-06-01.
+    return referral(
         allegation_types=["medical_neglect"],
         caregivers=[
             {
@@ -55,14 +56,16 @@ def test_ongoing_treatment_counts_and_the_window_is_configurable():
                 "role": "father",
                 "involvements": [
                     {"kind": "behavioral_health_treatment", "start_date": "2024-06-01"},
-                    {
-                        "kind": "substance_use_treatment",
-                        "start_date": "2024-01-01",
-                        "end_date": "2024-06-01",
-                    },
+                    *more_involvements,
                 ],
             }
         ],
+    )
+
+
+def test_ongoing_treatment_counts_and_the_window_is_configurable():
+    family = _father_in_treatment(
+        {"kind": "substance_use_treatment", "start_date": "2024-01-01", "end_date": "2024-06-01"}
     )
 
     assert [n.need for n in derive_needs(family)] == [
@@ -81,18 +84,7 @@ def test_no_needs_for_an_older_child_and_an_unmapped_allegation():
     [(730, "2 years"), (365, "1 year"), (180, "180 days"), (400, "400 days")],
 )
 def test_treatment_reason_states_the_window_without_rounding_it_to_years(lookback_days, window):
-    family = referral(
-        allegation_types=["medical_neglect"],
-        caregivers=[
-            {
-                "age_years": 40,
-                "role": "father",
-                "involvements": [
-                    {"kind": "behavioral_health_treatment", "start_date": "2024-06-01"}
-                ],
-            }
-        ],
-    )
+    family = _father_in_treatment()
 
     assert derive_needs(family, lookback_days=lookback_days) == [
         DerivedNeed(
