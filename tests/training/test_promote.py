@@ -330,11 +330,11 @@ def test_a_champion_on_an_old_feature_spec_skips_only_the_comparisons(registry, 
 
 @pytest.mark.parametrize("group", ["ethnicity", "household_id"])
 def test_cli_refuses_a_policy_that_groups_by_anything_but_an_audit_column(
-    tmp_path, fair, group
+    registry, tmp_path, fair, group
 ) -> None:
     # A mistyped group (no such column) or a wrong one (a column with no groups worth the
     # name) would leave the fairness gates unmeasured or skipped: the policy is refused.
-    reg = ModelRegistry(tmp_path / "reg")
+    reg = registry
     register_result(reg, fair)
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", f"group: {group}"))
@@ -348,11 +348,13 @@ def test_cli_refuses_a_policy_that_groups_by_anything_but_an_audit_column(
     assert reg.alias("champion") is None
 
 
-def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(tmp_path, fair) -> None:
+def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(
+    registry, tmp_path, fair
+) -> None:
     # A fairness gate that cannot be measured fails (it is not skipped): held-out rows
     # without the policy's group (e.g. saved by an older version) promote nothing unaudited.
     # A recorded waiver can still promote it.
-    reg = ModelRegistry(tmp_path / "reg")
+    reg = registry
     register_result(reg, fair)
     holdout = reg.version_dir(1) / "holdout.parquet"
     pd.read_parquet(holdout).drop(columns=["race"]).to_parquet(holdout)
@@ -389,12 +391,12 @@ def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(tmp_path, fai
     assert reg.alias("champion") == 1
 
 
-def test_cli_prints_a_fairness_error_as_one_line(tmp_path, monkeypatch, fair) -> None:
+def test_cli_prints_a_fairness_error_as_one_line(registry, tmp_path, monkeypatch, fair) -> None:
     def fail(*args, **kwargs):
         raise ColumnError("--score column 'score' must be numeric")
 
     monkeypatch.setattr("training.cli.promote_version", fail)
-    reg = ModelRegistry(tmp_path / "reg")
+    reg = registry
     register_result(reg, fair)
     result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root)])
     assert result.exit_code == 1
@@ -425,9 +427,9 @@ def test_a_champion_of_another_label_skips_only_the_comparisons(
 
 @pytest.mark.parametrize("damage", ["no file", "no probability column"])
 def test_cli_refuses_a_version_without_usable_held_out_rows_in_one_line(
-    tmp_path, fair, damage
+    registry, tmp_path, fair, damage
 ) -> None:
-    reg = ModelRegistry(tmp_path / "reg")
+    reg = registry
     register_result(reg, fair)
     path = reg.version_dir(1) / "holdout.parquet"
     if damage == "no file":
