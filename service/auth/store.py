@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from service.auth.errors import AuthUnavailable, DuplicateKeyName, KeyNotFound
 from service.auth.keys import generate_key, hash_key, key_id_of
 from service.auth.permissions import Role
 from service.auth.table import ApiKey
 from service.decision_log import DecisionLog
-from service.decision_log.db import CHAIN_LOCK_KEY, READ_ONLY
+from service.decision_log.db import KEYS_LOCK_KEY, READ_ONLY, advisory_lock
 
 _UNAVAILABLE = "The key store cannot be read ({error}); check HOTLINE_DATABASE_URL"
 _DUPLICATE = "An active key is already named {name!r}; revoke it first or choose another name"
 _READ_ONLY = {READ_ONLY: True}  # see service.decision_log.db.READ_ONLY
 _NOT_FOUND = "No active key has the name or id {which!r}; `hotline keys list` shows them"
-KEYS_LOCK_KEY: Final = CHAIN_LOCK_KEY + 2
-"""PostgreSQL advisory lock id that serializes key creation (the chain's is +0, migrations' +1)."""
 
 
 @dataclass(frozen=True)
@@ -65,15 +61,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _lock_names(session: Session) -> None:
-    # "Is the name free?" then INSERT: on PostgreSQL (READ COMMITTED) two creations at once
-    # both saw the name free and both inserted, leaving two active keys of one name, and a
-    # revoke by that name revoked only one of them. SQLite needs nothing: a writing
-    # transaction begins IMMEDIATE, holding the write lock before the check.
-    if session.connection().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": KEYS_LOCK_KEY})
-
-
 def create_key(
     log: DecisionLog, *, name: str, role: Role, token: str | None = None
 ) -> tuple[KeyRecord, str]:
@@ -106,7 +93,10 @@ def create_key(
     )
     try:
         with log.sessions.begin() as session:
-            _lock_names(session)
+            # "Is the name free?" then INSERT: on PostgreSQL (READ COMMITTED) two creations
+            # at once both saw the name free and both inserted, leaving two active keys of
+            # one name, and a revoke by that name revoked only one of them.
+            advisory_lock(session, key=KEYS_LOCK_KEY)
             taken = session.scalar(
                 select(ApiKey.key_id).where(ApiKey.name == name, ApiKey.revoked_at.is_(None))
             )

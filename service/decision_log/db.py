@@ -36,6 +36,9 @@ CHAIN_LOCK_KEY: Final = 0x686F746C696E65
 MIGRATION_LOCK_KEY: Final = CHAIN_LOCK_KEY + 1
 """Advisory lock id that serializes migrations of several workers starting at once."""
 
+KEYS_LOCK_KEY: Final = CHAIN_LOCK_KEY + 2
+"""Advisory lock id that serializes API key creation (a name is checked free, then taken)."""
+
 READ_ONLY: Final = "hotline_read_only"
 """Execution option of a transaction that only reads (``{READ_ONLY: True}``).
 
@@ -253,8 +256,25 @@ def lock_chain(session: Session | Connection) -> None:
     connection = session.connection() if isinstance(session, Session) else session
     if connection.get_execution_options().get(READ_ONLY):
         raise RuntimeError("the chain lock was asked for in a transaction begun read-only")
+    advisory_lock(session, key=CHAIN_LOCK_KEY)
+
+
+def advisory_lock(session: Session | Connection, *, key: int) -> None:
+    """Hold a PostgreSQL advisory lock until the transaction ends; nothing on SQLite.
+
+    On SQLite a writing transaction began ``BEGIN IMMEDIATE``, which already holds the one
+    write lock there is.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session or sqlalchemy.Connection
+        In a transaction.
+    key : int
+        :data:`CHAIN_LOCK_KEY`, :data:`MIGRATION_LOCK_KEY` or :data:`KEYS_LOCK_KEY`.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
     if connection.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth import DuplicateKeyName, Role, create_key, list_keys
-from service.auth.store import KEYS_LOCK_KEY
 from service.decision_log import migrate, open_log
+from service.decision_log.db import KEYS_LOCK_KEY
 from tests.backends import pg_schema
 
 pytestmark = pytest.mark.postgres
