@@ -50,7 +50,7 @@ def evaluate_rules(
         If ``band`` is not a known band, ``score`` is outside 1-20, or both are given and the
         band is not the score's.
     """
-    known_band = _band(score, band)
+    known_band = band_of(score, band)
     ctx = FactContext(
         FactInputs(
             referral=referral,
@@ -87,7 +87,24 @@ def evaluate_rules(
     )
 
 
-def _band(score: int | None, band: str | None) -> Band | None:
+def band_of(score: int | None, band: str | None) -> Band | None:
+    """Return the band rules judge a referral by: the one given, or else the score's.
+
+    Parameters
+    ----------
+    score : int or None
+    band : str or None
+
+    Returns
+    -------
+    Band or None
+        None when neither is given.
+
+    Raises
+    ------
+    FactInputError
+        The band is not a band, the score is outside 1-20, or the band is not the score's.
+    """
     given: Band | None = None
     if band is not None:
         try:

@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from models.referral import Referral
-from models.scoring import Band, Probability, ScreeningScore, band_for_score
-from service.rules.engine import evaluate_rules
+from models.scoring import Band, Probability, ScreeningScore
+from service.rules.engine import band_of, evaluate_rules
 from service.rules.errors import CasesError, FactInputError
 from service.rules.outcome import RulesOutcome
 from service.rules.recommendation import RecommendationValue
@@ -45,12 +45,10 @@ class Case(BaseModel):
     def _band_fits_score(cls, band: Band | None, info: ValidationInfo) -> Band | None:
         # The band is the score's band. A case with both must agree, or score rules and band
         # rules (and the band default) would each see a different referral.
-        score = info.data.get("score")
-        if band is not None and score is not None and band_for_score(score) is not band:
-            raise ValueError(
-                f"band '{band.value}' does not fit score {score}, which is in band "
-                f"'{band_for_score(score).value}'; give the score's band or leave band out"
-            )
+        try:
+            band_of(info.data.get("score"), None if band is None else band.value)
+        except FactInputError as exc:
+            raise ValueError(f"{exc}; give the score's band or leave band out") from None
         return band
 
 
