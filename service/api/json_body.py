@@ -57,39 +57,28 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        error = {
-            "type": "json_invalid",
-            "loc": ("body", exc.pos),
-            "msg": "JSON decode error",
-            "input": {},
-            "ctx": {"error": exc.msg},
-        }
-        raise RequestValidationError([error], body=exc.doc) from None
+        raise _json_invalid(("body", exc.pos), "JSON decode error", exc.msg, exc.doc) from None
     except UnicodeDecodeError as exc:
-        error = {
-            "type": "json_invalid",
-            "loc": ("body",),
-            "msg": "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON",
-            "input": {},
-            "ctx": {"error": str(exc)},
-        }
-        raise RequestValidationError([error], body=body) from None
+        message = "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON"
+        raise _json_invalid(("body",), message, str(exc), body) from None
     except RecursionError:
         # pydantic's reader stops at a fixed depth (~200); json.loads recurses until Python's
         # stack limit. A body deeper than that is malformed to us, not a server failure, and
         # no valid body nests more than a few levels.
-        error = {
-            "type": "json_invalid",
-            "loc": ("body",),
-            "msg": "JSON decode error: arrays and objects nest too deeply",
-            "input": {},
-            "ctx": {"error": "nesting too deep"},
-        }
-        raise RequestValidationError([error], body=body) from None
+        message = "JSON decode error: arrays and objects nest too deeply"
+        raise _json_invalid(("body",), message, "nesting too deep", body) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _located(exc.errors(include_url=False), data) from None
+
+
+def _json_invalid(
+    loc: tuple[str | int, ...], msg: str, error: str, body: Any
+) -> RequestValidationError:
+    # The error FastAPI itself reports for a body it cannot read as JSON.
+    found = {"type": "json_invalid", "loc": loc, "msg": msg, "input": {}, "ctx": {"error": error}}
+    return RequestValidationError([found], body=body)
 
 
 def _located(errors: Any, body: Any) -> RequestValidationError:
