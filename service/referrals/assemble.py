@@ -2,12 +2,13 @@
 
 Every record is validated on its own; one that fails is dropped and reported (severity
 ``error``). A record that validates but points at something missing, or has a part the
-matcher cannot use (coordinates out of range, a GeoJSON service area), is kept and reported
-with severity ``warning``.
+matcher cannot use (coordinates out of range, a GeoJSON service area, a verification date in
+the future), is kept and reported with severity ``warning``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from service.referrals.hsds_schema import (
 from service.referrals.hsds_tables import RawTables
 from service.referrals.languages import normalize_language
 from service.referrals.taxonomy import TaxonomyMap
+from service.referrals.verification import last_verified
 
 _DANGLING = "{field} {value!r} does not match any {target} in this directory; the link is ignored"
 _BAD_COORDINATES = (
@@ -48,6 +50,10 @@ _AREA_UNREADABLE = (
     "postal codes as a text extent, or a county name such as 'Demo County' as the name"
 )
 _NO_AREA = "service has no service_area, so it cannot be matched to a family's place"
+_FUTURE_DATES = (
+    "{dates} {verb} more than a day after {as_of}, the day the directory was loaded; a record "
+    "cannot be verified in the future, so {it} not counted as a verification"
+)
 
 # The links each record type is checked on: (field, target object).
 _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -90,7 +96,7 @@ class _Valid:
 
 
 def assemble(
-    raw: RawTables, *, taxonomy: TaxonomyMap
+    raw: RawTables, *, taxonomy: TaxonomyMap, as_of: dt.date
 ) -> tuple[list[IndexedService], int, list[DirectoryProblem]]:
     """Validate raw records and build one :class:`IndexedService` per valid service.
 
@@ -100,6 +106,9 @@ def assemble(
         Records as read from JSON or CSV.
     taxonomy : TaxonomyMap
         Which taxonomy codes mean which need.
+    as_of : datetime.date
+        The day of loading: a service's ``assured_date`` or ``last_modified`` more than a day
+        after it is reported and not counted as a verification.
 
     Returns
     -------
@@ -110,7 +119,7 @@ def assemble(
     problems = list(raw.problems)
     valid = _validate(raw, problems)
     _check_links(valid, problems)
-    builder = _Builder(valid, taxonomy, problems)
+    builder = _Builder(valid, taxonomy, problems, as_of=as_of)
     services = [builder.service(row) for row in valid.table("service", ServiceRow).values()]
     return services, len(valid.table("organization", OrganizationRow)), problems
 
@@ -197,11 +206,17 @@ class _Builder:
     """Joins validated rows into services; groups children by parent once, up front."""
 
     def __init__(
-        self, valid: _Valid, taxonomy: TaxonomyMap, problems: list[DirectoryProblem]
+        self,
+        valid: _Valid,
+        taxonomy: TaxonomyMap,
+        problems: list[DirectoryProblem],
+        *,
+        as_of: dt.date,
     ) -> None:
         self.valid = valid
         self.taxonomy = taxonomy
         self.problems = problems
+        self.as_of = as_of
         self.organizations = valid.table("organization", OrganizationRow)
         self.locations = valid.table("location", LocationRow)
         self.terms = valid.table("taxonomy_term", TaxonomyTermRow)
@@ -248,10 +263,7 @@ class _Builder:
         zips, counties = self._areas(row.id)
         sites = tuple(self._site(sal) for sal in self.sites.get(row.id, []))
         capacity, available = self._capacity(row.id)
-        verified = max(
-            (d for d in (row.assured_date, row.last_modified and row.last_modified.date()) if d),
-            default=None,
-        )
+        verified = self._verified(row)
         organization = self.organizations.get(row.organization_id or "")
         return IndexedService(
             id=row.id,
@@ -299,6 +311,24 @@ class _Builder:
                 message = _AREA_UNREADABLE.format(extent_type=area.extent_type)
                 self.problems.append(_warning(self.valid, "service_area", area.id, message))
         return frozenset(zips), frozenset(counties)
+
+    def _verified(self, row: ServiceRow) -> dt.date | None:
+        dates = {
+            "assured_date": row.assured_date,
+            "last_modified": row.last_modified.date() if row.last_modified else None,
+        }
+        verified, future = last_verified(dates, as_of=self.as_of)
+        if future:
+            # Reported here, once per record; ranking also scores such a date 0 (it may be
+            # judged on an earlier day than the load, e.g. a referral received last year).
+            message = _FUTURE_DATES.format(
+                dates=" and ".join(f"{name} {day.isoformat()}" for name, day in future.items()),
+                verb="is" if len(future) == 1 else "are",
+                as_of=self.as_of.isoformat(),
+                it="it is" if len(future) == 1 else "they are",
+            )
+            self.problems.append(_warning(self.valid, "service", row.id, message))
+        return verified
 
     def _languages(
         self, service_id: str, *, sites_of: list[ServiceAtLocationRow]

@@ -103,19 +103,37 @@ def read_csv_rows(path: Path) -> list[dict[str, str]]:
         raise ValueError(f"not readable as CSV at line {line} ({exc})") from exc
 
 
+def unreadable_file(path: Path, reason: ValueError, *, resource: str) -> DirectoryProblem:
+    """Report a CSV file that :func:`read_csv_rows` refused; the whole file is skipped.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    reason : ValueError
+        What :func:`read_csv_rows` raised; its message says why the file cannot be read.
+    resource : str
+        What the file holds (an HSDS object name, or ``zip_centroid``), named as the record.
+
+    Returns
+    -------
+    DirectoryProblem
+        An error on the file as a resource.
+    """
+    return DirectoryProblem(
+        file=path.name,
+        record_type="resource",
+        record_id=resource,
+        severity="error",
+        message=_UNREADABLE_FILE.format(reason=reason),
+    )
+
+
 def _read_csv(path: Path, table: str, raw: RawTables) -> None:
     try:
         rows = read_csv_rows(path)
     except ValueError as exc:
-        raw.problems.append(
-            DirectoryProblem(
-                file=path.name,
-                record_type="resource",
-                record_id=table,
-                severity="error",
-                message=_UNREADABLE_FILE.format(reason=exc),
-            )
-        )
+        raw.problems.append(unreadable_file(path, exc, resource=table))
         return
     # Row 1 is the header, so the first record is row 2, as a spreadsheet shows it.
     for number, row in enumerate(rows, start=2):

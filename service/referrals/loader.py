@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -11,7 +12,7 @@ from service.referrals.directory import Directory, ZipCentroid
 from service.referrals.errors import DirectoryError
 from service.referrals.hsds_json import read_json
 from service.referrals.hsds_schema import DirectoryProblem
-from service.referrals.hsds_tabular import read_csv_rows, read_tabular
+from service.referrals.hsds_tabular import read_csv_rows, read_tabular, unreadable_file
 from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap
 
 CENTROIDS_FILE = "zip_centroids.csv"
@@ -42,6 +43,7 @@ def load_directory(
     *,
     taxonomy: TaxonomyMap = DEFAULT_TAXONOMY,
     zip_centroids: Path | None = None,
+    as_of: dt.date | None = None,
 ) -> DirectoryLoad:
     """Read an HSDS 3.0 directory into an in-memory index.
 
@@ -55,6 +57,10 @@ def load_directory(
     zip_centroids : Path, optional
         CSV with columns ``zip,county,latitude,longitude``. By default ``zip_centroids.csv``
         beside the directory is read when present.
+    as_of : datetime.date, optional
+        The day of loading, today by default: a service's ``assured_date`` or
+        ``last_modified`` more than a day after it is reported (severity ``warning``) and not
+        counted as a verification.
 
     Returns
     -------
@@ -90,7 +96,9 @@ def load_directory(
                 message=_NO_SERVICES,
             )
         )
-    services, organization_count, problems = assemble(raw, taxonomy=taxonomy)
+    services, organization_count, problems = assemble(
+        raw, taxonomy=taxonomy, as_of=as_of or dt.date.today()
+    )
     centroid_file = zip_centroids or folder / CENTROIDS_FILE
     centroids = read_zip_centroids(centroid_file, problems) if centroid_file.exists() else {}
     directory = Directory(services, zip_centroids=centroids, organization_count=organization_count)
@@ -122,15 +130,7 @@ def read_zip_centroids(
         rows = read_csv_rows(path)
     except ValueError as exc:
         if problems is not None:
-            problems.append(
-                DirectoryProblem(
-                    file=path.name,
-                    record_type="resource",
-                    record_id="zip_centroid",
-                    severity="error",
-                    message=f"{exc}; the file was skipped",
-                )
-            )
+            problems.append(unreadable_file(path, exc, resource="zip_centroid"))
         return found
     for number, row in enumerate(rows, start=2):
         zip_code = (row.get("zip") or "").strip()

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -311,6 +312,73 @@ def test_capacity_times_with_and_without_an_offset_compare_and_must_be_finite(tm
         "service_capacity.csv: service_capacity 'c-3': available: Input should be a finite "
         "number (got 'inf'); the record was skipped"
     ]
+
+
+def test_verification_dates_in_the_future_are_reported_once_and_not_counted(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=(
+            b"id,name,status,assured_date,last_modified\n"
+            # A typo for 2025: the last_modified of 2026-02-01 is what was really verified.
+            b"s-typo,Typo,active,2052-02-01,2026-02-01T09:00:00Z\n"
+            b"s-both,Both,active,2027-01-01,2027-01-02T00:00:00Z\n"
+            # A day after loading: the directory's clock may be a time zone ahead.
+            b"s-zone,Zone,active,2026-03-02,\n"
+            b"s-today,Today,active,2026-03-01,2025-12-31T23:00:00-05:00\n"
+        ),
+        service_area=(
+            b"id,service_id,name\n"
+            b"a-1,s-typo,Demo County\na-2,s-both,Demo County\n"
+            b"a-3,s-zone,Demo County\na-4,s-today,Demo County\n"
+        ),
+    )
+
+    loaded = load_directory(pkg, as_of=dt.date(2026, 3, 1))
+
+    assert [(p.severity, str(p)) for p in loaded.problems] == [
+        (
+            "warning",
+            "service.csv: service 's-typo': assured_date 2052-02-01 is more than a day after "
+            "2026-03-01, the day the directory was loaded; a record cannot be verified in the "
+            "future, so it is not counted as a verification",
+        ),
+        (
+            "warning",
+            "service.csv: service 's-both': assured_date 2027-01-01 and last_modified "
+            "2027-01-02 are more than a day after 2026-03-01, the day the directory was "
+            "loaded; a record cannot be verified in the future, so they are not counted as a "
+            "verification",
+        ),
+    ]
+    verified = {sid: s.verified for sid, s in loaded.directory.services.items()}
+    assert verified == {
+        "s-typo": dt.date(2026, 2, 1),
+        "s-both": None,
+        "s-zone": dt.date(2026, 3, 2),
+        "s-today": dt.date(2026, 3, 1),
+    }
+
+
+def test_a_verification_date_is_judged_against_today_by_default(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=b"id,name,status,assured_date\ns-1,Pantry,active,9999-12-31\n",
+        service_area=AREA_CSV,
+    )
+
+    before = dt.date.today()
+    loaded = load_directory(pkg)
+    after = dt.date.today()  # the load may run over midnight
+
+    assert [p.message for p in loaded.problems] in [
+        [
+            f"assured_date 9999-12-31 is more than a day after {day.isoformat()}, the day the "
+            "directory was loaded; a record cannot be verified in the future, so it is not "
+            "counted as a verification"
+        ]
+        for day in (before, after)
+    ]
+    assert loaded.directory.services["s-1"].verified is None
 
 
 def test_a_folder_without_services_is_reported_not_loaded_silently_empty(tmp_path):

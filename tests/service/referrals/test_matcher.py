@@ -161,6 +161,19 @@ def test_ranking_by_freshness_then_name():
     assert ids(suggest_referrals(d, referral())) == ["fresh", "year", "old", "never"]
 
 
+def test_a_record_dated_after_the_referral_ranks_as_never_verified():
+    # The referral was received on 2025-04-01; 2025-04-02 is within the day allowed for
+    # time zones, 2026-04-01 is a date in the future and not a verification.
+    d = directory(
+        service("future", needs=HOUSING, name="A future", verified=dt.date(2026, 4, 1)),
+        service("never", needs=HOUSING, name="B never"),
+        service("old", needs=HOUSING, name="C old", verified=dt.date(2024, 4, 1)),
+        service("tomorrow", needs=HOUSING, name="D tomorrow", verified=dt.date(2025, 4, 2)),
+    )
+
+    assert ids(suggest_referrals(d, referral())) == ["tomorrow", "old", "future", "never"]
+
+
 def test_options_are_spread_across_needs_and_multi_need_services_listed_once():
     d = directory(
         service("h1", needs=(Need.housing,)),

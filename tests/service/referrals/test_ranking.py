@@ -7,6 +7,7 @@ from service.referrals.ranking import (
     RankingWeights,
     Scorer,
     freshness,
+    score,
 )
 
 AS_OF = dt.date(2026, 3, 1)
@@ -29,7 +30,8 @@ def reference(needs_met, needs_total, distance_km, capacity, verified, direct, w
 
 def test_scorer_gives_the_same_float_as_the_formula():
     odd = RankingWeights(need=0.3, distance=1.7, capacity=0.1, freshness=2.9, language=0.7)
-    days = (None, 0, 1, 179, 180, 181, 400, 729, 730, 731, 2000)
+    # Negative ages are dates after as_of: -1 is within the day allowed for time zones.
+    days = (None, -400, -2, -1, 0, 1, 179, 180, 181, 400, 729, 730, 731, 2000)
     for weights, total in itertools.product((DEFAULT_WEIGHTS, odd), (0, 1, 3, 7)):
         scorer = Scorer(needs_total=total, as_of=AS_OF, weights=weights)
         for met, distance, capacity, age, direct in itertools.product(
@@ -43,3 +45,29 @@ def test_scorer_gives_the_same_float_as_the_formula():
             expected = reference(met, total, distance, capacity, verified, direct, weights)
             got = scorer.of(met, distance, capacity, verified, direct)
             assert got == expected
+
+
+def test_a_date_more_than_a_day_after_as_of_is_not_a_verification():
+    def fresh(days_after):
+        verified = AS_OF + dt.timedelta(days=days_after)
+        return freshness(verified, as_of=AS_OF, weights=DEFAULT_WEIGHTS)
+
+    # A day after as_of is allowed for time zones; later is a data error, scored as unverified.
+    assert [fresh(d) for d in (-181, 0, 1, 2, 3650)] == [
+        1.0 - 1 / 550,
+        1.0,
+        1.0,
+        0.0,
+        0.0,
+    ]
+    assert freshness(None, as_of=AS_OF, weights=DEFAULT_WEIGHTS) == 0.0
+
+
+def test_score_of_a_future_dated_record_equals_an_unverified_one():
+    parts = {"needs_met": 1, "needs_total": 1, "distance_km": None, "capacity": "accepting"}
+    future = dict(parts, verified=dt.date(2027, 1, 1), as_of=AS_OF, direct_language=True)
+    never = dict(parts, verified=None, as_of=AS_OF, direct_language=True)
+    tomorrow = dict(future, verified=AS_OF + dt.timedelta(days=1))
+
+    assert score(**future) == score(**never) == 2.0 + 1.0 + 0.5
+    assert score(**tomorrow) == 2.0 + 1.0 + 1.0 + 0.5

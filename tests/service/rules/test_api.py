@@ -151,8 +151,12 @@ def test_preview_counts_what_the_proposed_rules_change():
             'version: "p"\nrules: &r [{not: *r}]\n',
             "proposed: alias *r repeats a mapping or list, which a rules file may not do; write the repeated part out at line 2, column 18",
         ),
+        (
+            one_rule_file(effective_from="0"),
+            "proposed: rule 'r1': effective_from: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        ),
     ],
-    ids=["tagged-bool", "long-int", "alias"],
+    ids=["tagged-bool", "long-int", "alias", "date-int"],
 )
 def test_preview_refuses_unreadable_rules_yaml_with_422(rules_yaml, message):
     body = {"rules_yaml": rules_yaml, "cases": [{"referral": REFERRAL}]}

@@ -287,8 +287,45 @@ MALFORMED = [
     ),
     pytest.param(
         f(effective_from="yesterday"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date or datetime, input is too short; got text 'yesterday' (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text 'yesterday' (write dates as YYYY-MM-DD)",
         id="bad-date2",
+    ),
+    # Pydantic would read a number (or text of digits) as seconds since 1970, and a
+    # midnight time as its day: `effective_from: 0` loaded as 1970-01-01.
+    pytest.param(
+        f(effective_from="0"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        id="date-int",
+    ),
+    pytest.param(
+        f(effective_from="86400.0"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got number 86400.0 (write dates as YYYY-MM-DD)",
+        id="date-float",
+    ),
+    pytest.param(
+        f(effective_from="true"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got boolean true (write dates as YYYY-MM-DD)",
+        id="date-bool",
+    ),
+    pytest.param(
+        f(effective_from="'0'"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text '0' (write dates as YYYY-MM-DD)",
+        id="date-digits-text",
+    ),
+    pytest.param(
+        f(effective_from="'2026-01-01T00:00:00'"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text '2026-01-01T00:00:00' (write dates as YYYY-MM-DD)",
+        id="date-with-time-text",
+    ),
+    pytest.param(
+        f(effective_from="!!timestamp 2026-01-01T10:00:00"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got datetime 2026-01-01 10:00:00 (write dates as YYYY-MM-DD)",
+        id="date-tagged-datetime",
+    ),
+    pytest.param(
+        f(effective_to="0"),
+        "r.yaml: rule 'r1': effective_to: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        id="date-to-int",
     ),
     pytest.param(
         f(effective_to="2025-01-01"),
@@ -365,8 +402,18 @@ MALFORMED = [
     ),
     pytest.param(
         'version: "1"\neffective: soon\nrules: []\n',
-        "r.yaml: effective: Input should be a valid date or datetime, input is too short; got text 'soon' (write dates as YYYY-MM-DD)",
+        "r.yaml: effective: Input should be a valid date; got text 'soon' (write dates as YYYY-MM-DD)",
         id="effective",
+    ),
+    pytest.param(
+        'version: "1"\neffective: 0\nrules: []\n',
+        "r.yaml: effective: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        id="effective-int",
+    ),
+    pytest.param(
+        'version: "1"\neffective: false\nrules: []\n',
+        "r.yaml: effective: Input should be a valid date; got boolean false (write dates as YYYY-MM-DD)",
+        id="effective-bool",
     ),
     pytest.param(
         f(condition="any: [&a " + LEAF + ", *a]"),
@@ -524,3 +571,13 @@ def test_aliases_of_text_numbers_and_dates_are_accepted():
     assert (rule.title, rule.citation, rule.explanation) == ("Same words",) * 3
     assert rule.effective_from == rule.effective_to == dt.date(2026, 1, 1)
     assert parse_rules(text).name == "9"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2026-01-01", "'2026-01-01'", "!!timestamp 2026-01-01"],
+    ids=["plain", "quoted", "tagged"],
+)
+def test_a_date_is_accepted_as_yyyy_mm_dd_text_or_a_yaml_date(written):
+    (rule,) = parse_rules(f(effective_from=written, effective_to=written)).rules
+    assert rule.effective_from == rule.effective_to == dt.date(2026, 1, 1)
