@@ -32,6 +32,7 @@ from fairness.intervals import auc_delong, auc_interval, rate_ratio_interval, wi
 from fairness.io import binary_column, numeric_column
 from fairness.metrics import FAST_METRICS, RATE_NAMES, confusion_counts, rates_from_counts
 from fairness.summary import audit_summary
+from models.json_ready import json_ready
 
 FLAGGED_METRICS: Final = ("selection_rate", "fpr", "fnr", "ppv", "npv")
 RATIO_METRICS: Final = (*RATE_NAMES, "auc")
@@ -82,7 +83,7 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (NaN becomes None)."""
-        ready: dict[str, Any] = _json_ready(asdict(self))
+        ready: dict[str, Any] = json_ready(asdict(self))
         return ready
 
 
@@ -422,15 +423,3 @@ def _float(value: Any) -> float:
 
 def _none_if_nan(value: float) -> float | None:
     return None if math.isnan(value) else value
-
-
-def _json_ready(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

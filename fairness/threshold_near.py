@@ -34,6 +34,7 @@ from fairness.groups import build_views
 from fairness.intervals import z_value
 from fairness.io import binary_column, numeric_column
 from fairness.rd import Captured, density_test, local_linear_jump
+from models.json_ready import json_ready
 
 # A running variable with this many distinct values or fewer is treated as discrete (the 1-20
 # score has 20); local-polynomial asymptotics need many support points near the cutoff.
@@ -84,7 +85,7 @@ class ThresholdNearResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (NaN becomes None)."""
-        ready: dict[str, Any] = _json_ready(asdict(self))
+        ready: dict[str, Any] = json_ready(asdict(self))
         return ready
 
 
@@ -438,15 +439,3 @@ def _plot_data(
         "cutoff": cutoff,
         "x_range": [lo, hi],
     }
-
-
-def _json_ready(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

@@ -22,6 +22,7 @@ from models.features import (
     feature_spec_hash,
 )
 from models.history import champion_lineage, describe_event, rollback_champion
+from models.json_ready import json_ready
 from models.referral import (
     AllegationType,
     Caregiver,
@@ -89,6 +90,7 @@ __all__ = [
     "describe_event",
     "explain",
     "feature_spec_hash",
+    "json_ready",
     "probability_to_score",
     "rollback_champion",
     "score_features",

@@ -224,6 +224,33 @@ class ModelRegistry:
         FeatureSpecMismatch
             The model was trained on a different feature spec than this code builds.
         """
+        model, _ = self.load_with_metadata(version)
+        return model
+
+    def load_with_metadata(self, version: int) -> tuple[ScreeningModel, dict[str, Any]]:
+        """Load a version as :meth:`load` does, with the metadata its checks were made on.
+
+        For a caller that needs both (a promotion reads the label and writes the model card
+        from it): ``metadata.json`` is read once, and what the caller reads is what the
+        SHA-256 and feature spec were checked against.
+
+        Parameters
+        ----------
+        version : int
+
+        Returns
+        -------
+        ScreeningModel
+        dict
+            The version's metadata, as :meth:`metadata` returns it.
+
+        Raises
+        ------
+        ArtifactTampered
+            The artifact's bytes do not match the recorded SHA-256.
+        FeatureSpecMismatch
+            The model was trained on a different feature spec than this code builds.
+        """
         meta = self.metadata(version)
         path = self.version_dir(version) / ARTIFACT
         if not path.is_file():
@@ -244,7 +271,7 @@ class ModelRegistry:
         model = joblib.load(path)
         if not isinstance(model, ScreeningModel):
             raise RegistryError(f"{path} does not hold a ScreeningModel")
-        return model
+        return model, meta
 
     # -- aliases --------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from training.gates import GatePolicy, GateRun
+from training.provenance import file_name
 
 Block = str | list[str] | tuple[list[str], list[list[str]]]
 
@@ -150,11 +151,9 @@ def build_model_card(
         Section(
             "Training data",
             [
-                f"{metadata.get('n_rows', '?')} referrals from "
-                f"`{metadata.get('data_path', 'an unrecorded file')}` (SHA-256 "
-                f"{str(metadata.get('data_sha256', ''))[:16]}); fitted on "
-                f"{metadata.get('n_fit_rows', '?')} labelled training referrals. `{label}` is "
-                "observed only for screened-in referrals (selective labels).",
+                f"{metadata.get('n_rows', '?')} referrals from {_training_file(metadata)}; "
+                f"fitted on {metadata.get('n_fit_rows', '?')} labelled training referrals. "
+                f"`{label}` is observed only for screened-in referrals (selective labels).",
             ],
         ),
         Section(
@@ -288,6 +287,16 @@ def write_model_card(
     md.write_text(render_markdown(sections, title=title))
     page.write_text(render_html(sections, title=title))
     return md, page
+
+
+def _training_file(metadata: dict[str, Any]) -> str:
+    # The card is served over the API: the file by name (metadata.json keeps the full path,
+    # and versions registered before this card did have only that) and by its SHA-256, in
+    # full, which is what tells the data scientist's file from any other of that name.
+    path = metadata.get("data_path")
+    name = f"`{file_name(str(path))}`" if path else "an unrecorded file"
+    digest = metadata.get("data_sha256")
+    return f"{name} (SHA-256 {digest})" if digest else f"{name} (SHA-256 not recorded)"
 
 
 def _inline(text: str) -> str:

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from fairness import write_audit, write_threshold_near
-from models import FeatureSpecMismatch, ModelRegistry
+from models import FeatureSpecMismatch, ModelRegistry, json_ready
 from training.errors import PromotionRefused, WaiverInvalid
 from training.gates import (
+    Candidate,
     Champion,
     ChampionUnavailable,
     GatePolicy,
@@ -32,6 +32,7 @@ from training.gates import (
     run_gates,
 )
 from training.model_card import write_model_card
+from training.provenance import file_name
 
 CHAMPION = "champion"
 
@@ -149,7 +150,9 @@ def _promote(
     run = replace(run, results=results)
     failed = run.failed
     decision = "refused" if failed else "promoted"
-    out = _write_bundle(registry, version, run, policy=policy, decision=decision, champion=previous)
+    out = _write_bundle(
+        registry, candidate, run, policy=policy, decision=decision, champion=previous
+    )
     at = _now()
     if failed:
         registry.append_history(
@@ -221,13 +224,14 @@ def _refusal(version: int, run: GateRun, *, policy: GatePolicy, out: Path) -> st
 
 def _write_bundle(
     registry: ModelRegistry,
-    version: int,
+    candidate: Candidate,
     run: GateRun,
     *,
     policy: GatePolicy,
     decision: str,
     champion: int | None,
 ) -> Path:
+    version = candidate.version
     out = registry.version_dir(version) / "audit"
     out.mkdir(parents=True, exist_ok=True)
     if run.audit is not None:
@@ -249,17 +253,20 @@ def _write_bundle(
         "policy": {
             "version": policy.version,
             "name": policy.name,
-            "source": policy.source,
+            # By name and hash: the bundle is served over the API, where a full path would
+            # show the server's directories; the hash identifies the file (the command
+            # line's refusal still prints the full path to whoever ran it).
+            "source": file_name(policy.source),
             "sha256": policy.sha256,
             "settings": policy.model_dump(mode="json"),
         },
         "gates": [r.to_dict() for r in run.results],
         "audit_skipped": run.audit_skipped,
     }
-    (out / "gates.json").write_text(json.dumps(_json_ready(gates), indent=2, sort_keys=True))
+    (out / "gates.json").write_text(json.dumps(json_ready(gates), indent=2, sort_keys=True))
     write_model_card(
         out,
-        metadata=registry.metadata(version),
+        metadata=candidate.metadata,  # read once, when the candidate was loaded
         run=run,
         policy=policy,
         decision=decision,
@@ -268,7 +275,7 @@ def _write_bundle(
 
 
 def _brief(result: dict[str, Any]) -> dict[str, Any]:
-    brief: dict[str, Any] = _json_ready(
+    brief: dict[str, Any] = json_ready(
         {
             "gate": result["name"],
             "measured": result["measured"],
@@ -278,18 +285,6 @@ def _brief(result: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return brief
-
-
-def _json_ready(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None  # NaN, and the infinite ratio to a reference group at 0: JSON has neither
-    if hasattr(obj, "item"):
-        return _json_ready(obj.item())
-    return obj
 
 
 def _now() -> str:

@@ -21,7 +21,9 @@ def register_result(
     registry : ModelRegistry
     result : TrainingResult
     data_path : pathlib.Path, optional
-        The training file, recorded in the metadata as ``data_path``.
+        The training file, recorded in the metadata as ``data_path``, in full: for whoever
+        reads the registry on this machine. ``metadata.json`` is never served; the model
+        card, which is, names the file by name and SHA-256 only.
 
     Returns
     -------

@@ -74,6 +74,23 @@ def test_tampered_artifact_is_refused(registry) -> None:
         registry.load(1)
 
 
+def test_load_with_metadata_reads_metadata_once_and_checks_as_load_does(
+    registry, monkeypatch
+) -> None:
+    reads = []
+    real = ModelRegistry.metadata
+    monkeypatch.setattr(ModelRegistry, "metadata", lambda self, v: reads.append(v) or real(self, v))
+    model, meta = registry.load_with_metadata(1)
+    assert reads == [1]
+    assert (meta["version"], meta["label"]) == (1, "removal_2y")
+    assert meta["sha256"] == sha256_file(registry.version_dir(1) / "model.joblib")
+    assert model.label == registry.load(1).label
+    path = registry.version_dir(1) / "model.joblib"
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(ArtifactTampered, match=r"refusing to load it"):
+        registry.load_with_metadata(1)
+
+
 def test_feature_spec_mismatch_is_refused(registry) -> None:
     meta_path = registry.version_dir(1) / "metadata.json"
     meta = json.loads(meta_path.read_text())
