@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.auth.deps import READ_METHODS
 from service.auth.errors import (
     AuthError,
     AuthUnavailable,
@@ -206,7 +207,7 @@ async def _on_auth_error(request: Request, exc: Exception) -> JSONResponse:
         # RFC 9110: a 401 names the scheme the client should use. A browser opening a page
         # (a supervisor on the monitoring report) is offered Basic, so it shows its login
         # dialog: the key goes in as the password, and the browser sends it from then on.
-        page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        page = request.method in READ_METHODS and "text/html" in request.headers.get("accept", "")
         scheme = 'Basic realm="hotline", charset="UTF-8"' if page else 'Bearer realm="hotline"'
         headers = {"WWW-Authenticate": scheme}
     elif status == 503:

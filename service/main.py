@@ -32,7 +32,7 @@ from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
 from service.errors import install_error_handlers, internal_error_response
-from service.middleware import BodyLimitMiddleware, JsonContentTypeMiddleware
+from service.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, JsonContentTypeMiddleware
 from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
 from service.observability import Metrics, ObservabilityMiddleware
@@ -132,8 +132,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.include_router(protected.router, responses=AUTH_RESPONSES)
     publish_body_schemas(app, [Referral])
     document_error_bodies(app)
-    # Last, after every router: refuses to build an app with a route that names no permission.
+    # Last, after every router: refuses to build an app with a route that names no permission,
+    # or one whose key and role would be checked only after its body is read.
     check_routes(app)
+    # Innermost: HEAD is served as the GET of the same URL, headers only.
+    app.add_middleware(HeadAsGetMiddleware)
     # Hostile input is refused before any route code runs (added last = outermost of these).
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(JsonContentTypeMiddleware)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.rules import RulesError
 
 router = APIRouter(
-    prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require(Permission.models_reload))]
+    prefix="/v1/admin",
+    tags=["admin"],
+    dependencies=[Depends(require(Permission.models_reload))],
+    route_class=GuardedRoute,
 )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from service.api.log_deps import DecisionLogDep
-from service.auth import Permission, Principal, allows, require
+from service.auth import GuardedRoute, Permission, Principal, allows, require
 from service.decision_log import (
     get_decision,
     record_referral_statuses,
@@ -21,7 +21,7 @@ from service.decision_log.schemas import (
     ScreeningRequest,
 )
 
-router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"], route_class=GuardedRoute)
 WriterDep = Annotated[Principal, Depends(require(Permission.decisions_write))]
 ReaderDep = Annotated[Principal, Depends(require(Permission.decisions_read))]
 _ERRORS: dict[int | str, dict[str, Any]] = {

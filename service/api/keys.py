@@ -8,13 +8,22 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.api.log_deps import DecisionLogDep
-from service.auth import KeyRecord, Permission, create_key, list_keys, require, revoke_key
+from service.auth import (
+    GuardedRoute,
+    KeyRecord,
+    Permission,
+    create_key,
+    list_keys,
+    require,
+    revoke_key,
+)
 from service.auth.schemas import KeyCreate, KeyCreated, KeyInfo, KeyList
 
 router = APIRouter(
     prefix="/v1/keys",
     tags=["keys"],
     dependencies=[Depends(require(Permission.keys_manage))],
+    route_class=GuardedRoute,
 )
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"description": "The key store cannot be read or written (code auth_unavailable)."}

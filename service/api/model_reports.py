@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from fairness import REPORT_CSP
 from models import ModelError, ModelRegistry, RegistryError
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.errors import ReportNotFound
 
 log = logging.getLogger("hotline.reports")
@@ -28,6 +28,7 @@ router = APIRouter(
     prefix="/v1/reports/models",
     tags=["reports"],
     dependencies=[Depends(require(Permission.reports_read))],
+    route_class=GuardedRoute,
 )
 
 Document = Literal[

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from service.api.log_deps import DecisionLogDep
-from service.auth import Permission, Principal, require
+from service.auth import GuardedRoute, Permission, Principal, require
 from service.decision_log import record_outcomes
 
-router = APIRouter(tags=["outcomes"])
+router = APIRouter(tags=["outcomes"], route_class=GuardedRoute)
 
 
 @router.post(

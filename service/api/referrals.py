@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from models.referral import Need
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.referrals import (
     Directory,
     ReferralSearchResponse,
@@ -18,7 +18,7 @@ from service.referrals import (
 )
 from service.referrals.matcher import MAX_LIMIT, MIN_LIMIT
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(tags=["referrals"], route_class=GuardedRoute)
 
 _NOT_LOADED = "The community-services directory is not loaded; referral search is unavailable"
 _ACCEPTED_NEEDS = ", ".join(n.value for n in Need)

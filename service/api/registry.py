@@ -8,10 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from models import ModelError
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 
 router = APIRouter(
-    prefix="/v1", tags=["models"], dependencies=[Depends(require(Permission.models_read))]
+    prefix="/v1",
+    tags=["models"],
+    dependencies=[Depends(require(Permission.models_read))],
+    route_class=GuardedRoute,
 )
 _SHOWN = ("kind", "label", "registered_at", "n_rows", "sha256", "feature_spec_hash")
 

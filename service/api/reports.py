@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.api.log_deps import DecisionLogDep
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.decision_log.monitoring import decision_frame, monitoring_report
 from service.decision_log.reference import reference_for
 from service.decision_log.render import render_monitoring, report_json
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=GuardedRoute)
 
 
 @router.get(

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.rules import RuleSet, RuleSetView, RulesHolder
 
-router = APIRouter(prefix="/v1", tags=["rules"])
+router = APIRouter(prefix="/v1", tags=["rules"], route_class=GuardedRoute)
 
 
 def get_active_rules(request: Request) -> RuleSet:

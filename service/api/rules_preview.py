@@ -9,11 +9,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.rules import RulesDep
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.rules import RecommendationValue, RulesError, parse_rules
 from service.rules.preview import Case, NumberedCase, compare_rule_sets
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"])
+router = APIRouter(prefix="/v1/rules", tags=["rules"], route_class=GuardedRoute)
 MAX_CASES = 500
 MAX_RULES_CHARS = 100_000
 

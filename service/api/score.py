@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from models import Referral, build_features, score_features
 from service.api.json_body import parse_body, request_body
-from service.auth import Permission, require
+from service.auth import GuardedRoute, Permission, require
 from service.decision_log import score_record
 from service.errors import error_body
 from service.ids import random_hex_id
@@ -14,7 +14,7 @@ from service.referrals import suggest_referrals
 from service.rules import evaluate_rules
 from service.schemas import ScoreResponse
 
-router = APIRouter(tags=["scoring"])
+router = APIRouter(tags=["scoring"], route_class=GuardedRoute)
 
 _ERRORS = {
     422: {"description": "The referral is invalid; the body names each field at fault."},

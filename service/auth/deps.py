@@ -2,8 +2,10 @@
 
 Use ``dependencies=[Depends(require(Permission.X))]`` on a route, or
 ``principal: Annotated[Principal, Depends(require(Permission.X))]`` when the route needs to
-know the role. :func:`service.auth.enforce.check_routes` refuses to build an app with a route
-that names no permission and is not public.
+know the role, on a router made with ``route_class=GuardedRoute``
+(:mod:`service.auth.route`), which runs the same checks before FastAPI reads the body.
+:func:`service.auth.enforce.check_routes` refuses to build an app with a route that names no
+permission and is not public, or that names one on a router without that class.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from starlette.concurrency import run_in_threadpool
 
 from service.auth.errors import Forbidden, Unauthenticated
@@ -22,7 +25,8 @@ from service.auth.keys import MAX_KEY_CHARS, key_id_of
 from service.auth.permissions import Permission, allows, roles_with
 from service.auth.verifier import UNKNOWN_KEY, KeyVerifier, Principal
 
-_READS: Final = frozenset({"GET", "HEAD"})
+READ_METHODS: Final = frozenset({"GET", "HEAD"})
+"""The methods Basic credentials are taken on, and a browser's page request is offered them."""
 NO_KEY: Final = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
 _NOT_ALLOWED = "This needs the {permission} permission (roles: {roles}); this key's role is {role}"
 
@@ -50,7 +54,7 @@ def presented_key(request: Request) -> str | None:
             return value.strip()
         # Reads only: a browser sends cached Basic credentials with any request, a forged
         # cross-site form's included, so Basic must never authorize a change.
-        if scheme.lower() == "basic" and value.strip() and request.method in _READS:
+        if scheme.lower() == "basic" and value.strip() and request.method in READ_METHODS:
             return _basic_password(value.strip())
     api_key = request.headers.get("x-api-key")
     return api_key.strip() if api_key and api_key.strip() else None
@@ -66,7 +70,39 @@ def _basic_password(value: str) -> str:
 
 
 async def authenticate(request: Request) -> Principal:
-    """Return the caller of a request, or refuse it (401).
+    """Return the caller of a request, or refuse it (401): the dependency.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+
+    Returns
+    -------
+    Principal
+
+    Raises
+    ------
+    Unauthenticated
+        No key, or an unknown or revoked one.
+    AuthUnavailable
+        The key store cannot be read.
+
+    Notes
+    -----
+    A request is authenticated once: a :class:`~service.auth.route.GuardedRoute` calls
+    :func:`identify` before FastAPI reads the body, and this dependency, solved afterwards
+    for ``require(...)``, returns the principal that call left on ``request.state``.
+    """
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    return await identify(request)
+
+
+async def identify(request: Request) -> Principal:
+    """Check the key a request carries and return its principal, or refuse it (401).
+
+    The principal is also left on ``request.state.principal``.
 
     Parameters
     ----------
@@ -119,13 +155,50 @@ def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal
     """
 
     async def dependency(principal: PrincipalDep) -> Principal:
-        if not allows(principal.role, permission):
-            roles = ", ".join(role.value for role in roles_with(permission))
-            raise Forbidden(
-                _NOT_ALLOWED.format(permission=permission.value, roles=roles, role=principal.role)
-            )
+        authorize(principal, permission)
         return principal
 
     dependency.__permission__ = permission  # type: ignore[attr-defined]
     dependency.__name__ = f"require_{permission.name}"
     return dependency
+
+
+def authorize(principal: Principal, permission: Permission) -> None:
+    """Refuse (403) a caller whose role lacks ``permission``.
+
+    Parameters
+    ----------
+    principal : Principal
+    permission : Permission
+
+    Raises
+    ------
+    Forbidden
+        Naming the permission, the roles that hold it and the caller's role.
+    """
+    if not allows(principal.role, permission):
+        roles = ", ".join(role.value for role in roles_with(permission))
+        raise Forbidden(
+            _NOT_ALLOWED.format(permission=permission.value, roles=roles, role=principal.role)
+        )
+
+
+def permission_of(dependant: Dependant) -> Permission | None:
+    """Find the permission a route's dependency tree requires (the mark :func:`require` sets).
+
+    Parameters
+    ----------
+    dependant : fastapi.dependencies.models.Dependant
+
+    Returns
+    -------
+    Permission or None
+    """
+    for sub in dependant.dependencies:
+        found = getattr(sub.call, "__permission__", None)
+        if isinstance(found, Permission):
+            return found
+        nested = permission_of(sub)
+        if nested is not None:
+            return nested
+    return None

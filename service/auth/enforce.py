@@ -1,7 +1,9 @@
-"""Check at startup that every route is either public or names a permission.
+"""Check at startup that every route is either public or names a permission, checked early.
 
 A route added without ``require(...)`` would otherwise be open to anyone; failing closed at
-app build time makes the omission impossible to ship.
+app build time makes the omission impossible to ship. A protected route must also be a
+:class:`~service.auth.route.GuardedRoute` naming the permission on itself or its router, so
+its key and role are checked before its body is read (401/403 before 422).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
+from service.auth.deps import permission_of
 from service.auth.permissions import PUBLIC_PATHS, Permission
+from service.auth.route import GuardedRoute
 
 AUTH_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     401: {"description": "No API key, or an unknown or revoked one (code unauthenticated)."},
@@ -23,27 +27,11 @@ _UNPROTECTED = (
     "route {methods} {path} names no permission; add "
     "dependencies=[Depends(require(Permission.X))] or list it in PUBLIC_PATHS"
 )
-
-
-def permission_of(dependant: Dependant) -> Permission | None:
-    """Find the permission a route's dependency tree requires.
-
-    Parameters
-    ----------
-    dependant : fastapi.dependencies.models.Dependant
-
-    Returns
-    -------
-    Permission or None
-    """
-    for sub in dependant.dependencies:
-        found = getattr(sub.call, "__permission__", None)
-        if isinstance(found, Permission):
-            return found
-        nested = permission_of(sub)
-        if nested is not None:
-            return nested
-    return None
+_UNGUARDED = (
+    "route {methods} {path} would read its body before checking the key: make its router "
+    "with APIRouter(route_class=GuardedRoute) and name {permission} on the route or that "
+    "router (not in include_router)"
+)
 
 
 def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
@@ -60,7 +48,8 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
     Raises
     ------
     RuntimeError
-        A route is neither public nor protected.
+        A route is neither public nor protected, or is protected but not guarded (a
+        :class:`~service.auth.route.GuardedRoute` naming its permission itself).
     """
     out: dict[tuple[str, str], Permission | None] = {}
     # iter_route_contexts sees through included routers, with their router-level dependencies.
@@ -71,13 +60,24 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
         permission = permission_of(dependant) if isinstance(dependant, Dependant) else None
         if permission is None and path not in PUBLIC_PATHS:
             raise RuntimeError(_UNPROTECTED.format(methods="/".join(methods), path=path))
+        if permission is not None and not _guarded(context.original_route, permission):
+            message = _UNGUARDED.format(
+                methods="/".join(methods), path=path, permission=permission.value
+            )
+            raise RuntimeError(message)
         for method in methods:
             out[(method, path)] = permission
     return out
 
 
+def _guarded(route: object, permission: Permission) -> bool:
+    # The guard reads the permission from the route as declared; one added by
+    # include_router(dependencies=...) would be checked only after the body is read.
+    return isinstance(route, GuardedRoute) and permission_of(route.dependant) == permission
+
+
 def check_routes(app: FastAPI) -> None:
-    """Refuse to go on if a route is neither public nor protected.
+    """Refuse to go on if a route is neither public nor protected, or would read its body first.
 
     Call after every router is included.
 
@@ -88,6 +88,6 @@ def check_routes(app: FastAPI) -> None:
     Raises
     ------
     RuntimeError
-        A route is neither public nor protected.
+        A route is neither public nor protected, or protected but not guarded.
     """
     route_permissions(app)

@@ -2,5 +2,6 @@
 
 from service.middleware.body_limit import BodyLimitMiddleware
 from service.middleware.content_type import JsonContentTypeMiddleware
+from service.middleware.head import HeadAsGetMiddleware
 
-__all__ = ["BodyLimitMiddleware", "JsonContentTypeMiddleware"]
+__all__ = ["BodyLimitMiddleware", "HeadAsGetMiddleware", "JsonContentTypeMiddleware"]

@@ -71,6 +71,20 @@ def test_each_document_is_served_as_written_with_its_type(client, tmp_path_facto
     assert (gates["version"], gates["decision"]) == (2, "promoted")
 
 
+def test_head_on_the_bundle_pages_answers_as_get_without_the_body(client) -> None:
+    # Browsers and link checkers send HEAD; FastAPI's GET routes answered it with 405.
+    pages = ["/v1/reports/models/champion", "/v1/reports/models/2?format=json"]
+    pages += [f"/v1/reports/models/2/{name}" for name in BUNDLE]
+    pages += ["/v1/reports/models/1/audit.html"]  # no bundle: the 404 is the same too
+    for url in pages:
+        get, head = client.get(url), client.head(url)
+        assert head.status_code == get.status_code in (200, 404), url
+        assert head.content == b""
+        assert {k: v for k, v in head.headers.items() if k != "x-request-id"} == {
+            k: v for k, v in get.headers.items() if k != "x-request-id"
+        }, url
+
+
 def test_missing_versions_bundles_and_documents_are_404_naming_what_exists(client) -> None:
     cases = {
         "/v1/reports/models/9": "'9' is neither a registered model version nor a set alias",
