@@ -319,8 +319,9 @@ class _Builder:
         }
         verified, future = last_verified(dates, as_of=self.as_of)
         if future:
-            # Reported here, once per record; ranking also scores such a date 0 (it may be
-            # judged on an earlier day than the load, e.g. a referral received last year).
+            # Reported here, once per record, and cut here only: against the day of loading,
+            # the real calendar. Ranking judges on the referral's day, which may be days
+            # before the load; a date after it is a check made since, not a data error.
             message = _FUTURE_DATES.format(
                 dates=" and ".join(f"{name} {day.isoformat()}" for name, day in future.items()),
                 verb="is" if len(future) == 1 else "are",

@@ -7,10 +7,12 @@ need match share of the family's derived needs this one service meets (one-stop 
 distance   1 at the family's ZIP centre, falling linearly to 0 at ``distance_scale_km``;
            0 when either end has no coordinates
 capacity   1 accepting new clients, 0.5 not reported, 0 no open places (waitlist)
-freshness  1 if verified (``assured_date`` or ``last_modified``) within ``fresh_days``,
-           falling linearly to 0 at ``stale_days``; 0 when never verified, or when the
-           date is more than a day after the day judged on (a date in the future is a data
-           error, not a verification; see :mod:`service.referrals.verification`)
+freshness  1 if verified (``assured_date`` or ``last_modified``) within ``fresh_days``
+           before the day judged on, or after it; falling linearly to 0 at ``stale_days``;
+           0 when never verified. A date in the future is a data error, cut by the loader
+           against the day the directory was loaded (:mod:`service.referrals.verification`);
+           a date after the day judged on but not after that load day is a real
+           verification, made since the referral was received
 language   1 if the service itself speaks a caregiver's language, 0 if only through
            interpretation (or no language given)
 ========== ============================================================================
@@ -27,7 +29,6 @@ import math
 from dataclasses import dataclass
 
 from service.referrals.directory import Capacity
-from service.referrals.verification import FUTURE_TOLERANCE_DAYS, is_future
 
 _CAPACITY: dict[Capacity, float] = {"accepting": 1.0, "unknown": 0.5, "waitlist": 0.0}
 EARTH_RADIUS_KM = 6371.0088
@@ -158,14 +159,13 @@ class Scorer:
         distance_part = 0.0
         if distance_km is not None:
             distance_part = max(0.0, 1.0 - distance_km / self._scale)
-        # freshness(), on day numbers: (as_of - verified).days is the difference of ordinals,
-        # and is_future() is an age below -FUTURE_TOLERANCE_DAYS.
+        # freshness(), on day numbers: (as_of - verified).days is the difference of ordinals.
         fresh = 0.0
         if verified is not None:
             age = self._as_of - verified.toordinal()
-            if -FUTURE_TOLERANCE_DAYS <= age <= self._fresh_days:
+            if age <= self._fresh_days:
                 fresh = 1.0
-            elif self._fresh_days < age < self._stale_days:
+            elif age < self._stale_days:
                 fresh = 1.0 - (age - self._fresh_days) / (self._stale_days - self._fresh_days)
         return (
             self._need * need_part
@@ -179,8 +179,12 @@ class Scorer:
 def freshness(verified: dt.date | None, *, as_of: dt.date, weights: RankingWeights) -> float:
     """Return 1 for a recently verified record, falling to 0 for a stale or unverified one.
 
-    A date more than a day after ``as_of`` is not a verification (see
-    :mod:`service.referrals.verification`): it scores 0, like no date.
+    A date after ``as_of`` counts as fresh: as_of is the day a referral was received, and a
+    record verified since then (a referral screened after a weekend, or scored again later)
+    is as current as one verified that day. Dates in the future of the real calendar, which
+    are data errors, are left out when the directory is loaded
+    (:mod:`service.referrals.verification`), not here: judged against the referral's day
+    they would rank the records checked most recently as never verified.
 
     Parameters
     ----------
@@ -196,7 +200,7 @@ def freshness(verified: dt.date | None, *, as_of: dt.date, weights: RankingWeigh
     float
         Between 0 and 1.
     """
-    if verified is None or is_future(verified, as_of=as_of):
+    if verified is None:
         return 0.0
     age = (as_of - verified).days
     if age <= weights.fresh_days:

@@ -1,10 +1,12 @@
 """When a directory record counts as verified, and when a record date cannot be a verification.
 
 A service is as fresh as the later of its ``assured_date`` and ``last_modified``. A date after
-the day it is judged on is a data error (a typo, a clock set wrong), not a verification:
-counting it would rank the record as freshly checked, and keep doing so until the calendar
-caught up with the typo. One day is allowed for the directory's clock and ours to be a time
-zone apart; a date later than that counts as no verification at all.
+the day the directory is loaded is a data error (a typo, a clock set wrong), not a
+verification: counting it would rank the record as freshly checked, and keep doing so until
+the calendar caught up with the typo. One day is allowed for the directory's clock and ours to
+be a time zone apart; a date later than that counts as no verification at all. The loader
+judges on the day of loading, the real calendar; ranking, which judges on the day a referral
+was received, does not apply this rule (a date after that day is a check made since).
 """
 
 from __future__ import annotations

@@ -161,17 +161,22 @@ def test_ranking_by_freshness_then_name():
     assert ids(suggest_referrals(d, referral())) == ["fresh", "year", "old", "never"]
 
 
-def test_a_record_dated_after_the_referral_ranks_as_never_verified():
-    # The referral was received on 2025-04-01; 2025-04-02 is within the day allowed for
-    # time zones, 2026-04-01 is a date in the future and not a verification.
+def test_a_record_verified_since_the_referral_was_received_ranks_as_fresh():
+    # Received on Friday, screened on Monday against the directory loaded on Monday: the
+    # record checked on Sunday passed the loader (not after the day of loading) and is the
+    # most current one. Judged as never verified, it ranked below one 18 months stale while
+    # its suggestion said "Record verified 2026-03-08".
     d = directory(
-        service("future", needs=HOUSING, name="A future", verified=dt.date(2026, 4, 1)),
+        service("stale", needs=HOUSING, name="A stale", verified=dt.date(2024, 9, 1)),
         service("never", needs=HOUSING, name="B never"),
-        service("old", needs=HOUSING, name="C old", verified=dt.date(2024, 4, 1)),
-        service("tomorrow", needs=HOUSING, name="D tomorrow", verified=dt.date(2025, 4, 2)),
+        service("sunday", needs=HOUSING, name="C sunday", verified=dt.date(2026, 3, 8)),
     )
+    friday = referral(received_at="2026-03-06T16:00:00-08:00")
 
-    assert ids(suggest_referrals(d, referral())) == ["tomorrow", "old", "future", "never"]
+    result = suggest_referrals(d, friday)
+
+    assert ids(result) == ["sunday", "stale", "never"]
+    assert "Record verified 2026-03-08" in result[0].why
 
 
 def test_options_are_spread_across_needs_and_multi_need_services_listed_once():

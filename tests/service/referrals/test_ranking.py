@@ -47,27 +47,22 @@ def test_scorer_gives_the_same_float_as_the_formula():
             assert got == expected
 
 
-def test_a_date_more_than_a_day_after_as_of_is_not_a_verification():
+def test_a_date_after_as_of_is_a_verification_made_since():
+    # as_of is the day the referral was received; a record checked since is as current as
+    # one checked that day. (Dates after the day of loading are cut by the loader.)
     def fresh(days_after):
         verified = AS_OF + dt.timedelta(days=days_after)
         return freshness(verified, as_of=AS_OF, weights=DEFAULT_WEIGHTS)
 
-    # A day after as_of is allowed for time zones; later is a data error, scored as unverified.
-    assert [fresh(d) for d in (-181, 0, 1, 2, 3650)] == [
-        1.0 - 1 / 550,
-        1.0,
-        1.0,
-        0.0,
-        0.0,
-    ]
+    assert [fresh(d) for d in (-181, 0, 1, 2, 3650)] == [1.0 - 1 / 550, 1.0, 1.0, 1.0, 1.0]
     assert freshness(None, as_of=AS_OF, weights=DEFAULT_WEIGHTS) == 0.0
 
 
-def test_score_of_a_future_dated_record_equals_an_unverified_one():
+def test_score_of_a_record_verified_after_as_of_equals_one_verified_that_day():
     parts = {"needs_met": 1, "needs_total": 1, "distance_km": None, "capacity": "accepting"}
-    future = dict(parts, verified=dt.date(2027, 1, 1), as_of=AS_OF, direct_language=True)
-    never = dict(parts, verified=None, as_of=AS_OF, direct_language=True)
-    tomorrow = dict(future, verified=AS_OF + dt.timedelta(days=1))
+    later = dict(parts, verified=AS_OF + dt.timedelta(days=3), as_of=AS_OF, direct_language=True)
+    that_day = dict(later, verified=AS_OF)
+    never = dict(later, verified=None)
 
-    assert score(**future) == score(**never) == 2.0 + 1.0 + 0.5
-    assert score(**tomorrow) == 2.0 + 1.0 + 1.0 + 0.5
+    assert score(**later) == score(**that_day) == 2.0 + 1.0 + 1.0 + 0.5
+    assert score(**never) == 2.0 + 1.0 + 0.5
