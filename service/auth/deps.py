@@ -193,12 +193,31 @@ def permission_of(dependant: Dependant) -> Permission | None:
     Returns
     -------
     Permission or None
+        The first one :func:`permissions_of` finds.
     """
+    found = permissions_of(dependant)
+    return found[0] if found else None
+
+
+def permissions_of(dependant: Dependant) -> tuple[Permission, ...]:
+    """Find every permission a route's dependency tree requires, in the order FastAPI checks.
+
+    A route may name one on its router and another on itself; the caller needs both, so the
+    guard checks both before the body is read.
+
+    Parameters
+    ----------
+    dependant : fastapi.dependencies.models.Dependant
+
+    Returns
+    -------
+    tuple of Permission
+        Each once, router's before route's; empty for a public route.
+    """
+    found: dict[Permission, None] = {}
     for sub in dependant.dependencies:
-        found = getattr(sub.call, "__permission__", None)
-        if isinstance(found, Permission):
-            return found
-        nested = permission_of(sub)
-        if nested is not None:
-            return nested
-    return None
+        mark = getattr(sub.call, "__permission__", None)
+        if isinstance(mark, Permission):
+            found[mark] = None
+        found.update(dict.fromkeys(permissions_of(sub)))
+    return tuple(found)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
-from service.auth.deps import permission_of
+from service.auth.deps import permission_of, permissions_of
 from service.auth.permissions import PUBLIC_PATHS, Permission
 from service.auth.route import GuardedRoute
 
@@ -60,7 +60,8 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
         permission = permission_of(dependant) if isinstance(dependant, Dependant) else None
         if permission is None and path not in PUBLIC_PATHS:
             raise RuntimeError(_UNPROTECTED.format(methods="/".join(methods), path=path))
-        if permission is not None and not _guarded(context.original_route, permission):
+        guarded = permission is None or _guarded(context.original_route, dependant)
+        if permission is not None and not guarded:
             message = _UNGUARDED.format(
                 methods="/".join(methods), path=path, permission=permission.value
             )
@@ -70,10 +71,12 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
     return out
 
 
-def _guarded(route: object, permission: Permission) -> bool:
-    # The guard reads the permission from the route as declared; one added by
-    # include_router(dependencies=...) would be checked only after the body is read.
-    return isinstance(route, GuardedRoute) and permission_of(route.dependant) == permission
+def _guarded(route: object, dependant: object) -> bool:
+    # The guard checks the permissions of the route as declared (every one of them): one
+    # added by include_router(dependencies=...) would be checked only after the body is read.
+    if not isinstance(route, GuardedRoute) or not isinstance(dependant, Dependant):
+        return False
+    return set(permissions_of(dependant)) <= set(permissions_of(route.dependant))
 
 
 def check_routes(app: FastAPI) -> None:

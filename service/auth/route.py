@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from service.auth.deps import authenticate, authorize, identify, permission_of
+from service.auth.deps import authenticate, authorize, identify, permissions_of
 
 
 class GuardedRoute(APIRoute):
@@ -41,16 +41,20 @@ class GuardedRoute(APIRoute):
         """
         handler = super().get_route_handler()
         # The route's own dependencies and its router's: where check_routes requires the
-        # permission to be named, so this finds the one that route declares.
-        permission = permission_of(self.dependant)
-        if permission is None:
+        # permissions to be named. All of them: with one on the router and another on the
+        # route, checking only the first let a caller holding it but not the other see the
+        # body's 422 before the 403.
+        permissions = permissions_of(self.dependant)
+        if not permissions:
             return handler
 
         async def guarded(request: Request) -> Response:
             # A test that replaces authenticate (app.dependency_overrides) gets its principal
             # from FastAPI's dependency solving, where require still checks the role.
             if authenticate not in request.app.dependency_overrides:
-                authorize(await identify(request), permission)
+                principal = await identify(request)
+                for permission in permissions:
+                    authorize(principal, permission)
             return await handler(request)
 
         return guarded

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from service.auth import PERMISSIONS, GuardedRoute, Permission, Role, check_routes, require
+from service.errors import install_error_handlers
 from tests.backends import ROOT
 
 from .conftest import bearer
@@ -142,3 +145,37 @@ def test_a_permission_named_only_in_include_router_refuses_to_build() -> None:
     app = _app_with(guarded, dependencies=[Depends(require(Permission.score))])
     with pytest.raises(RuntimeError, match=r"name score:create on the route or that router"):
         check_routes(app)
+
+
+class _Thing(BaseModel):
+    name: str
+
+
+def test_every_permission_a_route_names_is_checked_before_the_body(app_client, role_keys):
+    # One permission on the router, another on the route: the guard checked only the first,
+    # so a data scientist (models:read, not keys:manage) sending malformed JSON got the 422
+    # describing the body, and a 403 only once the body was valid.
+    router = APIRouter(
+        prefix="/v1/things",
+        route_class=GuardedRoute,
+        dependencies=[Depends(require(Permission.models_read))],
+    )
+
+    @router.post("", dependencies=[Depends(require(Permission.keys_manage))])
+    def post_thing(thing: _Thing) -> dict[str, str]:
+        return {"name": thing.name}
+
+    app = _app_with(router)
+    check_routes(app)
+    install_error_handlers(app)
+    app.state.keys = app_client.app.state.keys  # the keys issued on the service's log
+    client = TestClient(app)
+    scientist = {**JSON, **bearer(role_keys[Role.data_scientist])}
+    for body in BODIES.values():
+        response = client.post("/v1/things", content=body, headers=scientist)
+        assert response.status_code == 403, response.text
+        assert "keys:manage" in response.json()["error"]["message"]
+    admin = {**JSON, **bearer(role_keys[Role.admin])}
+    assert client.post("/v1/things", content=b'{"name": "x"}', headers=admin).json() == {
+        "name": "x"
+    }
