@@ -20,7 +20,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from service.rules.describe import kind_of, show
+from service.rules.describe import described, kind_of, show
 from service.rules.errors import RuleInvalid
 from service.rules.facts import FACTS, FactContext, FactKind, FactRef, FactSpec, FactValue
 from service.rules.schema import AllOf, AnyOf, Comparison, Condition, Not, Operator, Scalar
@@ -159,8 +159,7 @@ def _parse_params(spec: FactSpec, raw: object, where: str) -> dict[str, int]:
         given = raw[name]
         if isinstance(given, bool) or not isinstance(given, int):
             raise RuleInvalid(
-                f"{where}.params.{name}: expected a whole number; got {kind_of(given)} "
-                f"{show(given)}"
+                f"{where}.params.{name}: expected a whole number; got {described(given)}"
             )
         if not param.minimum <= given <= param.maximum:
             raise RuleInvalid(
@@ -204,7 +203,7 @@ def _parse_value(
 
 
 def _parse_scalar(spec: FactSpec, raw: object, where: str) -> Scalar:
-    shown = f"{kind_of(raw)} {show(raw)}" if not isinstance(raw, list | dict) else "a list"
+    shown = described(raw)
     if spec.kind is FactKind.number:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise RuleInvalid(

@@ -56,3 +56,26 @@ def show(value: object) -> str:
     if value is None:
         return "null"
     return str(value)
+
+
+def described(value: object) -> str:
+    """Name a value's kind and show it, for the "got ..." end of a message.
+
+    Parameters
+    ----------
+    value : object
+        The value.
+
+    Returns
+    -------
+    str
+        E.g. ``number 0``, ``text 'soon'``; ``null`` alone (not ``null null``), and ``a list``
+        or ``a mapping`` for a collection, which would be too long to show.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"{kind_of(value)} {show(value)}"

@@ -35,7 +35,7 @@ from service.rules.conditions import (
     fact_refs,
     parse_condition,
 )
-from service.rules.describe import kind_of, show
+from service.rules.describe import described, kind_of
 from service.rules.errors import RuleInvalid, RulesFileError
 from service.rules.explanations import compile_explanation
 from service.rules.ruleset import CompiledRule, RuleSet
@@ -274,7 +274,7 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
     if not isinstance(version, str):
         raise RulesFileError(
             f"{source}: version must be text such as '2026.1' (quote it in YAML); "
-            f"got {kind_of(version)} {version}"
+            f"got {described(version)}"
         )
     return {str(key): value for key, value in data.items()}
 
@@ -289,7 +289,7 @@ def _compile_rule(raw: object, index: int, source: str, seen: dict[str, int]) ->
     if rule_id is None:
         raise RulesFileError(f"{at}: missing 'id'; every rule needs a unique id")
     if not isinstance(rule_id, str):
-        raise RulesFileError(f"{at}: id must be text; got {kind_of(rule_id)} {rule_id}")
+        raise RulesFileError(f"{at}: id must be text; got {described(rule_id)}")
     if not _RULE_ID.fullmatch(rule_id) or len(rule_id) > 64:
         raise RulesFileError(
             f"{at}: id '{rule_id}' is not accepted; use up to 64 letters, digits, '_', '.' "
@@ -337,7 +337,7 @@ def _first_error(exc: ValidationError) -> str:
         return f"{loc}: unknown key" + (f"; accepted keys: {accepted}" if accepted else "")
     # Our own validators' messages come as "Value error, ..."; the reader needs only the rest.
     said = str(error["msg"]).removeprefix("Value error, ")
-    message = f"{loc}: {said}; got {kind_of(error['input'])} {show(error['input'])}"
+    message = f"{loc}: {said}; got {described(error['input'])}"
     if error["loc"] and error["loc"][-1] in _DATE_FIELDS:
         message += " (write dates as YYYY-MM-DD)"
     return message

@@ -322,6 +322,17 @@ MALFORMED = [
         "r.yaml: rule 'r1': effective_from: Input should be a valid date; got datetime 2026-01-01 10:00:00 (write dates as YYYY-MM-DD)",
         id="date-tagged-datetime",
     ),
+    # None is named once: the message had read "got null null".
+    pytest.param(
+        f(effective_from="null"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got null (write dates as YYYY-MM-DD)",
+        id="date-null",
+    ),
+    pytest.param(
+        f(effective_from="{day: 1}"),
+        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got a mapping (write dates as YYYY-MM-DD)",
+        id="date-mapping",
+    ),
     pytest.param(
         f(effective_to="0"),
         "r.yaml: rule 'r1': effective_to: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
