@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from service.config import ServiceSettings
+from service.main import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -23,6 +25,17 @@ def make_settings(registry_dir: Path, database_url: str, **kw) -> ServiceSetting
         database_url=database_url,
         environment="test",
         **kw,
+    )
+
+
+def unstarted_app() -> FastAPI:
+    """An app never started: its routes and schema, without a model or a log to read."""
+    return create_app(
+        ServiceSettings(
+            registry_dir=ROOT / "var" / "no-registry",
+            directory_path=ROOT / "data" / "directory",
+            database_url="sqlite://",
+        )
     )
 
 

@@ -13,10 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.auth import route_permissions
-from service.config import ServiceSettings
 from service.main import create_app
 from service.middleware import HeadAsGetMiddleware
-from tests.backends import ROOT, make_settings
+from tests.backends import make_settings, unstarted_app
 from tests.factories import issue_key
 
 # URLs with parameters that reach the route (a 404 from the route is an answer too).
@@ -31,13 +30,7 @@ PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 def _get_paths() -> list[str]:
     # The routes do not depend on the model or the log: read them from an app never started.
-    app = create_app(
-        ServiceSettings(
-            registry_dir=ROOT / "var" / "no-registry",
-            directory_path=ROOT / "data" / "directory",
-            database_url="sqlite://",
-        )
-    )
+    app = unstarted_app()
     return sorted(path for method, path in route_permissions(app) if method == "GET")
 
 

@@ -17,6 +17,7 @@ from schemathesis import checks
 from service.config import ServiceSettings
 from service.decision_log import migrate
 from service.main import create_app
+from tests.backends import unstarted_app
 from tests.factories import issue_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,13 +43,7 @@ def admin_key_and_schema(registry_with_champion, tmp_path_factory):
 
 def _operations() -> list[str]:
     # The schema does not depend on the model or the log: read it from an app never started.
-    app = create_app(
-        ServiceSettings(
-            registry_dir=ROOT / "var" / "no-registry",
-            directory_path=ROOT / "data" / "directory",
-            database_url="sqlite://",
-        )
-    )
+    app = unstarted_app()
     paths = app.openapi()["paths"]
     return [f"{method.upper()} {path}" for path, item in paths.items() for method in item]
 
