@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, require
-from service.decision_log.monitoring import decision_frame, monitoring_report
+from service.decision_log.monitoring import (
+    PeriodError,
+    check_period,
+    decision_frame,
+    monitoring_report,
+)
 from service.decision_log.reference import reference_for
 from service.decision_log.render import render_monitoring, report_json
+from service.rules.schema import Day
 
 router = APIRouter(tags=["reports"], route_class=GuardedRoute)
 
@@ -28,9 +35,22 @@ router = APIRouter(tags=["reports"], route_class=GuardedRoute)
     dependencies=[Depends(require(Permission.reports_read))],
 )
 def monitoring(
-    request: Request, log: DecisionLogDep, format: Literal["html", "json"] = "html"
+    request: Request,
+    log: DecisionLogDep,
+    format: Literal["html", "json"] = "html",
+    since: Annotated[
+        Day | None, Query(description="First received day of the period (YYYY-MM-DD), included.")
+    ] = None,
+    until: Annotated[
+        Day | None, Query(description="Last received day of the period (YYYY-MM-DD), included.")
+    ] = None,
 ) -> HTMLResponse | JSONResponse:
-    """Report for supervisors (HTML, or JSON with ?format=json)."""
+    """Report for supervisors (HTML, or JSON with ?format=json), over a period if given."""
+    try:
+        # Before the log is read: a period that holds no day is refused at once.
+        check_period(since=since, until=until)
+    except PeriodError as exc:
+        _refuse("since", str(exc), str(since))
     holder, settings = request.app.state.models, request.app.state.settings
     loaded = holder.current if holder.ready else None
     reference = reference_for(holder.registry, loaded.version, loaded.model) if loaded else None
@@ -39,9 +59,17 @@ def monitoring(
         reference,
         threshold=settings.monitor_threshold,
         min_cell=settings.report_min_cell,
+        since=since,
+        until=until,
     )
     if format == "json":
         return JSONResponse(report_json(report))
     # The page links /v1/reports/models/N, the audit bundle of the version that scored.
     version = loaded.version if loaded is not None else None
     return HTMLResponse(render_monitoring(report, model_version=version))
+
+
+def _refuse(name: str, message: str, value: Any) -> NoReturn:
+    # The same 422 as a query parameter pydantic refuses, naming query.<name>.
+    error = {"loc": ("query", name), "msg": message, "type": "value_error", "input": value}
+    raise RequestValidationError([error])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,14 +106,46 @@ def _require_header(file: Path, found: Sequence[str] | None) -> None:
         )
 
 
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    # click.DateTime would take 2026-3-1 and, refusing, print the usage over three lines;
+    # the API takes YYYY-MM-DD only, and a refusal here is one line like the others.
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(
+            f"--{param.name} {value!r} is not a day; accepted: YYYY-MM-DD, e.g. 2026-03-31"
+        ) from None
+
+
 @click.command("monitor")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--since", callback=_day, help="First received day of the period (YYYY-MM-DD), included."
+)
+@click.option(
+    "--until", callback=_day, help="Last received day of the period (YYYY-MM-DD), included."
+)
 @DATABASE_URL_OPTION
-def monitor(out: Path, database_url: str | None) -> None:
-    """Write monitoring.html and monitoring.json for supervisors."""
-    from service.decision_log.monitoring import decision_frame, monitoring_report
+def monitor(
+    out: Path, since: dt.date | None, until: dt.date | None, database_url: str | None
+) -> None:
+    """Write monitoring.html and monitoring.json for supervisors, over a period if given."""
+    from service.decision_log.monitoring import (
+        PeriodError,
+        check_period,
+        decision_frame,
+        monitoring_report,
+    )
     from service.decision_log.render import write_monitoring
 
+    try:
+        check_period(since=since, until=until)  # before the log is read
+    except PeriodError as exc:
+        raise click.ClickException(str(exc)) from exc
     settings = get_settings()
     try:
         with existing_log(database_url) as decision_log:
@@ -124,9 +158,12 @@ def monitor(out: Path, database_url: str | None) -> None:
         reference,
         threshold=settings.monitor_threshold,
         min_cell=settings.report_min_cell,
+        since=since,
+        until=until,
     )
     json_path, html_path = write_monitoring(report, out)
-    click.echo(f"wrote {html_path} and {json_path} ({len(frame)} decisions)")
+    decisions = report["counts"]["decisions"]
+    click.echo(f"wrote {html_path} and {json_path} ({decisions} decisions)")
 
 
 def _read_utf8(file: Path) -> str:

@@ -7,6 +7,7 @@ shown for review (which cases, which reasons), never as a target to push up or d
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -153,6 +154,64 @@ def _join_outcomes(frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> None:
         ]
 
 
+class PeriodError(ValueError):
+    """A period whose ``since`` is after its ``until``: it would hold no day."""
+
+
+def check_period(*, since: dt.date | None, until: dt.date | None) -> None:
+    """Refuse a period that ends before it starts.
+
+    Parameters
+    ----------
+    since, until : datetime.date or None
+        First and last received day of the period, both included; None leaves that end open.
+
+    Raises
+    ------
+    PeriodError
+        When ``since`` is after ``until``; the message says what is accepted.
+    """
+    if since is not None and until is not None and since > until:
+        raise PeriodError(
+            f"since {since} is after until {until}; accepted: since on or before until "
+            "(YYYY-MM-DD, both days included)"
+        )
+
+
+def in_period(
+    frame: pd.DataFrame, /, *, since: dt.date | None = None, until: dt.date | None = None
+) -> pd.DataFrame:
+    """Keep the decisions whose referral was received in the period, both days included.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`decision_frame`; outcomes recorded after the period are already joined,
+        and still count for the decisions kept.
+    since, until : datetime.date, optional
+        First and last received day; None (the default) leaves that end open.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows in the period, indexed from 0 again.
+
+    Raises
+    ------
+    PeriodError
+        When ``since`` is after ``until``.
+    """
+    check_period(since=since, until=until)
+    # received_date is YYYY-MM-DD text, which sorts as the days do.
+    days = frame["received_date"]
+    keep = pd.Series(True, index=frame.index)
+    if since is not None:
+        keep &= days >= since.isoformat()
+    if until is not None:
+        keep &= days <= until.isoformat()
+    return frame[keep].reset_index(drop=True)
+
+
 def monitoring_report(
     frame: pd.DataFrame,
     reference: Reference | None,
@@ -160,6 +219,8 @@ def monitoring_report(
     threshold: int,
     outcome: str = OutcomeEvent.re_referral.value,
     min_cell: int,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> dict[str, Any]:
     """Assemble the supervisors' report from the decision frame.
 
@@ -179,6 +240,9 @@ def monitoring_report(
         Smaller ones are pooled into one row (:data:`POOLED`), which is left out if it is
         still smaller. Every table covers the screened decisions left after pooling by race
         and by unit; totals are over them and ``meta.left_out`` counts the rest. 1 pools none.
+    since, until : datetime.date, optional
+        The period, by the referral's received day, both days included (:func:`in_period`):
+        every table, drift included, covers only its decisions. None leaves that end open.
 
     Returns
     -------
@@ -186,7 +250,7 @@ def monitoring_report(
         JSON-ready; ``audit_tool`` / ``audit_decisions`` are fairness audits (or a ``note``),
         ``overrides``, ``drift`` and ``threshold_near`` as described in docs/decision-log.md.
     """
-    frame = frame.copy()
+    frame = in_period(frame, since=since, until=until)
     frame["tool_in"] = np.maximum(frame["tool_in"], (frame["score"] >= threshold) * 1.0)
     # Against that same "tool alone": a screen-in at a score over the threshold follows it,
     # a screen-out there goes against it, whatever the rules recommended.
@@ -208,6 +272,10 @@ def monitoring_report(
             "outcome": outcome,
             "tool_in": list(TOOL_IN),
             "min_cell": min_cell,
+            "period": {
+                "since": None if since is None else since.isoformat(),
+                "until": None if until is None else until.isoformat(),
+            },
             "left_out": {
                 "not_yet_screened": len(frame) - len(screened),
                 "in_small_cells": len(screened) - len(decided),

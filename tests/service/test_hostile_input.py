@@ -235,3 +235,34 @@ def test_hostile_rules_preview_is_422_on_rules_yaml(client, condition, message) 
     assert len(json.dumps(body)) <= LIMIT
     error = _error(client.post("/v1/rules/preview", json=body), 422, "invalid_request")
     assert error["fields"] == [{"field": "rules_yaml", "message": message, "type": "value_error"}]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            "since=2026-13-01",
+            "query.since",
+            "Input should be a valid date or datetime, month value is outside expected range "
+            "of 1-12",
+        ),
+        ("until=0", "query.until", "Input should be a valid date"),
+        ("since=2026-3-1", "query.since", "Input should be a valid date"),
+        ("until=2026-03-01T00:00:00", "query.until", "Input should be a valid date"),
+    ],
+)
+def test_bad_report_period_day_is_422(client, query, field, message) -> None:
+    error = _error(client.get(f"/v1/reports/monitoring?{query}"), 422, "invalid_request")
+    assert error["fields"][0]["field"] == field
+    assert error["fields"][0]["message"] == message
+
+
+def test_report_period_ending_before_it_starts_is_422(client) -> None:
+    response = client.get("/v1/reports/monitoring?format=json&since=2026-03-05&until=2026-03-01")
+    error = _error(response, 422, "invalid_request")
+    message = (
+        "since 2026-03-05 is after until 2026-03-01; accepted: since on or before until "
+        "(YYYY-MM-DD, both days included)"
+    )
+    assert error["fields"] == [{"field": "query.since", "message": message, "type": "value_error"}]
+    assert error["message"] == f"query.since: {message}"

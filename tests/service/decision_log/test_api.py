@@ -364,3 +364,35 @@ def test_monitoring_report_json_and_html(client) -> None:
     page = client.get("/v1/reports/monitoring")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Overrides, for review" in page.text
+
+
+def test_monitoring_report_over_a_period(client) -> None:
+    # Received 2026-11-18, 11-19 (two), 11-20; all but the last screened.
+    for day, screen in [("18", True), ("19", True), ("19", True), ("20", False)]:
+        body = {**example(), "received_at": f"2026-11-{day}T10:30:00-05:00"}
+        scored = client.post("/v1/score", json=body)
+        assert scored.status_code == 200, scored.text
+        if screen:
+            decision_id = scored.json()["decision_id"]
+            client.post(f"/v1/decisions/{decision_id}/screening", json=screening())
+    settings = client.app.state.settings
+    client.app.state.settings = settings.model_copy(update={"report_min_cell": 1})
+
+    def report(query: str) -> dict:
+        response = client.get(f"/v1/reports/monitoring?format=json{query}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = report("")
+    assert everything["counts"]["decisions"] == 4 and everything["counts"]["screened"] == 3
+    assert everything["meta"]["period"] == {"since": None, "until": None}
+    both = report("&since=2026-11-19&until=2026-11-20")  # both ends included
+    assert both["counts"]["decisions"] == 3 and both["counts"]["screened"] == 2
+    assert both["meta"]["period"] == {"since": "2026-11-19", "until": "2026-11-20"}
+    until = report("&until=2026-11-18")
+    assert until["counts"]["decisions"] == 1 and until["counts"]["screened"] == 1
+    assert until["meta"]["period"] == {"since": None, "until": "2026-11-18"}
+    page = " ".join(client.get("/v1/reports/monitoring?since=2026-11-19").text.split())
+    assert "Period: referrals received on or after 2026-11-19." in page
+    assert "3 scored decisions; the tables below cover 2" in page
+    assert "Period: all decisions." in client.get("/v1/reports/monitoring").text

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,56 @@ def test_a_postgresql_url_without_a_driver_uses_the_installed_one(scheme) -> Non
                 {"s": schema},
             ).scalars()
             assert {"log_entries", "api_keys"} <= set(tables)
+
+
+def test_monitor_over_a_period(registry_with_champion, database_url, tmp_path, monkeypatch) -> None:
+    with TestClient(create_app(make_settings(registry_with_champion.root, database_url))) as c:
+        authorize(c, "screener")
+        for day in ("2026-11-18", "2026-11-19", "2026-11-20"):
+            body = {**example(), "received_at": f"{day}T10:30:00-05:00"}
+            assert c.post("/v1/score", json=body).status_code == 200
+    monkeypatch.setenv("HOTLINE_REGISTRY_DIR", str(registry_with_champion.root))
+    from service.config import get_settings
+
+    get_settings.cache_clear()
+    out = tmp_path / "m"
+    args = ["monitor", "--out", str(out), "--database-url", database_url]
+    try:
+        result = CliRunner().invoke(main, [*args, "--since", "2026-11-19", "--until", "2026-11-20"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("(2 decisions)\n")
+    report = json.loads((out / "monitoring.json").read_text())
+    assert report["counts"]["decisions"] == 2
+    assert report["meta"]["period"] == {"since": "2026-11-19", "until": "2026-11-20"}
+    page = " ".join((out / "monitoring.html").read_text().split())
+    assert "Period: referrals received from 2026-11-19 to 2026-11-20, both days included." in page
+
+
+@pytest.mark.parametrize(
+    ("period", "line"),
+    [
+        (
+            ["--since", "2026-13-01"],
+            "Error: --since '2026-13-01' is not a day; accepted: YYYY-MM-DD, e.g. 2026-03-31\n",
+        ),
+        (
+            ["--until", "1700000000"],
+            "Error: --until '1700000000' is not a day; accepted: YYYY-MM-DD, e.g. 2026-03-31\n",
+        ),
+        (
+            ["--since", "2026-03-05", "--until", "2026-03-01"],
+            "Error: since 2026-03-05 is after until 2026-03-01; accepted: since on or before "
+            "until (YYYY-MM-DD, both days included)\n",
+        ),
+    ],
+)
+def test_monitor_refuses_a_bad_period_in_one_line(tmp_path, period, line) -> None:
+    # Refused before the log is opened: this one does not exist.
+    url = f"sqlite:///{tmp_path / 'absent.db'}"
+    result = CliRunner().invoke(
+        main, ["monitor", "--out", str(tmp_path / "m"), "--database-url", url, *period]
+    )
+    assert (result.exit_code, result.output) == (1, line)
+    assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,6 @@
 """The supervisors' monitoring report counts overrides against the tool alone."""
 
+import datetime as dt
 import shutil
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,13 @@ from pydantic import ValidationError
 from models import FEATURE_SPEC
 from service.config import ServiceSettings
 from service.decision_log.db import lock_chain
-from service.decision_log.monitoring import _reportable, decision_frame, monitoring_report
+from service.decision_log.monitoring import (
+    PeriodError,
+    _reportable,
+    decision_frame,
+    in_period,
+    monitoring_report,
+)
 from service.decision_log.reference import load_reference
 from service.decision_log.render import render_monitoring
 from service.decision_log.repository import append, record_screening, transaction
@@ -37,16 +44,7 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
     d1, d2, d3, d4 = (f"{n:032x}" for n in range(1, 5))  # ids as the service issues them
     scored = [(d1, 17, "screener_judgment"), (d2, 17, "screener_judgment")]
     scored += [(d3, 9, "screen_in_required"), (d4, 9, "screener_judgment")]
-    with transaction(sqlite_log) as session:
-        lock_chain(session)
-        for decision_id, score, recommendation in scored:
-            append(
-                session,
-                _score(decision_id, score, recommendation),
-                kind="score",
-                decision_id=decision_id,
-                dedupe_key=f"score:{decision_id}",
-            )
+    _append_scores(sqlite_log, [_score(*row) for row in scored])
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     decisions = {
         d1: {"decision": "screened_in", "unit": "unit-a"},
@@ -82,18 +80,10 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
     cells = [("white", "unit-a")] * 14 + [("black", "unit-a")] * 11 + [("asian", "unit-a")] * 3
     cells += [("black|white", "unit-b")] * 2 + [("", "unit-b")] * 2
     ids = [f"{n:032x}" for n in range(1, len(cells) + 1)]
-    with transaction(sqlite_log) as session:
-        lock_chain(session)
-        for (race, _), decision_id in zip(cells, ids, strict=True):
-            payload = _score(decision_id, 12, "screener_judgment")
-            payload["referral"]["children"] = [{"race": race.split("|") if race else []}]
-            append(
-                session,
-                payload,
-                kind="score",
-                decision_id=decision_id,
-                dedupe_key=f"score:{decision_id}",
-            )
+    payloads = [_score(decision_id, 12, "screener_judgment") for decision_id in ids]
+    for (race, _), payload in zip(cells, payloads, strict=True):
+        payload["referral"]["children"] = [{"race": race.split("|") if race else []}]
+    _append_scores(sqlite_log, payloads)
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     for n, ((_, unit), decision_id) in enumerate(zip(cells, ids, strict=True)):
         decision = {"decision": "screened_in"} if n % 2 else {"decision": "screened_out"}
@@ -141,16 +131,23 @@ def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
 
 def _append_score(log, number: int, score: int) -> str:
     decision_id = f"{number:032x}"
+    _append_scores(log, [_score(decision_id, score, "screener_judgment")])
+    return decision_id
+
+
+def _append_scores(log, payloads: list[dict]) -> None:
+    # Score records as the service writes them, in one transaction on the chain.
     with transaction(log) as session:
         lock_chain(session)
-        append(
-            session,
-            _score(decision_id, score, "screener_judgment"),
-            kind="score",
-            decision_id=decision_id,
-            dedupe_key=f"score:{decision_id}",
-        )
-    return decision_id
+        for payload in payloads:
+            decision_id = payload["decision_id"]
+            append(
+                session,
+                payload,
+                kind="score",
+                decision_id=decision_id,
+                dedupe_key=f"score:{decision_id}",
+            )
 
 
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
@@ -206,3 +203,85 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
     assert set(drift["features"]) == {f.name for f in FEATURE_SPEC}
     page = render_monitoring(report)
     assert "score and probability drift are not computed</p>" in page
+
+
+def _log_on_days(sqlite_log, days: list[str], screened: set[int]) -> list[str]:
+    # One decision per day listed (received that day), screened in where its index is in
+    # `screened`; returns their ids.
+    ids = [f"{n:032x}" for n in range(1, len(days) + 1)]
+    payloads = [_score(decision_id, 12, "screener_judgment") for decision_id in ids]
+    for day, payload in zip(days, payloads, strict=True):
+        payload["referral"]["received_at"] = f"{day}T10:00:00-05:00"
+    _append_scores(sqlite_log, payloads)
+    common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
+    for n in sorted(screened):
+        request = ScreeningRequest(**common, decision="screened_in", unit="unit-a")
+        record_screening(sqlite_log, ids[n], request)
+    return ids
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "decisions", "screened"),
+    [
+        (None, None, 5, 4),  # no period: every decision, as before
+        ("2026-03-02", "2026-03-03", 3, 2),  # both ends included
+        ("2026-03-03", None, 2, 1),
+        (None, "2026-03-01", 1, 1),
+        ("2026-03-02", "2026-03-02", 2, 2),  # one day
+        ("2026-03-04", "2026-03-04", 0, 0),  # a day with none
+    ],
+)
+def test_the_period_keeps_the_decisions_received_in_it(
+    sqlite_log, since, until, decisions, screened
+) -> None:
+    # 03-01, 03-02 (two), 03-03 (not screened yet), 03-05.
+    days = ["2026-03-01", "2026-03-02", "2026-03-02", "2026-03-03", "2026-03-05"]
+    _log_on_days(sqlite_log, days, screened={0, 1, 2, 4})
+    period = {
+        "since": None if since is None else dt.date.fromisoformat(since),
+        "until": None if until is None else dt.date.fromisoformat(until),
+    }
+    report = monitoring_report(decision_frame(sqlite_log), None, threshold=16, min_cell=1, **period)
+    assert report["counts"]["decisions"] == decisions
+    assert report["counts"]["screened"] == screened
+    assert report["meta"]["period"] == {"since": since, "until": until}
+    assert report["meta"]["left_out"]["not_yet_screened"] == decisions - screened
+    assert sum(row["screened"] for row in report["overrides"]["by_unit"]) == screened
+
+
+def test_an_outcome_after_the_period_still_counts_for_its_decisions(sqlite_log) -> None:
+    ids = _log_on_days(sqlite_log, ["2026-03-01", "2026-03-02"], screened={0, 1})
+    with transaction(sqlite_log) as session:
+        lock_chain(session)
+        outcome = {"subject": f"r-{ids[0]}", "event": "re_referral", "event_date": "2026-06-01"}
+        append(session, outcome, kind="outcome", dedupe_key="outcome:1")
+    frame = decision_frame(sqlite_log)
+    until = dt.date(2026, 3, 1)
+    report = monitoring_report(frame, None, threshold=16, min_cell=1, until=until)
+    assert report["counts"] == {"decisions": 1, "screened": 1, "with_outcome": 1}
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(sqlite_log) -> None:
+    frame = decision_frame(sqlite_log)
+    with pytest.raises(PeriodError) as refused:
+        in_period(frame, since=dt.date(2026, 3, 5), until=dt.date(2026, 3, 1))
+    assert str(refused.value) == (
+        "since 2026-03-05 is after until 2026-03-01; accepted: since on or before until "
+        "(YYYY-MM-DD, both days included)"
+    )
+
+
+def test_the_page_states_its_period(sqlite_log) -> None:
+    _log_on_days(sqlite_log, ["2026-03-01"], screened={0})
+    frame = decision_frame(sqlite_log)
+
+    def page(**period: dt.date) -> str:
+        report = monitoring_report(frame, None, threshold=16, min_cell=1, **period)
+        return " ".join(render_monitoring(report).split())
+
+    assert "<p>Period: all decisions.</p>" in page()
+    both = page(since=dt.date(2026, 3, 1), until=dt.date(2026, 3, 31))
+    assert "Period: referrals received from 2026-03-01 to 2026-03-31, both days included." in both
+    since = page(since=dt.date(2026, 3, 1))
+    assert "Period: referrals received on or after 2026-03-01." in since
+    assert "Period: referrals received on or before 2026-03-31." in page(until=dt.date(2026, 3, 31))
