@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, require
+from service.days import Day
 from service.decision_log.monitoring import (
     PeriodError,
     check_period,
@@ -18,7 +19,6 @@ from service.decision_log.monitoring import (
 )
 from service.decision_log.reference import reference_for
 from service.decision_log.render import render_monitoring, report_json
-from service.rules.schema import Day
 
 router = APIRouter(tags=["reports"], route_class=GuardedRoute)
 

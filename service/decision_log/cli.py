@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import click
 
 from service.config import get_settings
+from service.days import parse_day
 from service.decision_log.errors import DecisionLogError
 from service.decision_log.outcomes import record_outcomes
 from service.decision_log.reference import load_reference
@@ -112,9 +112,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.da
     if value is None:
         return None
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         raise click.ClickException(
             f"--{param.name} {value!r} is not a day; accepted: YYYY-MM-DD, e.g. 2026-03-31"

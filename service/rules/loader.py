@@ -5,16 +5,16 @@ position when it has no usable id), what is wrong and what is accepted, e.g.::
 
     rules.yaml: rule 'multiple-complaint': condition.all[0]: unknown fact 'prior_report'; ...
 
-YAML is read with the safe loader, with two changes that matter for hand-edited policy files:
-a key repeated in one mapping is an error (PyYAML would silently keep the last one), and dates
-are left as text so that pydantic checks them with one clear message (PyYAML would raise a bare
-``ValueError`` on ``2026-13-01``); a date field takes only ``YYYY-MM-DD`` text (``schema.Day``),
-never a number that pydantic would read as seconds since 1970. A document nested too deeply
-for PyYAML's recursive reader is refused with one line too, not a ``RecursionError``, and so
-is an alias of a mapping or list (aliases to aliases can describe an exponentially large
-condition), a number YAML 1.1 would read as other than written (``0365`` is octal 245,
-``1:30`` is base-60 90) and a value PyYAML's constructors cannot read (``!!bool maybe``, an
-integer of 5,000 digits).
+YAML is read with the safe loader, with two changes that matter for hand-edited policy files: a key
+repeated in one mapping is an error (PyYAML would silently keep the last one), and dates are left
+as text so that pydantic checks them with one clear message (PyYAML would raise a bare
+``ValueError`` on ``2026-13-01``); a date field takes only ``YYYY-MM-DD`` text
+(``service.days.Day``), never a number that pydantic would read as seconds since 1970. A document
+nested too deeply for PyYAML's recursive reader is refused with one line too, not a
+``RecursionError``, and so is an alias of a mapping or list (aliases to aliases can describe an
+exponentially large condition), a number YAML 1.1 would read as other than written (``0365`` is
+octal 245, ``1:30`` is base-60 90) and a value PyYAML's constructors cannot read (``!!bool maybe``,
+an integer of 5,000 digits).
 """
 
 from __future__ import annotations

@@ -14,14 +14,14 @@ A condition is one of::
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from models.referral import Need
 from models.scoring import Band
+from service.days import Day
 from service.rules.recommendation import ActionType, RecommendationValue
 
 Scalar = bool | int | float | str
@@ -36,25 +36,6 @@ def _has_text(value: str) -> str:
 
 
 NonEmptyText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_has_text)]
-
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _only_a_day(value: object) -> object:
-    # Pydantic reads a number, or text of digits, as seconds since 1970, and text with a
-    # midnight time as its day: `effective_from: 0` would load as 1970-01-01, a rule in
-    # force for every referral. A rules file gives a date as YYYY-MM-DD text (the loader
-    # keeps YAML dates as text); a date object comes only from code. A YYYY-MM-DD text is
-    # left to pydantic, which says what is wrong with a day such as 2026-13-01.
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        return value
-    raise ValueError("Input should be a valid date")
-
-
-Day = Annotated[dt.date, BeforeValidator(_only_a_day)]
-"""A calendar day: a :class:`datetime.date` or ``YYYY-MM-DD`` text, never a number."""
 
 
 class Operator(StrEnum):
