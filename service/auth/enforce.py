@@ -60,8 +60,7 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
         permission = permission_of(dependant) if isinstance(dependant, Dependant) else None
         if permission is None and path not in PUBLIC_PATHS:
             raise RuntimeError(_UNPROTECTED.format(methods="/".join(methods), path=path))
-        guarded = permission is None or _guarded(context.original_route, dependant)
-        if permission is not None and not guarded:
+        if permission is not None and not _guarded(context.original_route, dependant):
             message = _UNGUARDED.format(
                 methods="/".join(methods), path=path, permission=permission.value
             )
