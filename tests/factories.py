@@ -8,6 +8,19 @@ from typing import Any
 
 from models import Referral
 
+# Every document of a model's audit bundle, as docs/promotion.md lists them and
+# GET /v1/reports/models/{version} serves them: written out, not read from the code, so the
+# tests do not compare the code with itself.
+SERVED_BUNDLE = [
+    "audit.html",
+    "threshold_near.html",
+    "model_card.html",
+    "gates.json",
+    "audit.json",
+    "threshold_near.json",
+    "model_card.md",
+]
+
 BASE_REFERRAL: dict[str, Any] = {
     "referral_id": "ref-0001",
     "received_at": "2024-03-15T10:30:00-05:00",

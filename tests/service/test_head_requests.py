@@ -10,13 +10,10 @@ import asyncio
 import base64
 
 import pytest
-from fastapi.testclient import TestClient
 
 from service.auth import route_permissions
-from service.main import create_app
 from service.middleware import HeadAsGetMiddleware
-from tests.backends import make_settings, unstarted_app
-from tests.factories import issue_key
+from tests.backends import unstarted_app
 
 # URLs with parameters that reach the route (a 404 from the route is an answer too).
 SAMPLES = {
@@ -35,16 +32,13 @@ def _get_paths() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def client(registry_with_champion, tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('head') / 'decisions.db'}"
-    with TestClient(create_app(make_settings(registry_with_champion.root, url))) as c:
-        yield c
+def client(app_client):
+    return app_client
 
 
 @pytest.fixture(scope="module")
-def keys(client) -> dict[str, str]:
-    log = client.app.state.decision_log
-    return {role: issue_key(log, role) for role in ("admin", "supervisor", "screener")}
+def keys(role_keys) -> dict[str, str]:
+    return {role.value: key for role, key in role_keys.items()}
 
 
 def _basic(key: str) -> dict[str, str]:

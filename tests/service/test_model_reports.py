@@ -11,19 +11,9 @@ from fastapi.testclient import TestClient
 from models import ModelRegistry
 from service.main import create_app
 from tests.backends import make_settings
-from tests.factories import authorize
+from tests.factories import SERVED_BUNDLE, authorize
 from training.promote import promote_version
 from training.register import register_result
-
-BUNDLE = [
-    "audit.html",
-    "threshold_near.html",
-    "model_card.html",
-    "gates.json",
-    "audit.json",
-    "threshold_near.json",
-    "model_card.md",
-]
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +35,14 @@ def client(registry_with_champion, trained, tmp_path_factory):
 def test_the_index_lists_the_bundle_written_at_promotion(client) -> None:
     listed = client.get("/v1/reports/models/2?format=json")
     assert listed.status_code == 200
-    assert listed.json() == {"version": 2, "documents": BUNDLE}
+    assert listed.json() == {"version": 2, "documents": SERVED_BUNDLE}
     # An alias resolves to its version; the links name the version, not the alias.
     page = client.get("/v1/reports/models/champion")
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert '<a href="2/audit.html">Fairness audit (rates, ratios and calibration by group)</a>' in (
         page.text
     )
-    assert page.text.count("<li><a href=") == len(BUNDLE)
+    assert page.text.count("<li><a href=") == len(SERVED_BUNDLE)
 
 
 def test_each_document_is_served_as_written_with_its_type(client, tmp_path_factory) -> None:
@@ -60,7 +50,7 @@ def test_each_document_is_served_as_written_with_its_type(client, tmp_path_facto
     written = registry.version_dir(2) / "audit"
     media = {"html": "text/html; charset=utf-8", "json": "application/json"}
     media["md"] = "text/markdown; charset=utf-8"
-    for name in BUNDLE:
+    for name in SERVED_BUNDLE:
         response = client.get(f"/v1/reports/models/2/{name}")
         assert response.status_code == 200, name
         assert response.content == (written / name).read_bytes()
@@ -74,7 +64,7 @@ def test_each_document_is_served_as_written_with_its_type(client, tmp_path_facto
 def test_head_on_the_bundle_pages_answers_as_get_without_the_body(client) -> None:
     # Browsers and link checkers send HEAD; FastAPI's GET routes answered it with 405.
     pages = ["/v1/reports/models/champion", "/v1/reports/models/2?format=json"]
-    pages += [f"/v1/reports/models/2/{name}" for name in BUNDLE]
+    pages += [f"/v1/reports/models/2/{name}" for name in SERVED_BUNDLE]
     pages += ["/v1/reports/models/1/audit.html"]  # no bundle: the 404 is the same too
     for url in pages:
         get, head = client.get(url), client.head(url)

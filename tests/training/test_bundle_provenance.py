@@ -5,20 +5,10 @@ import json
 import shutil
 
 from models import ModelRegistry
+from tests.factories import SERVED_BUNDLE
 from training.gates import DEFAULT_POLICY_PATH, load_policy
 from training.promote import promote_version
 from training.register import register_result
-
-# Every document GET /v1/reports/models/{version}/{document} serves.
-SERVED = [
-    "audit.html",
-    "threshold_near.html",
-    "model_card.html",
-    "gates.json",
-    "audit.json",
-    "threshold_near.json",
-    "model_card.md",
-]
 
 
 def test_no_served_document_names_a_directory_of_the_server(tmp_path, trained, synth_path) -> None:
@@ -35,8 +25,8 @@ def test_no_served_document_names_a_directory_of_the_server(tmp_path, trained, s
     version = register_result(registry, trained, data_path=data)
     promote_version(registry, version, by="ana", reason="first", policy=load_policy(policy))
     audit = registry.version_dir(version) / "audit"
-    assert sorted(p.name for p in audit.iterdir()) == sorted(SERVED)
-    for name in SERVED:
+    assert sorted(p.name for p in audit.iterdir()) == sorted(SERVED_BUNDLE)
+    for name in SERVED_BUNDLE:
         text = (audit / name).read_text()
         for directory in (tmp_path, DEFAULT_POLICY_PATH.parent):
             assert str(directory) not in text, name

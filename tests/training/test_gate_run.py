@@ -171,6 +171,11 @@ def test_a_promotion_builds_the_labelled_rows_and_reads_each_metadata_once(
 
     monkeypatch.setattr(ModelRegistry, "metadata", metadata)
     outcome = promote_version(registry, 2, by="ana", reason="retrain")
-    assert outcome.startswith("version 2 is now the champion (was version 1); gates: 11 passed")
+    audit = registry.root / "versions" / "2" / "audit"
+    assert outcome == (
+        "version 2 is now the champion (was version 1); gates: 11 passed, 1 skipped, 0 waived; "
+        f"fairness audit with 2 flags in {audit / 'audit.html'}; "
+        f"model card in {audit / 'model_card.html'}"
+    )
     assert built == {"labelled": 1, "one per household": 1}
     assert reads == [2, 1]
