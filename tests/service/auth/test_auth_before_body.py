@@ -16,8 +16,7 @@ from service.auth import PERMISSIONS, GuardedRoute, Permission, Role, check_rout
 from service.errors import install_error_handlers
 from tests.backends import ROOT
 
-from .conftest import bearer
-from .test_matrix import EXPECTED, _concrete
+from .conftest import EXPECTED, bearer, concrete
 
 NO_KEY = "No API key was sent; send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')"
 UNKNOWN = (
@@ -55,7 +54,7 @@ def _error(code: str, message: str) -> dict:
     ids=["no-key", "unknown-bearer", "unknown-x-api-key", "basic-on-a-write"],
 )
 def test_no_valid_key_is_401_whatever_the_body(app_client, path, body, credentials, message):
-    response = app_client.post(_concrete(path), content=body, headers={**JSON, **credentials})
+    response = app_client.post(concrete(path), content=body, headers={**JSON, **credentials})
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == 'Bearer realm="hotline"'
     assert response.json()["error"] == _error("unauthenticated", message)
@@ -67,7 +66,7 @@ def test_a_role_without_the_permission_is_403_whatever_the_body(app_client, role
     permission = EXPECTED[("POST", path)]
     role = next(role for role in Role if role not in PERMISSIONS[permission])
     response = app_client.post(
-        _concrete(path), content=body, headers={**JSON, **bearer(role_keys[role])}
+        concrete(path), content=body, headers={**JSON, **bearer(role_keys[role])}
     )
     roles = ", ".join(r.value for r in Role if r in PERMISSIONS[permission])
     message = (
@@ -82,7 +81,7 @@ def test_a_role_without_the_permission_is_403_whatever_the_body(app_client, role
 @pytest.mark.parametrize("path", TAKE_A_BODY)
 def test_a_key_that_may_still_gets_the_422_naming_the_body(app_client, role_keys, path) -> None:
     headers = {**JSON, **bearer(role_keys[Role.admin])}
-    response = app_client.post(_concrete(path), content=BODIES["malformed"], headers=headers)
+    response = app_client.post(concrete(path), content=BODIES["malformed"], headers=headers)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "invalid_request"

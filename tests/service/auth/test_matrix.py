@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,29 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from service.auth import PERMISSIONS, Permission, Role, check_routes, require, route_permissions
 from service.auth.permissions import PUBLIC_PATHS
 
-from .conftest import bearer
+from .conftest import EXPECTED, bearer, concrete
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# The matrix as documented in docs/security.md; a route added without updating it fails here.
-EXPECTED = {
-    ("POST", "/v1/score"): Permission.score,
-    ("POST", "/v1/decisions/{decision_id}/screening"): Permission.decisions_write,
-    ("POST", "/v1/decisions/{decision_id}/referrals"): Permission.decisions_write,
-    ("GET", "/v1/decisions/{decision_id}"): Permission.decisions_read,
-    ("GET", "/v1/referrals/search"): Permission.referrals_search,
-    ("GET", "/v1/rules"): Permission.rules_read,
-    ("POST", "/v1/rules/preview"): Permission.rules_preview,
-    ("GET", "/v1/reports/monitoring"): Permission.reports_read,
-    ("GET", "/v1/reports/models/{version}"): Permission.reports_read,
-    ("GET", "/v1/reports/models/{version}/{document}"): Permission.reports_read,
-    ("POST", "/v1/outcomes"): Permission.outcomes_write,
-    ("GET", "/v1/models"): Permission.models_read,
-    ("POST", "/v1/admin/reload"): Permission.models_reload,
-    ("GET", "/v1/keys"): Permission.keys_manage,
-    ("POST", "/v1/keys"): Permission.keys_manage,
-    ("DELETE", "/v1/keys/{name_or_id}"): Permission.keys_manage,
-}
 DOCUMENTED_ROLES = {
     Permission.score: {"screener", "supervisor", "admin"},
     Permission.decisions_write: {"screener", "supervisor", "admin"},
@@ -95,10 +75,6 @@ def test_a_route_without_a_permission_refuses_to_build() -> None:
         check_routes(app)
 
 
-def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "no-such-thing", path)
-
-
 def _cases():
     return [
         pytest.param(method, path, role, id=f"{role.value}-{method}-{path}")
@@ -112,7 +88,7 @@ def test_role_against_route(app_client, role_keys, method, path, role) -> None:
     permission = EXPECTED[(method, path)]
     response = app_client.request(
         method,
-        _concrete(path),
+        concrete(path),
         headers={**bearer(role_keys[role]), "content-type": "application/json"},
         content=b"{}" if method == "POST" else None,
     )
@@ -128,7 +104,7 @@ def test_role_against_route(app_client, role_keys, method, path, role) -> None:
 
 @pytest.mark.parametrize(("method", "path"), list(EXPECTED))
 def test_no_key_is_401_naming_the_header(app_client, method, path) -> None:
-    response = app_client.request(method, _concrete(path))
+    response = app_client.request(method, concrete(path))
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == 'Bearer realm="hotline"'
     assert response.json()["error"] == {
