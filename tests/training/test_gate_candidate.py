@@ -46,3 +46,30 @@ def test_all_labelled_rows_are_kept_without_one_per_household() -> None:
     )
     rows = _candidate(holdout).labelled()
     assert rows["removal_2y"].tolist() == [1, 0]
+
+
+def test_a_gate_that_changes_its_rows_leaves_the_next_gates_rows_as_they_were() -> None:
+    holdout = pd.DataFrame(
+        {
+            "household_id": ["h1", "h2"],
+            "received_at": ["2026-03-01T09:00:00+00:00", "2026-03-02T09:00:00+00:00"],
+            "removal_2y": [1.0, 0.0],
+            "probability": [0.25, 0.5],
+        }
+    )
+    candidate = _candidate(holdout)
+    for one_per_household in (False, True):
+        mine = candidate.labelled(one_per_household=one_per_household)
+        mine["probability"] = 0.0
+        mine.loc[mine.index[0], "removal_2y"] = 0
+        del mine["household_id"]
+        theirs = candidate.labelled(one_per_household=one_per_household)
+        assert theirs["probability"].tolist() == [0.25, 0.5]
+        assert theirs["removal_2y"].tolist() == [1, 0]
+        assert theirs.columns.tolist() == [
+            "household_id",
+            "received_at",
+            "removal_2y",
+            "probability",
+        ]
+    assert holdout["removal_2y"].tolist() == [1.0, 0.0]

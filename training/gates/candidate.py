@@ -49,7 +49,8 @@ class Candidate:
         """Held-out rows whose label is observed, with the label as 0/1.
 
         Built once per candidate and shared by every gate of a run that asks (performance,
-        the audit, disparity and calibration within groups): read the frame, never modify it.
+        the audit, disparity and calibration within groups). Each call returns its own
+        frame: a change to it never reaches the next gate.
 
         Parameters
         ----------
@@ -61,7 +62,10 @@ class Candidate:
         -------
         pandas.DataFrame
         """
-        return self._latest_per_household if one_per_household else self._labelled
+        rows = self._latest_per_household if one_per_household else self._labelled
+        # A shallow copy costs microseconds; under pandas' copy-on-write (the only mode
+        # since 3.0) writing to it copies the touched data, never the cached frame's.
+        return rows.copy(deep=False)
 
     # Cached on the instance (a cached_property writes its __dict__, which a frozen dataclass
     # allows): a gate run asks four times for the labelled rows and twice for one per
