@@ -15,6 +15,8 @@ from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
 from service.rules import RulesError, RulesHolder
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 @click.command()
 @click.option("--host", default=None, help="Default: HOTLINE_HOST or 127.0.0.1.")
@@ -48,6 +50,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # The observability middleware writes one JSON line per request, with its request id
         # and route template; uvicorn's own access line would repeat it without them.
         access_log=False,
+        # The supervisor kills a worker that has not answered its ping within this many
+        # seconds, and a spawned worker answers only once it has imported the whole service
+        # (pandas, scikit-learn, the model): 4 s on an idle host here, 10-21 s on a busy one,
+        # past uvicorn's default of 5, so workers were killed and respawned in a loop.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -20,7 +20,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(registry_dir: Path, database_url: str, port: int, log: Path) -> subprocess.Popen:
+def start(
+    registry_dir: Path,
+    database_url: str,
+    port: int,
+    log: Path,
+    *,
+    workers: int = 1,
+    env_extra: dict[str, str] | None = None,
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "HOTLINE_REGISTRY_DIR": str(registry_dir),
@@ -28,9 +36,10 @@ def start(registry_dir: Path, database_url: str, port: int, log: Path) -> subpro
         "HOTLINE_DATABASE_URL": database_url,
         "HOTLINE_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "HOTLINE_ENVIRONMENT": "production",
-        "HOTLINE_WORKERS": "1",
+        "HOTLINE_WORKERS": str(workers),
         "HOTLINE_PORT": str(port),
         "OMP_NUM_THREADS": "1",
+        **(env_extra or {}),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
