@@ -13,6 +13,7 @@ from service.decision_log import InvalidDatabaseUrl
 from service.decision_log.db import database_url_of
 from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
+from service.referrals import DirectoryError, load_directory
 from service.rules import RulesError, RulesHolder
 
 WORKER_HEALTHCHECK_SECONDS = 60
@@ -70,6 +71,18 @@ def _preflight(settings: ServiceSettings) -> None:
         raise click.ClickException(
             f"no service directory at {settings.directory_path} (HOTLINE_DIRECTORY_PATH; "
             "relative paths are read from the current directory)"
+        )
+    # Read it as each worker will: an unreadable one would stop every worker in its own
+    # traceback, and one with no active service would serve every family no suggestions.
+    try:
+        loaded = load_directory(settings.directory_path)
+    except DirectoryError as exc:
+        raise click.ClickException(f"HOTLINE_DIRECTORY_PATH: {exc}") from None
+    if not any(service.status == "active" for service in loaded.directory.services.values()):
+        why = f" ({loaded.problems[0].message})" if loaded.problems else ""
+        raise click.ClickException(
+            f"HOTLINE_DIRECTORY_PATH: {settings.directory_path} holds no active service, so "
+            f"no family would get a referral suggestion{why}"
         )
     try:
         RulesHolder.from_path(settings.rules_file)

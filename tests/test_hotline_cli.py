@@ -157,6 +157,9 @@ def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypa
     # Otherwise every worker would fail inside its own uvicorn traceback.
     bad_rules = tmp_path / "rules.yaml"
     bad_rules.write_text("rules: [\n")
+    unreadable, empty = tmp_path / "directory.json", tmp_path / "empty"
+    unreadable.write_text('{"x": ')
+    empty.mkdir()
     cases = {
         "HOTLINE_RULES_FILE": (
             str(bad_rules),
@@ -168,6 +171,17 @@ def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypa
             f"Error: no service directory at {tmp_path / 'nowhere'} (HOTLINE_DIRECTORY_PATH; "
             "relative paths are read from the current directory)\n",
         ),
+        "HOTLINE_DIRECTORY_PATH=unreadable": (
+            str(unreadable),
+            f"Error: HOTLINE_DIRECTORY_PATH: {unreadable}: not readable as JSON (Expecting "
+            "value: line 1 column 7 (char 6))\n",
+        ),
+        "HOTLINE_DIRECTORY_PATH=empty": (
+            str(empty),
+            f"Error: HOTLINE_DIRECTORY_PATH: {empty} holds no active service, so no family "
+            "would get a referral suggestion (no service records were found; expected a datapackage.json with a 'service' resource, or .json files "
+            "holding services; the directory is empty)\n",
+        ),
         "HOTLINE_DATABASE_URL": (
             str(tmp_path / "d.db"),
             f"Error: HOTLINE_DATABASE_URL: '{tmp_path / 'd.db'}' is not a database URL this "
@@ -176,7 +190,7 @@ def test_serve_says_what_stops_it_in_one_line_before_starting(tmp_path, monkeypa
     }
     for name, (value, expected) in cases.items():
         with monkeypatch.context() as env:
-            env.setenv(name, value)
+            env.setenv(name.partition("=")[0], value)
             get_settings.cache_clear()
             try:
                 result = CliRunner().invoke(main, ["serve", "--port", "1"])
