@@ -5,8 +5,8 @@ each have an id, a citation, effective dates, a typed condition over named facts
 referral (:data:`FACTS`), an action and an explanation template. :func:`load_rules` refuses an
 invalid file with one line naming the file, rule and problem; :func:`evaluate_rules` runs a
 rule set on one referral and combines the rules that fired (and the score's band) into one
-:class:`Recommendation` by explicit precedence. :class:`RulesHolder` keeps the active set and
-keeps serving it when a reload fails.
+:class:`Recommendation` by explicit precedence. :class:`RulesHolder` keeps the active set,
+keeps serving it when a reload fails, and refuses other rules under a version it has served.
 
 See ``docs/rules.md`` for the file format and the shipped default rules.
 """
@@ -18,6 +18,7 @@ from service.rules.errors import (
     RuleInvalid,
     RulesError,
     RulesFileError,
+    VersionNotRaised,
 )
 from service.rules.facts import FACTS, FactKind, FactSpec
 from service.rules.holder import RulesHolder
@@ -64,4 +65,5 @@ __all__ = [
     "RuleInvalid",
     "CasesError",
     "FactInputError",
+    "VersionNotRaised",
 ]

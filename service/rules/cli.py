@@ -5,6 +5,8 @@ Usage::
     hotline rules check FILE
     hotline rules test FILE --cases CASES.jsonl [--active ACTIVE.yaml] [--show N]
 
+``rules test`` compares against ``--active``, else ``$HOTLINE_RULES_FILE`` (the file the service
+serves), else the shipped default rules, and its header says which of the three it used.
 Both commands print one line ``error: ...`` to stderr and exit 1 on any rules or cases error,
 never a traceback.
 """
@@ -12,14 +14,18 @@ never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
 import click
+from click.core import ParameterSource
 
-from service.rules.errors import RulesError
+from service.rules.errors import RulesError, RulesFileError
 from service.rules.loader import DEFAULT_RULES_PATH, load_rules
 from service.rules.preview import Preview, compare_rule_sets, read_cases
 from service.rules.ruleset import RuleSet
+
+RULES_FILE_ENV: Final = "HOTLINE_RULES_FILE"
+"""The setting the service reads its rules file from (``ServiceSettings.rules_file``)."""
 
 
 def _fail(exc: RulesError) -> NoReturn:
@@ -56,7 +62,9 @@ def check(file: str) -> None:
     "--active",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The rule set in use (default: the shipped default rules).",
+    envvar=RULES_FILE_ENV,
+    show_envvar=True,
+    help="The rule set in use (default: the file the service reads, else the shipped default).",
 )
 @click.option(
     "--show",
@@ -68,18 +76,40 @@ def check(file: str) -> None:
 )
 def test(file: str, cases: str, active: str | None, show: int) -> None:
     """Run the proposed rules FILE over CASES and show which recommendations would change."""
-    active_path = str(DEFAULT_RULES_PATH) if active is None else active
+    source = click.get_current_context().get_parameter_source("active")
+    from_env = source is ParameterSource.ENVIRONMENT
     try:
         proposed_set = load_rules(file)
-        active_set = load_rules(active_path)
+        active_set = _load_active(active, from_env=from_env)
         preview = compare_rule_sets(proposed_set, active_set, read_cases(cases), source=cases)
     except RulesError as exc:
         _fail(exc)
-    for line in render_preview(preview, proposed=proposed_set, active=active_set, show=show):
+    # The header says which file was compared against and why: the shipped default is not
+    # the active set when the service reads another file, so it is not called "active".
+    if active is None:
+        active_label = f"the shipped {DEFAULT_RULES_PATH.name}"
+    else:
+        active_label = f"active {active}" + (f" from {RULES_FILE_ENV}" if from_env else "")
+    lines = render_preview(
+        preview, proposed=proposed_set, active=active_set, active_label=active_label, show=show
+    )
+    for line in lines:
         click.echo(line)
 
 
-def render_preview(preview: Preview, *, proposed: RuleSet, active: RuleSet, show: int) -> list[str]:
+def _load_active(path: str | None, *, from_env: bool) -> RuleSet:
+    try:
+        return load_rules(DEFAULT_RULES_PATH if path is None else path)
+    except RulesFileError as exc:
+        if not from_env:
+            raise
+        # A path read from the environment is one the user may not know is set.
+        raise RulesFileError(f"{exc} ({RULES_FILE_ENV})") from None
+
+
+def render_preview(
+    preview: Preview, *, proposed: RuleSet, active: RuleSet, active_label: str, show: int
+) -> list[str]:
     """Lay out a preview as lines of text.
 
     Parameters
@@ -88,6 +118,9 @@ def render_preview(preview: Preview, *, proposed: RuleSet, active: RuleSet, show
         From :func:`service.rules.preview.compare_rule_sets`.
     proposed, active : RuleSet
         The two rule sets compared.
+    active_label : str
+        How the header names the active set and where it came from, e.g. ``active
+        agency.yaml from HOTLINE_RULES_FILE``; its version is added.
     show : int
         How many changed cases to list.
 
@@ -97,8 +130,8 @@ def render_preview(preview: Preview, *, proposed: RuleSet, active: RuleSet, show
         Header, transitions (most frequent first), rule hits and changed cases.
     """
     lines = [
-        f"proposed {Path(proposed.source).name} (version {proposed.version}) vs active "
-        f"{Path(active.source).name} (version {active.version}): {preview.cases} cases",
+        f"proposed {Path(proposed.source).name} (version {proposed.version}) vs "
+        f"{active_label} (version {active.version}): {preview.cases} cases",
         f"recommendations changed: {len(preview.changed)} of {preview.cases}",
     ]
     ordered = sorted(preview.transitions.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -42,7 +42,7 @@ def evaluate_rules(
     RulesOutcome
         The rules that fired (file order), the recommendation (see
         :mod:`service.rules.recommendation` for precedence), the suggested needs in first-seen
-        order and the rule set's version.
+        order, and the rule set's version and SHA-256.
 
     Raises
     ------
@@ -81,6 +81,7 @@ def evaluate_rules(
         )
     return RulesOutcome(
         rules_version=ruleset.version,
+        rules_sha256=ruleset.sha256,
         rule_hits=hits,
         recommendation=recommend(hits, band=known_band, band_defaults=ruleset.band_defaults),
         suggested_needs=list(needs),

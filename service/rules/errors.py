@@ -6,6 +6,7 @@ Hierarchy::
     ├── RulesFileError     a rules file cannot be read or is invalid; names file, rule and problem
     ├── RuleInvalid        one fragment of a rule is invalid (the loader turns it into a
     │                      RulesFileError that names the file and the rule id)
+    ├── VersionNotRaised   a reload found different rules under a version already served
     ├── CasesError         a ``rules test`` cases file has a bad line
     └── FactInputError     evaluation was given inputs of the wrong shape (e.g. an unknown band)
 """
@@ -26,6 +27,14 @@ class RuleInvalid(RulesError):
 
     The message says what is wrong and what is accepted, but not which file or rule: the
     loader adds those and re-raises as :class:`RulesFileError`.
+    """
+
+
+class VersionNotRaised(RulesError):
+    """A reload read rules that differ from those already served under the same version.
+
+    Decisions are logged with the rules version; two different rule sets under one version
+    could not be told apart afterwards, so the file must raise its ``version`` first.
     """
 
 

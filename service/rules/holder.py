@@ -1,4 +1,8 @@
-"""Keep the active rule set; a failed reload keeps serving the last good one."""
+"""Keep the active rule set; a failed reload keeps serving the last good one.
+
+A reload is refused when the file's content changed but its version did not: decisions are
+logged with the version, and two different rule sets under one version could not be told apart.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import os
 import threading
 from pathlib import Path
 
-from service.rules.errors import RulesError
+from service.rules.errors import RulesError, VersionNotRaised
 from service.rules.loader import load_rules
 from service.rules.ruleset import RuleSet
 
@@ -24,6 +28,9 @@ class RulesHolder:
     def __init__(self, ruleset: RuleSet) -> None:
         self._current = ruleset
         self._last_error: RulesError | None = None
+        # Every version this holder has served, with the SHA-256 of its file: a version goes
+        # back to its own content (a rollback) but never to other content.
+        self._served: dict[str, str] = {ruleset.version: ruleset.sha256}
         # Reloads are serialised so two concurrent reloads cannot interleave; readers need no
         # lock because replacing one attribute reference is atomic.
         self._lock = threading.Lock()
@@ -74,17 +81,28 @@ class RulesHolder:
 
         Raises
         ------
-        RulesError
-            If the file is invalid; the previous rule set stays active and the error is also
-            kept in :attr:`last_error`.
+        RulesFileError
+            If the file is invalid.
+        VersionNotRaised
+            If the file's content differs from what this holder served under the same version.
+            Either way the previous rule set stays active and the error is also kept in
+            :attr:`last_error`.
         """
         target = Path(self._current.source) if path is None else Path(path)
         with self._lock:
             try:
                 loaded = load_rules(target)
+                served = self._served.get(loaded.version, loaded.sha256)
+                if served != loaded.sha256:
+                    raise VersionNotRaised(
+                        f"{target}: the rules differ from those served as version "
+                        f"'{loaded.version}'; bump `version` in the file (decisions are logged "
+                        "by version, so two different rule sets must not share one)"
+                    )
             except RulesError as exc:
                 self._last_error = exc
                 raise
+            self._served[loaded.version] = loaded.sha256
             self._current = loaded
             self._last_error = None
             return loaded

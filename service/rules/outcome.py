@@ -22,11 +22,16 @@ class RuleHit(BaseModel):
 
 
 class RulesOutcome(BaseModel):
-    """Every rule that fired, the one recommendation, and the needs the rules suggest."""
+    """Every rule that fired, the one recommendation, and the needs the rules suggest.
+
+    ``rules_version`` and ``rules_sha256`` identify the rule set that produced it, taken from
+    the same :class:`RuleSet` as the hits, so a reload between them cannot mix two sets.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     rules_version: str
+    rules_sha256: str
     rule_hits: list[RuleHit]
     recommendation: Recommendation
     suggested_needs: list[Need]

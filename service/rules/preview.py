@@ -7,7 +7,10 @@ output, so that score-based rules can fire::
     {"referral": {...}, "probability": 0.41, "score": 18, "band": "very_high"}
 
 ``probability``, ``score`` and ``band`` are optional; when ``band`` is missing it is derived from
-``score``, and a case with both must give the score's band.
+``score``, and a case with both must give the score's band. A line of a training file (the output
+of ``hotline synth`` or an agency's extract) is a case too: its recorded outcomes
+(``screened_in``, ``removal_2y``, ...) are accepted and play no part in the preview. Any other
+key is refused, naming it and the accepted keys.
 """
 
 from __future__ import annotations
@@ -18,8 +21,18 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from models.referral import Referral
 from models.scoring import Band, Probability, ScreeningScore
@@ -29,9 +42,11 @@ from service.rules.outcome import RulesOutcome
 from service.rules.recommendation import RecommendationValue
 from service.rules.ruleset import RuleSet
 
+_OUTCOME = "recorded on a training line; accepted so such a file can be previewed, not used"
+
 
 class Case(BaseModel):
-    """One referral with the model output to evaluate it with (all optional)."""
+    """One referral, the model output to evaluate it with, and outcomes recorded with it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,6 +54,34 @@ class Case(BaseModel):
     probability: Probability | None = None
     score: ScreeningScore | None = None
     band: Band | None = None
+    # The training data contract's outcomes (training.data.OUTCOME_COLUMNS, which service may
+    # not import; a test keeps the two equal), typed as training reads them: a training file
+    # previews line for line, and a value training would refuse is refused here too.
+    screened_in: bool | None = Field(default=None, description=_OUTCOME)
+    removal_2y: bool | None = Field(default=None, description=_OUTCOME)
+    rereferral_6m: bool | None = Field(default=None, description=_OUTCOME)
+    rereferral_2y: bool | None = Field(default=None, description=_OUTCOME)
+    substantiated_rereport_2y: bool | None = Field(default=None, description=_OUTCOME)
+    latent_risk: float | None = Field(default=None, description=_OUTCOME)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        # pydantic's own "Extra inputs are not permitted" says neither which keys a case may
+        # have nor that a training line's outcomes are among them.
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in cls.model_fields]
+            if unknown:
+                raise PydanticCustomError(
+                    "extra_forbidden",
+                    "unknown {keys}; accepted keys: {accepted}",
+                    {
+                        "keys": ("key " if len(unknown) == 1 else "keys ")
+                        + ", ".join(f"'{key}'" for key in unknown),
+                        "accepted": ", ".join(cls.model_fields),
+                    },
+                )
+        return data
 
     @field_validator("band")
     @classmethod
@@ -145,7 +188,8 @@ def _parse_case(line: str, where: str) -> Case:
         loc = ".".join(str(part) for part in error["loc"])
         # As the API's errors: a validator's message is shown as written.
         message = str(error["msg"]).removeprefix("Value error, ")
-        raise CasesError(f"{where}: {loc}: {message}") from None
+        # An unknown key is the whole case's error (empty loc); its message names the key.
+        raise CasesError(f"{where}: {loc}: {message}" if loc else f"{where}: {message}") from None
 
 
 def _evaluate(ruleset: RuleSet, item: NumberedCase, where: str) -> RulesOutcome:

@@ -133,7 +133,8 @@ class Rule(_Frozen):
 class RulesDocument(_Frozen):
     """A whole rules file: its version, name and rules."""
 
-    version: Annotated[str, Field(min_length=1, max_length=64)]
+    # Not blank: the version is what every decision is logged with.
+    version: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_has_text)]
     name: str = ""
     effective: Day | None = None
     description: str | None = None

@@ -182,3 +182,24 @@ def test_preview_refuses_a_band_that_is_not_the_scores():
             "type": "value_error",
         }
     ]
+
+
+def test_preview_accepts_a_training_lines_outcomes_and_names_an_unknown_key():
+    recorded = {"screened_in": True, "removal_2y": None, "latent_risk": 0.04}
+    body = {"rules_yaml": one_rule_file(), "cases": [{"referral": REFERRAL, **recorded}]}
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 200, response.text
+    assert response.json()["hits_proposed"] == {"r1": 1}
+
+    body = {"rules_yaml": one_rule_file(), "cases": [{"referral": REFERRAL, "worker": "w1"}]}
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"] == [
+        {
+            "field": "cases.0",
+            "message": "unknown key 'worker'; accepted keys: referral, probability, score, band, "
+            "screened_in, removal_2y, rereferral_6m, rereferral_2y, substantiated_rereport_2y, "
+            "latent_risk",
+            "type": "extra_forbidden",
+        }
+    ]

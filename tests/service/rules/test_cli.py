@@ -10,13 +10,19 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from service.config import ServiceSettings
 from service.rules import DEFAULT_RULES_PATH
 from service.rules.cli import rules
 from tests.service.rules.factories import make_referral, one_rule_file, prior
+from training.synthetic import SynthConfig, write_jsonl
 
 
-def run(*args):
-    return CliRunner().invoke(rules, [str(arg) for arg in args])
+def run(*args, env=None):
+    # HOTLINE_RULES_FILE is unset unless a test sets it: it changes what `rules test` compares
+    # against, and the shell running the tests may have it.
+    return CliRunner().invoke(
+        rules, [str(arg) for arg in args], env={"HOTLINE_RULES_FILE": None, **(env or {})}
+    )
 
 
 def test_check_ok_prints_one_line_summary():
@@ -127,8 +133,8 @@ def test_rules_test_shows_changes_and_hit_counts(tmp_path):
     result = run("test", proposed, "--cases", cases)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "proposed proposed.yaml (version 2026.2) vs active default_rules.yaml (version 2026.1): "
-        "4 cases",
+        "proposed proposed.yaml (version 2026.2) vs the shipped default_rules.yaml "
+        "(version 2026.1): 4 cases",
         "recommendations changed: 2 of 4",
         "  screen_in_recommended -> screen_in_required: 1",
         "  screener_judgment -> screen_in_required: 1",
@@ -165,7 +171,7 @@ def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path)
     result = run("test", proposed, "--cases", cases, "--active", active, "--show", 1)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "proposed proposed.yaml (version p1) vs active active.yaml (version a1): 4 cases",
+        f"proposed proposed.yaml (version p1) vs active {active} (version a1): 4 cases",
         "recommendations changed: 4 of 4",
         "  screen_in_required -> screen_out_with_referral: 2",
         "  screener_judgment -> screen_out_with_referral: 2",
@@ -175,6 +181,70 @@ def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path)
         "changed cases:",
         "  line 1 r1: screen_in_required -> screen_out_with_referral by new",
         "  ... and 3 more",
+    ]
+
+
+def test_rules_test_compares_against_the_file_the_service_reads(tmp_path, monkeypatch):
+    active = tmp_path / "agency.yaml"
+    active.write_text(one_rule_file(rule_id="agency", version='"a1"'))
+    cases = write_cases(tmp_path / "cases.jsonl", [bare(make_referral(ages=(1.0,)))])
+    env = {"HOTLINE_RULES_FILE": str(active)}
+    monkeypatch.setenv("HOTLINE_RULES_FILE", str(active))
+    assert ServiceSettings().rules_file == active  # the service reads the same variable
+
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases, "--show", 0, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        f"proposed default_rules.yaml (version 2026.1) vs active {active} from "
+        "HOTLINE_RULES_FILE (version a1): 1 cases",
+        "recommendations changed: 1 of 1",
+    ]
+    # --active wins over the environment, and the header says so.
+    given = ["--active", DEFAULT_RULES_PATH]
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases, *given, env=env)
+    assert result.stdout.splitlines()[0] == (
+        f"proposed default_rules.yaml (version 2026.1) vs active {DEFAULT_RULES_PATH} "
+        "(version 2026.1): 1 cases"
+    )
+
+    absent = tmp_path / "absent.yaml"
+    result = run(
+        "test", DEFAULT_RULES_PATH, "--cases", cases, env={"HOTLINE_RULES_FILE": str(absent)}
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {absent}: cannot read rules file: No such file or directory (HOTLINE_RULES_FILE)\n"
+    )
+
+
+def test_rules_test_previews_a_training_file(tmp_path):
+    # `hotline synth` output (and an agency's training extract) carries the recorded outcomes
+    # beside each referral; they are accepted and do not change the preview. The synthetic
+    # referrals are from 2019-2022, so the proposed rule starts before them.
+    data = tmp_path / "train.jsonl"
+    assert write_jsonl(SynthConfig(n_referrals=20, seed=3), data) == 20
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(
+        one_rule_file(
+            effective_from="2015-01-01",
+            condition='fact: youngest_child_age\n      op: "<"\n      value: 6',
+        )
+    )
+    empty = tmp_path / "empty.yaml"
+    empty.write_text('version: "0"\nrules: []\n')
+    result = run("test", proposed, "--cases", data, "--active", empty, "--show", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"proposed proposed.yaml (version t1) vs active {empty} (version 0): 20 cases",
+        # 13 of the 20 have a child under 6 (8 lines have removal_2y null: screened out).
+        "recommendations changed: 13 of 20",
+        "  screener_judgment -> screen_in_required: 13",
+        "rule hits (active -> proposed):",
+        "  r1: - -> 13",
+        "changed cases:",
+        "  line 1 ref-00000161: screener_judgment -> screen_in_required by r1",
+        "  line 2 ref-00000056: screener_judgment -> screen_in_required by r1",
+        "  ... and 11 more",
     ]
 
 
@@ -199,6 +269,18 @@ def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path)
             case(make_referral(), score=3, band="very_high"),
             "line 1: band: band 'very_high' does not fit score 3, which is in band 'low'; give the score's band or leave band out",
         ),
+        (
+            case(make_referral(), screened_in=True, outcome="ok"),
+            "line 1: unknown key 'outcome'; accepted keys: referral, probability, score, band, screened_in, removal_2y, rereferral_6m, rereferral_2y, substantiated_rereport_2y, latent_risk",
+        ),
+        (
+            case(make_referral(), worker="w1", unit=3),
+            "line 1: unknown keys 'worker', 'unit'; accepted keys: referral, probability, score, band, screened_in, removal_2y, rereferral_6m, rereferral_2y, substantiated_rereport_2y, latent_risk",
+        ),
+        (
+            case(make_referral(), removal_2y="maybe"),
+            "line 1: removal_2y: Input should be a valid boolean, unable to interpret input",
+        ),
         # Hostile lines are one line too, not a traceback.
         ("[" * 100_000 + "]" * 100_000, "line 1: not valid JSON: it nests too deeply to read"),
         (
@@ -213,6 +295,9 @@ def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path)
         "score-99",
         "band-unknown",
         "band-not-the-scores",
+        "unknown-key",
+        "unknown-keys",
+        "outcome-not-boolean",
         "nested",
         "long-number",
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -65,12 +66,16 @@ def test_band_that_fits_the_score_is_accepted():
 
 
 def test_outcome_serialises_for_the_score_response():
-    ruleset = parse_rules(one_rule_file())
+    text = one_rule_file()
+    ruleset = parse_rules(text)
     outcome = evaluate_rules(
         ruleset, make_referral(ages=(2.0,)), probability=0.2, score=9, band="moderate"
     )
     assert outcome.model_dump(mode="json") == {
         "rules_version": "t1",
+        # The file's SHA-256 beside its version: what the decision log needs to tell apart
+        # two files that declare the same version.
+        "rules_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "rule_hits": [
             {
                 "id": "r1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.rules import RulesFileError, RulesHolder
+from service.rules import RulesError, RulesFileError, RulesHolder, VersionNotRaised
 from tests.service.rules.factories import one_rule_file
 
 
@@ -37,3 +37,35 @@ def test_service_does_not_start_on_a_bad_file(tmp_path):
     path.write_text("version: [\n")
     with pytest.raises(RulesFileError):
         RulesHolder.from_path(path)
+
+
+def test_reload_refuses_other_rules_under_a_version_already_served(tmp_path):
+    # Decisions are logged by version: a changed rule under an unchanged version would make
+    # two different rule sets indistinguishable in the log.
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    holder = RulesHolder.from_path(path)
+    first = holder.current
+
+    kept = holder.reload()  # the same file again is no change
+    assert kept.sha256 == first.sha256
+    path.write_text(one_rule_file(version='"v1"').replace("value: 3", "value: 4"))
+    with pytest.raises(VersionNotRaised) as caught:
+        holder.reload()
+    assert str(caught.value) == (
+        f"{path}: the rules differ from those served as version 'v1'; bump `version` in the "
+        "file (decisions are logged by version, so two different rule sets must not share one)"
+    )
+    assert isinstance(caught.value, RulesError)  # the admin route reports RulesError
+    assert holder.current is kept
+    assert holder.last_error is caught.value
+
+    path.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+    assert holder.reload().version == "v2"
+    # Back to v1's own content (a rollback) is fine; v1 with yet other content is not.
+    path.write_text(one_rule_file(version='"v1"'))
+    assert holder.reload().sha256 == first.sha256
+    path.write_text(one_rule_file(version='"v1"', rule_id="r2"))
+    with pytest.raises(VersionNotRaised):
+        holder.reload()
+    assert holder.current.sha256 == first.sha256

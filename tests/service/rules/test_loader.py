@@ -64,6 +64,16 @@ MALFORMED = [
         id="version-number",
     ),
     pytest.param(
+        'version: "   "\nrules: []\n',
+        "r.yaml: version: must contain text, not only spaces; got text '   '",
+        id="version-blank",
+    ),
+    pytest.param(
+        'version: ""\nrules: []\n',
+        "r.yaml: version: String should have at least 1 character; got text ''",
+        id="version-empty",
+    ),
+    pytest.param(
         'version: "1"\n',
         "r.yaml: missing 'rules'; give a list of rules (may be empty)",
         id="no-rules",
