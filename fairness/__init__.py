@@ -12,7 +12,7 @@ the project except, at most, ``models``.
 
 from fairness.audit import AuditResult, disparity_audit
 from fairness.errors import AnalysisError, ColumnError, DataFileError, FairnessError, OptionError
-from fairness.groups import GroupView, build_views, split_cell
+from fairness.groups import GroupView, build_views, is_recorded, split_cell
 from fairness.intervals import auc_delong, auc_interval, rate_ratio_interval, wilson_interval
 from fairness.io import read_table
 from fairness.metrics import (
@@ -37,6 +37,7 @@ __all__ = [
     "GroupView",
     "build_views",
     "split_cell",
+    "is_recorded",
     # threshold-near
     "ThresholdNearResult",
     "threshold_near",

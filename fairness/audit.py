@@ -10,7 +10,8 @@ whose estimate rarely strays out of the band. A group whose rate is 0 (e.g. neve
 in) has a ratio of 0, and a group compared with a reference group at 0 an infinite one: both
 are outside any band, and are flagged when the interval (0.5 added to each count when one is 0)
 excludes 1. Groups smaller than ``min_group_size`` are shown with a warning but never flagged,
-used as reference, or quoted in the summary.
+used as reference, or quoted in the summary. Groups without a recorded value (``(missing)``,
+``unknown``) are shown but never compared: not the reference, no ratios, no flags.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from fairlearn.metrics import MetricFrame
 
 from fairness.calibration import calibration_table, make_score_bins
 from fairness.errors import ColumnError, OptionError
-from fairness.groups import GroupView, build_views
+from fairness.groups import GroupView, build_views, is_recorded
 from fairness.intervals import auc_delong, auc_interval, rate_ratio_interval, wilson_interval
 from fairness.io import binary_column, numeric_column
 from fairness.metrics import FAST_METRICS, RATE_NAMES, confusion_counts, rates_from_counts
@@ -51,12 +52,15 @@ class AuditResult:
     groups : dict
         ``groups[view][group]`` -> metrics with ``<metric>_ci`` intervals, ``small``, ``warning``.
     reference : dict
-        ``reference[view]`` -> the reference group's label.
+        ``reference[view]`` -> the reference group's label; None when no group of the view
+        has a recorded value.
     ratios : dict
         ``ratios[view][group][metric]`` -> ratio to the reference group: ``inf`` when only
         the reference group's rate is 0, None if undefined (0/0); JSON holds ``inf`` as null.
+        Groups without a recorded value have no entry (they are not compared).
     ratio_ci : dict
-        ``ratio_ci[view][group][metric]`` -> ``[low, high]`` (rates only; AUC has none).
+        ``ratio_ci[view][group][metric]`` -> ``[low, high]`` (rates only; AUC has none);
+        ``high`` is ``inf`` (null in JSON) when the reference group's rate is 0.
     flags : list of dict
         One entry per flagged ratio.
     calibration : dict
@@ -72,7 +76,7 @@ class AuditResult:
     meta: dict[str, Any]
     overall: dict[str, Any]
     groups: dict[str, dict[str, dict[str, Any]]]
-    reference: dict[str, str]
+    reference: dict[str, str | None]
     ratios: dict[str, dict[str, dict[str, float | None]]]
     ratio_ci: dict[str, dict[str, dict[str, list[float | None]]]]
     flags: list[dict[str, Any]]
@@ -122,7 +126,8 @@ def disparity_audit(
         of the threshold, to audit the decisions rather than the tool alone.
     reference : str or mapping of str to str, optional
         Reference group: one label used for every view that has it, or ``{view: label}``.
-        Defaults to each view's largest group.
+        Defaults to each view's largest group with a recorded value (not ``(missing)`` or
+        ``unknown``).
     min_group_size : int, default 50
         Groups with fewer rows are reported with a warning, never flagged.
     band : tuple of float, default (0.8, 1.25)
@@ -144,7 +149,8 @@ def disparity_audit(
     ColumnError
         A column is missing, or the label/decision is not binary, or the score not numeric.
     OptionError
-        Neither ``threshold`` nor ``decision`` is given, or the reference group is unknown.
+        Neither ``threshold`` nor ``decision`` is given, a group column is named twice, or
+        the reference group is unknown or has no recorded value.
     """
     if threshold is None and decision is None:
         raise OptionError("give --threshold T (select score >= T) or --decision COLUMN")
@@ -152,6 +158,10 @@ def disparity_audit(
         raise OptionError(f"band {band} must satisfy 0 < low < 1 < high, e.g. (0.8, 1.25)")
     if not groups:
         raise OptionError("give at least one --group column")
+    repeated = next((g for i, g in enumerate(groups) if g in groups[:i]), None)
+    if repeated is not None:
+        # Each copy would be audited as its own view, with the same flags twice over.
+        raise OptionError(f"--group '{repeated}' is given more than once; give each column once")
     y_all = binary_column(frame, label, option="--label")
     s_all = numeric_column(frame, score, option="--score")
     keep = ~np.isnan(y_all) & ~np.isnan(s_all)
@@ -180,14 +190,12 @@ def disparity_audit(
     flags: list[dict[str, Any]] = []
     for view in views:
         per_group = _group_metrics(view, y, s, sel, level=level)
+        parts = dict(zip(view.labels, view.parts, strict=True))
         for label_, metrics in per_group.items():
+            metrics["recorded"] = is_recorded(parts[label_])
             metrics["small"] = metrics["count"] < min_group_size
-            metrics["warning"] = (
-                f"only {metrics['count']} cases (< {min_group_size}): shown, not flagged"
-                if metrics["small"]
-                else None
-            )
-            if metrics["small"]:
+            metrics["warning"] = _group_warning(metrics, min_group_size)
+            if metrics["warning"]:
                 warnings.append(f"{view.name} = {label_}: {metrics['warning']}")
         result_groups[view.name] = per_group
         ref = references[view.name]
@@ -224,8 +232,8 @@ def disparity_audit(
         ),
         "rate_interval": "Wilson score interval",
         "ratio_interval": (
-            "Katz log interval for a ratio of proportions; when a count is 0, 0.5 is added "
-            "to each count and group size (adjusted log interval, Walter 1975)"
+            "MOVER-R Wilson interval for a ratio of proportions (Donner and Zou 2012; "
+            "Fagerland, Lydersen and Laake 2015), valid when a rate is 0% or 100%"
         ),
         "auc_interval": "DeLong (1988) variance, normal approximation, clipped to [0, 1]",
         "multi_value_rule": (
@@ -296,6 +304,14 @@ def _group_metrics(
     return out
 
 
+def _group_warning(metrics: dict[str, Any], min_group_size: int) -> str | None:
+    if not metrics["recorded"]:
+        return f"no recorded value ({metrics['count']} cases): shown, not compared"
+    if metrics["small"]:
+        return f"only {metrics['count']} cases (< {min_group_size}): shown, not flagged"
+    return None
+
+
 def _metrics_from_counts(counts: npt.NDArray[np.float64], *, level: float) -> dict[str, Any]:
     rates = rates_from_counts(counts)
     out: dict[str, Any] = {"count": int(round(float(counts.sum())))}
@@ -310,8 +326,8 @@ def _choose_references(
     views: list[GroupView],
     reference: str | Mapping[str, str] | None,
     min_group_size: int,
-) -> dict[str, str]:
-    chosen: dict[str, str] = {}
+) -> dict[str, str | None]:
+    chosen: dict[str, str | None] = {}
     wanted_by_view = dict(reference) if isinstance(reference, Mapping) else {}
     unknown_views = set(wanted_by_view) - {v.name for v in views}
     if unknown_views:
@@ -323,8 +339,15 @@ def _choose_references(
     used_plain = False
     for view in views:
         counts = np.bincount(view.codes, minlength=len(view.labels))
+        recorded = [is_recorded(p) for p in view.parts]
         wanted = wanted_by_view.get(view.name, reference if isinstance(reference, str) else None)
         if wanted is not None and wanted in view.labels:
+            if not recorded[view.labels.index(wanted)]:
+                raise OptionError(
+                    f"--reference group '{wanted}' of '{view.name}' has no recorded value, so "
+                    "nothing is compared with it; choose one of: "
+                    + ", ".join(g for g, r in zip(view.labels, recorded, strict=True) if r)
+                )
             chosen[view.name] = wanted
             used_plain = True
         elif view.name in wanted_by_view:
@@ -332,10 +355,15 @@ def _choose_references(
                 f"--reference group '{wanted}' is not a group of '{view.name}'; groups are: "
                 + ", ".join(view.labels)
             )
+        elif any(recorded):
+            # The largest group with a recorded value: its rates have the narrowest intervals,
+            # so ratios to it are the most stable, and it is never a small group unless every
+            # group is. Rows whose race nobody recorded are no reference: often the largest
+            # group, they would hide the disparities between the recorded groups.
+            sizes = np.where(recorded, counts, -1)
+            chosen[view.name] = view.labels[int(np.argmax(sizes))]
         else:
-            # The largest group: its rates have the narrowest intervals, so ratios to it are
-            # the most stable, and it is never a small group unless every group is.
-            chosen[view.name] = view.labels[int(np.argmax(counts))]
+            chosen[view.name] = None
     if isinstance(reference, str) and not used_plain:
         groups = sorted({g for v in views if not v.overlapping for g in v.labels})
         raise OptionError(
@@ -348,7 +376,7 @@ def _choose_references(
 def _compare(
     view_name: str,
     per_group: dict[str, dict[str, Any]],
-    ref: str,
+    ref: str | None,
     *,
     band: tuple[float, float],
     level: float,
@@ -357,11 +385,15 @@ def _compare(
     dict[str, dict[str, list[float | None]]],
     list[dict[str, Any]],
 ]:
-    base = per_group[ref]
     ratios: dict[str, dict[str, float | None]] = {}
     intervals: dict[str, dict[str, list[float | None]]] = {}
     flags: list[dict[str, Any]] = []
+    if ref is None:
+        return ratios, intervals, flags
+    base = per_group[ref]
     for group, metrics in per_group.items():
+        if not metrics["recorded"]:
+            continue  # shown in the tables, not compared (see the module docstring)
         ratios[group] = {}
         intervals[group] = {}
         for name in RATIO_METRICS:

@@ -12,6 +12,16 @@ Multi-select rule (race is collected as check-boxes, never a single radio button
   values: a row counts in every group it mentions, so ``black|white`` counts as black *and* as
   white. Groups overlap, which answers "how are all children recorded as Black treated?".
 
+A cell may also be a list (a Parquet list column, read as an array per cell): its items are
+the values, as ``"black|white"`` would give. Numbers are written as typed: a code column with
+blanks is read as floats, and ``1.0`` is labelled ``1``, as it is without blanks.
+
+**Recorded values.** ``(missing)`` (an empty cell) and ``unknown`` (any case: what this
+project's training data writes when no race was recorded) are groups without a recorded value.
+They are reported, but never the default reference group and never compared with it: a
+reference made of everyone whose race nobody wrote down would hide the disparities between
+the recorded groups. An intersection group is recorded when each of its parts is.
+
 Intersections (``race & sex``) are built from the exclusive views when several columns are
 given; their group labels join the parts with `` & ``.
 """
@@ -26,10 +36,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fairness.errors import ColumnError
 from fairness.io import require_columns
 
 SEPARATORS: Final = re.compile(r"[|;]")
 MISSING_LABEL: Final = "(missing)"
+# Values that say no value was recorded (compared case-insensitively); see the module docstring.
+NOT_RECORDED: Final = frozenset({MISSING_LABEL, "unknown"})
 ANY_MENTION_SUFFIX: Final = " (any mention)"
 INTERSECTION_JOIN: Final = " & "
 
@@ -70,17 +83,65 @@ def split_cell(cell: object) -> tuple[str, ...]:
     Parameters
     ----------
     cell : object
-        A cell of a group column (string, number or missing).
+        A cell of a group column: a string (values separated by ``|`` or ``;``), a number,
+        a list or array of values (a Parquet list column), or missing.
 
     Returns
     -------
     tuple of str
-        Sorted distinct values; empty when the cell is missing or blank.
+        Sorted distinct values; empty when the cell is missing, blank or an empty list.
     """
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
+    if isinstance(cell, list | tuple | np.ndarray):
+        texts = [_text(item) for item in cell if not _is_missing(item)]
+    elif _is_missing(cell):
         return ()
-    values = {v.strip() for v in SEPARATORS.split(str(cell))}
+    else:
+        texts = [_text(cell)]
+    values = {v.strip() for text in texts for v in SEPARATORS.split(text)}
     return tuple(sorted(v for v in values if v))
+
+
+def is_recorded(parts: tuple[str, ...]) -> bool:
+    """Tell whether a group has a recorded value (every part of an intersection has one).
+
+    Parameters
+    ----------
+    parts : tuple of str
+        The group's component labels (:attr:`GroupView.parts`).
+
+    Returns
+    -------
+    bool
+        False when a part is ``(missing)`` or ``unknown`` (any case).
+    """
+    return not any(part.casefold() in NOT_RECORDED for part in parts)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _text(value: object) -> str:
+    """Write a value as the user typed it: an integral float (a code column with blanks) as 1."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _hashable_cells(series: pd.Series) -> pd.Series:
+    """Turn list cells (a Parquet list column) into ``a|b`` strings that factorize can hash."""
+    if series.dtype != object or not pd.api.types.infer_dtype(series, skipna=True).startswith(
+        "mixed"
+    ):
+        return series
+    # An empty list is a missing cell, as an empty string is.
+    return series.map(
+        lambda cell: (
+            ("|".join(split_cell(cell)) or None)
+            if isinstance(cell, list | tuple | np.ndarray)
+            else cell
+        )
+    )
 
 
 def build_views(
@@ -114,7 +175,14 @@ def build_views(
     views: list[GroupView] = []
     exclusive: list[tuple[npt.NDArray[np.int64], list[str]]] = []
     for column in columns:
-        cell_codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        try:
+            cell_codes, uniques = pd.factorize(_hashable_cells(frame[column]), use_na_sentinel=True)
+        except TypeError as exc:  # e.g. a cell holding a dict: "unhashable type: 'dict'"
+            raise ColumnError(
+                f"--group column '{column}' holds values that cannot be grouped ({exc}); "
+                "accepted: text or numbers, several values separated by | or ;, or a list "
+                "of values per cell"
+            ) from exc
         parsed = [split_cell(u) for u in uniques]
         # Exclusive label per distinct cell string; the sentinel -1 (missing) maps to the end.
         cell_labels = [

@@ -1,4 +1,4 @@
-"""Confidence intervals: Wilson for rates, DeLong for AUC, log intervals for rate ratios."""
+"""Confidence intervals: Wilson for rates, DeLong for AUC, MOVER-R Wilson for rate ratios."""
 
 from __future__ import annotations
 
@@ -46,14 +46,19 @@ def wilson_interval(successes: float, trials: float, *, level: float = 0.95) -> 
 def rate_ratio_interval(
     x1: float, n1: float, x0: float, n0: float, *, level: float = 0.95
 ) -> tuple[float, float]:
-    """Log interval for the ratio of two proportions ``(x1/n1) / (x0/n0)``.
+    """MOVER-R Wilson interval for the ratio of two proportions ``(x1/n1) / (x0/n0)``.
 
-    Katz's log interval when both counts are positive. When one count is 0 the log ratio has
-    no finite standard error, so 0.5 is added to each count and each group size first (the
-    adjusted log interval of Walter 1975, one of those Fagerland, Lydersen and Laake 2015
-    recommend; statsmodels' ``log-adjusted``). A group that is never selected, or a
-    reference group that never is, then gets a finite interval that excludes 1 when the
-    groups are large enough to tell, instead of no interval at all.
+    Each proportion gets its Wilson interval (as in the rates tables) and the two are combined
+    by the method of variance estimates recovery for a ratio (Donner and Zou 2012), one of the
+    intervals Fagerland, Lydersen and Laake (2015) recommend. It replaces Katz's log interval,
+    whose variance ``1/x - 1/n`` is 0 when a group's rate is 100%: 2 missed cases of 2 gave a
+    false-negative ratio of 2.0 an interval of 1.69-2.37 and refused fair models. Here the
+    Wilson interval of 2 of 2 (0.34-1) carries that uncertainty into the ratio. A count of 0
+    needs no adjustment either: a group never selected has a lower limit of 0, a reference
+    group never selected an infinite upper limit.
+
+    statsmodels' ``confint_proportions_2indep`` has no MOVER ratio, and its ``score`` method
+    (Koopman) returns 1.56-1.64 for 1 of 1 against 640 of 1000, no wider than Katz's.
 
     Parameters
     ----------
@@ -67,22 +72,28 @@ def rate_ratio_interval(
     Returns
     -------
     tuple of float
-        ``(low, high)``; ``(nan, nan)`` when a group has no trials or both counts are 0
-        (the ratio 0/0 says nothing).
+        ``(low, high)``; ``high`` is ``inf`` when ``x0`` is 0; ``(nan, nan)`` when a group
+        has no trials or both counts are 0 (the ratio 0/0 says nothing).
     """
     if min(n1, n0) <= 0 or max(x1, x0) <= 0:
         return (math.nan, math.nan)
-    # Imported here: statsmodels adds about half a second to every import of `fairness`,
-    # which the service's start-up and the command line would pay for nothing.
-    from statsmodels.stats.proportion import (  # type: ignore[import-untyped]
-        confint_proportions_2indep,
-    )
-
-    method = "log" if min(x1, x0) > 0 else "log-adjusted"
-    low, high = confint_proportions_2indep(
-        x1, n1, x0, n0, method=method, compare="ratio", alpha=1.0 - level
-    )
-    return (float(low), float(high))
+    p1, p0 = x1 / n1, x0 / n0
+    low1, high1 = wilson_interval(x1, n1, level=level)
+    low0, high0 = wilson_interval(x0, n0, level=level)
+    product = p1 * p0
+    # The limits are the roots of a * r**2 - 2 * product * r + c = 0 (Fagerland et al. 2015,
+    # eq. for MOVER-R Wilson). Each a, c is p**2 - (limit - p)**2, so a * c <= product**2 when
+    # both are >= 0 and the discriminant is never negative; max() only absorbs rounding.
+    a_low, c_low = high0 * (2.0 * p0 - high0), low1 * (2.0 * p1 - low1)
+    a_high, c_high = low0 * (2.0 * p0 - low0), high1 * (2.0 * p1 - high1)
+    # The lower root in its conjugate form c / (product + sqrt(...)), which stays finite when
+    # a_low is 0 or negative (a reference rate with a wide interval); x1 = 0 gives exactly 0.
+    root_low = math.sqrt(max(0.0, product * product - a_low * c_low))
+    low = 0.0 if c_low <= 0 else c_low / (product + root_low)
+    # a_high is 0 only when the reference group's Wilson lower limit is, i.e. x0 = 0.
+    root_high = math.sqrt(max(0.0, product * product - a_high * c_high))
+    high = math.inf if a_high <= 0 else (product + root_high) / a_high
+    return (low, high)
 
 
 def auc_delong(

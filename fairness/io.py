@@ -166,6 +166,56 @@ def binary_column(frame: pd.DataFrame, column: str, *, option: str) -> npt.NDArr
     return values
 
 
+def numeric_or_binary_column(
+    frame: pd.DataFrame, column: str, *, option: str
+) -> npt.NDArray[np.float64]:
+    """Return a numeric column, or a column of yes/no words as 0/1, as float64.
+
+    An outcome may be a count or a rate, or a yes/no column like those ``--label`` and
+    ``--treatment`` accept; a text column whose every value is one of the binary words is
+    read by :func:`binary_column`, anything else by :func:`numeric_column`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data.
+    column : str
+        Column name.
+    option : str
+        The command-line option that named it, used in the message.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        NaN where missing.
+
+    Raises
+    ------
+    ColumnError
+        If the column is absent, or holds a value that is neither a number nor a binary word.
+    """
+    require_columns(frame, [column], option=option)
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return numeric_column(frame, column, option=option)
+    is_word = series.astype("string").str.strip().str.lower().isin(_TRUE_WORDS | _FALSE_WORDS)
+    is_word = is_word.fillna(False).to_numpy(dtype=bool)
+    present = series.notna().to_numpy()
+    if present.any() and is_word[present].all():
+        return binary_column(frame, column, option=option)
+    numbers = pd.to_numeric(series, errors="coerce")
+    # The first cell that is neither a number nor a binary word (a mix of both is refused too,
+    # by numeric_column below, naming a word).
+    bad = numbers.isna().to_numpy() & present & ~is_word
+    if bad.any():
+        raise ColumnError(
+            f"{option} column '{column}' must be numeric or binary; found "
+            f"{_show(series[bad].iloc[0])} in row {int(np.flatnonzero(bad)[0])}; accepted: "
+            "numbers, or 0/1, true/false, yes/no, with empty cells for missing"
+        )
+    return numeric_column(frame, column, option=option)
+
+
 def _show(value: object) -> str:
     """Show a cell as the user would type it (``2``, ``'abc'``), not as ``np.int64(2)``."""
     if isinstance(value, np.generic):

@@ -86,6 +86,8 @@ def render_report(
         rd_rows=_rd_rows(rd_d) if rd_d else [],
         pct_level=f"{level:.0%}",
         pts=lambda v: "n/a" if v is None else f"{100.0 * v:+.1f} points",
+        # JSON-ready results hold None for NaN; the page says "n/a" rather than failing.
+        num=lambda v, spec=".4f": "n/a" if v is None else format(v, spec),
     )
 
 
@@ -164,7 +166,8 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
     views = []
     for v_index, name in enumerate(audit["meta"]["views"]):
         groups = audit["groups"][name]
-        base = groups[audit["reference"][name]]
+        reference = audit["reference"][name]
+        base = groups[reference] if reference is not None else {}
         band = tuple(audit["meta"]["band"])
         flagged = {(f["group"], f["metric"]) for f in audit["flags"] if f["column"] == name}
         rows = []
@@ -172,19 +175,24 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
             cells = {m: _cell(g[m], g[f"{m}_ci"]) for m in RATE_NAMES}
             auc = g["auc"]
             cells["auc"] = Markup("&ndash;") if auc is None else Markup(f"{auc:.3f}")
-            ratios = {
-                m: (
-                    _ratio_text(r, g.get(m), base.get(m), band)
-                    if m in RATE_NAMES
-                    else _ratio_text(r)
-                )
-                for m, r in audit["ratios"][name][label].items()
-            }
+            # A group without a recorded value has no ratios: it was not compared.
+            ratios = dict.fromkeys((*RATE_NAMES, "auc"), "")
+            ratios.update(
+                {
+                    m: (
+                        _ratio_text(r, g.get(m), base.get(m), band)
+                        if m in RATE_NAMES
+                        else _ratio_text(r)
+                    )
+                    for m, r in audit["ratios"][name].get(label, {}).items()
+                }
+            )
             rows.append(
                 {
                     "label": label,
                     "count": g["count"],
                     "small": g["small"],
+                    "recorded": g["recorded"],
                     "warning": g["warning"],
                     "cells": cells,
                     "ratios": ratios,
@@ -197,7 +205,7 @@ def _audit_views(audit: dict[str, Any]) -> list[dict[str, Any]]:
         views.append(
             {
                 "name": name,
-                "reference": audit["reference"][name],
+                "reference": reference if reference is not None else "none",
                 "overlapping": name in audit["meta"]["overlapping_views"],
                 "rows": rows,
                 "flagged": flagged,

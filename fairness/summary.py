@@ -53,6 +53,23 @@ def ratio_text(value: float, edges: tuple[float, ...] = (1.0,)) -> str:
     return text
 
 
+def interval_text(low: float, high: float) -> str:
+    """Format a ratio's interval, ``0.42-0.98``, or ``40.74 to infinity`` without an upper limit.
+
+    Parameters
+    ----------
+    low, high : float
+        The limits; ``high`` is infinite when the reference group's rate is 0.
+
+    Returns
+    -------
+    str
+    """
+    if math.isinf(high):
+        return f"{ratio_text(low)} to infinity"
+    return f"{ratio_text(low)}-{ratio_text(high)}"
+
+
 def audit_summary(result: AuditResult) -> list[str]:
     """Write the audit's findings as short sentences, most important first.
 
@@ -79,10 +96,24 @@ def audit_summary(result: AuditResult) -> list[str]:
         result.flags, key=lambda f: (views.index(f["column"]), -distance_from_parity(f["ratio"]))
     ):
         lines.append(_flag_sentence(result, flag))
-    if not result.flags:
+    uncompared = [view for view in views if not _compared(result, view)]
+    if len(uncompared) == len(views):
+        # "No group's rates differ" would read as a finding; with nothing compared it is none.
         lines.append(
-            f"No group's selection or error rates differ from its reference group's by more "
-            f"than the {band[0]}-{band[1]} band with {meta['level']:.0%} confidence."
+            f"No groups were compared: no column has two or more groups with a recorded value "
+            f"and at least {meta['min_group_size']} cases, so this audit cannot say whether "
+            "selection or error rates differ."
+        )
+    else:
+        if not result.flags:
+            lines.append(
+                f"No group's selection or error rates differ from its reference group's by more "
+                f"than the {band[0]}-{band[1]} band with {meta['level']:.0%} confidence."
+            )
+        lines.extend(
+            f"{view}: fewer than two groups with a recorded value have "
+            f"{meta['min_group_size']} or more cases, so none was compared."
+            for view in uncompared
         )
     lines.extend(_calibration_gaps(result))
     small = [w for w in result.warnings if "not flagged" in w]
@@ -94,13 +125,22 @@ def audit_summary(result: AuditResult) -> list[str]:
     return lines
 
 
+def _compared(result: AuditResult, view: str) -> bool:
+    """Whether some group of the view could be flagged: recorded, not small, not the reference."""
+    reference = result.reference[view]
+    return reference is not None and any(
+        g["recorded"] and not g["small"] and label != reference
+        for label, g in result.groups[view].items()
+    )
+
+
 def _flag_sentence(result: AuditResult, flag: dict[str, Any]) -> str:
     """One flag in words; a rate of 0 is said with its counts rather than as "0.00 times"."""
     meta, band = result.meta, result.meta["band"]
     words = METRIC_WORDS[flag["metric"]]
     interval = (
         f"{meta['level']:.0%} interval of the ratio "
-        f"{ratio_text(flag['ci_low'])}-{ratio_text(flag['ci_high'])}"
+        f"{interval_text(flag['ci_low'], flag['ci_high'])}"
     )
     outside = f"outside the {band[0]}-{band[1]} band."
     if flag["ratio"] == 0 or math.isinf(flag["ratio"]):
@@ -132,7 +172,7 @@ def _calibration_gaps(result: AuditResult) -> list[str]:
     for view in result.meta["group_columns"]:
         rates: list[tuple[float, str, float, float]] = []
         for group, rows in result.calibration.get(view, {}).items():
-            if result.groups[view][group]["small"]:
+            if result.groups[view][group]["small"] or not result.groups[view][group]["recorded"]:
                 continue
             top: dict[str, Any] | None = next((r for r in rows if r["bin"] == top_bin), None)
             if top is not None and top["count"] >= MIN_BIN_CASES:

@@ -30,9 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairness.errors import AnalysisError, OptionError
-from fairness.groups import build_views
+from fairness.groups import GroupView, build_views
 from fairness.intervals import z_value
-from fairness.io import binary_column, numeric_column
+from fairness.io import binary_column, numeric_column, numeric_or_binary_column
 from fairness.rd import Captured, density_test, local_linear_jump
 from models.json_ready import json_ready
 
@@ -40,6 +40,12 @@ from models.json_ready import json_ready
 # score has 20); local-polynomial asymptotics need many support points near the cutoff.
 MAX_DISCRETE_VALUES: Final = 30
 PLOT_BINS_PER_SIDE: Final = 15
+# Fewest cases on each side of the cutoff for an estimate, overall as for each group: below
+# this a local-linear fit on a side rests on a handful of families.
+MIN_ROWS_PER_SIDE: Final = 20
+# A first stage (jump in a 0/1 treatment) this close to 0 is rounding error, not a jump; the
+# fuzzy effect divides by it (a treatment constant near the cutoff gave an effect of 4.8e13).
+MIN_FIRST_STAGE: Final = 1e-8
 
 Recommendation = Literal["lower", "raise", "keep"]
 
@@ -113,7 +119,7 @@ def threshold_near(
     cutoff : float
         Cases with ``running >= cutoff`` are above the threshold.
     outcome : str
-        Numeric outcome column (e.g. re-referral within a year, 0/1).
+        Numeric outcome column (e.g. re-referral within a year: 0/1, or yes/no words).
     treatment : str, optional
         Binary column of what was done (e.g. screened in); enables the fuzzy design.
     group : str, optional
@@ -126,7 +132,9 @@ def threshold_near(
     level : float, default 0.95
         Confidence level.
     min_group_rows : int, default 200
-        Groups with fewer rows get a note instead of an estimate.
+        Fewest cases for an estimate, with at least ``MIN_ROWS_PER_SIDE`` (20) on each side
+        of the cutoff: a group with fewer gets a note instead of an estimate, and so few
+        cases in all is an :class:`AnalysisError`.
 
     Returns
     -------
@@ -137,12 +145,14 @@ def threshold_near(
     ColumnError
         A column is missing or not numeric/binary.
     AnalysisError
-        The cutoff leaves no data on one side, or rdrobust/rddensity cannot estimate.
+        The cutoff leaves fewer than ``min_group_rows`` cases or fewer than 20 on a side, the
+        outcome varies on neither side, the treatment does not vary near the cutoff, or
+        rdrobust/rddensity cannot estimate.
     """
     if margin < 0:
         raise OptionError(f"margin {margin} must be >= 0 (outcome units, e.g. 0.02)")
     x_all = numeric_column(frame, running, option="--running")
-    y_all = numeric_column(frame, outcome, option="--outcome")
+    y_all = numeric_or_binary_column(frame, outcome, option="--outcome")
     keep = ~np.isnan(x_all) & ~np.isnan(y_all)
     t_all = None
     if treatment is not None:
@@ -156,6 +166,11 @@ def threshold_near(
         )
     x, y = x_all[keep], y_all[keep]
     t = t_all[keep] if t_all is not None else None
+    # The group column is read before the analysis, which takes seconds on large files, so a
+    # mistyped --group fails at once.
+    view = (
+        build_views(frame.loc[keep], [group], intersections=False)[0] if group is not None else None
+    )
     n_below, n_above = int((x < cutoff).sum()), int((x >= cutoff).sum())
     if n_below == 0 or n_above == 0:
         raise AnalysisError(
@@ -164,6 +179,16 @@ def threshold_near(
             if x.size
             else f"--running '{running}' has no values"
         )
+    if _too_few(x.size, n_below, n_above, min_rows=min_group_rows):
+        # The rule each group's estimate follows, for the same reason.
+        raise AnalysisError(
+            f"only {x.size} cases with --running '{running}' and --outcome '{outcome}' "
+            f"({n_below} below --cutoff {cutoff:g}, {n_above} above); an estimate needs "
+            f"{min_group_rows} in all and {MIN_ROWS_PER_SIDE} on each side"
+        )
+    flat = _flat_outcome(y, x, cutoff=cutoff)
+    if flat:
+        raise AnalysisError(f"--outcome '{outcome}' {flat}")
     discrete = _discrete_info(x, y, cutoff=cutoff, level=level)
     if discrete["is_discrete"]:
         notes.append(discrete["handling"])
@@ -171,9 +196,9 @@ def threshold_near(
     jump = local_linear_jump(y, x, cutoff=cutoff, level=level, captured=captured)
     first_stage = effect = None
     if t is not None:
-        fuzzy = local_linear_jump(y, x, cutoff=cutoff, fuzzy=t, level=level, captured=captured)
-        first_stage = fuzzy.pop("first_stage")
-        effect = fuzzy
+        effect, first_stage = _fuzzy(
+            y, x, t, cutoff=cutoff, level=level, captured=captured, treatment=treatment
+        )
         if first_stage["ci_low"] <= 0 <= first_stage["ci_high"]:
             notes.append(
                 "the first stage (jump in treatment at the cutoff) is not distinguishable from "
@@ -189,7 +214,7 @@ def threshold_near(
         )
     )
     per_group = _per_group(
-        frame.loc[keep], x, y, t, group=group, cutoff=cutoff, level=level, min_rows=min_group_rows
+        view, x, y, t, treatment=treatment, cutoff=cutoff, level=level, min_rows=min_group_rows
     )
     notes.extend(n for n in captured.notes if n not in notes)
     reading = read_jump(
@@ -343,31 +368,94 @@ def _discrete_info(
     return info
 
 
+def _too_few(n: int, below: int, above: int, *, min_rows: int) -> str | None:
+    """Say why ``n`` cases are too few for an estimate, or return None."""
+    if n >= min_rows and min(below, above) >= MIN_ROWS_PER_SIDE:
+        return None
+    return (
+        f"{n} cases ({below} below, {above} above): fewer than {min_rows} in all or "
+        f"{MIN_ROWS_PER_SIDE} on a side, so no estimate"
+    )
+
+
+def _flat_outcome(
+    y: npt.NDArray[np.float64], x: npt.NDArray[np.float64], *, cutoff: float
+) -> str | None:
+    """Say why an outcome that varies on neither side of the cutoff cannot be fitted.
+
+    A constant outcome, or a perfect step at the cutoff, leaves rdrobust no residual variance
+    to choose a bandwidth from, and its error then blames the running variable. An outcome
+    constant on one side only is fine: the other side carries the variance.
+    """
+    below, above = np.unique(y[x < cutoff]), np.unique(y[x >= cutoff])
+    if below.size > 1 or above.size > 1:
+        return None
+    if below[0] == above[0]:
+        return f"is {below[0]:g} for every case, so there is no jump to estimate"
+    return (
+        f"is {below[0]:g} for every case below the cutoff and {above[0]:g} for every case "
+        "above: with no variation on either side, a local-linear fit has nothing to estimate "
+        "from (the jump is plainly the difference)"
+    )
+
+
+def _fuzzy(
+    y: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    *,
+    cutoff: float,
+    level: float,
+    captured: Captured,
+    treatment: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fit the fuzzy design; return the effect and the first stage.
+
+    Raises
+    ------
+    AnalysisError
+        When the treatment does not jump at the cutoff: the effect divides by the first stage.
+    """
+    effect = local_linear_jump(y, x, cutoff=cutoff, fuzzy=t, level=level, captured=captured)
+    first_stage: dict[str, Any] = effect.pop("first_stage")
+    estimate = first_stage["estimate"]
+    finite = all(math.isfinite(v) for v in (estimate, effect["estimate"], effect["se"]))
+    if finite and abs(estimate) > MIN_FIRST_STAGE:
+        return effect, first_stage
+    near_below = (x < cutoff) & (x >= cutoff - first_stage["bandwidth_below"])
+    near_above = (x >= cutoff) & (x <= cutoff + first_stage["bandwidth_above"])
+    raise AnalysisError(
+        f"--treatment '{treatment}' does not vary near the cutoff: within the bandwidth, "
+        f"{int(t[near_below].sum())} of {int(near_below.sum())} cases below and "
+        f"{int(t[near_above].sum())} of {int(near_above.sum())} above were treated, a jump "
+        f"of {estimate:.3g}, and the fuzzy effect divides by that jump; leave out --treatment "
+        "for the sharp comparison"
+    )
+
+
 def _per_group(
-    kept: pd.DataFrame,
+    view: GroupView | None,
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
     t: npt.NDArray[np.float64] | None,
     *,
-    group: str | None,
+    treatment: str | None,
     cutoff: float,
     level: float,
     min_rows: int,
 ) -> dict[str, dict[str, Any]]:
-    if group is None:
+    if view is None:
         return {}
-    view = build_views(kept, [group], intersections=False)[0]
     out: dict[str, dict[str, Any]] = {}
     for code, label in enumerate(view.labels):
         mask = view.codes == code
         n = int(mask.sum())
         entry: dict[str, Any] = {"n": n}
         below, above = int((x[mask] < cutoff).sum()), int((x[mask] >= cutoff).sum())
-        if n < min_rows or min(below, above) < 20:
-            entry["note"] = (
-                f"{n} cases ({below} below, {above} above): fewer than {min_rows} in all or 20 "
-                "on a side, so no estimate"
-            )
+        too_few = _too_few(n, below, above, min_rows=min_rows)
+        flat = None if too_few else _flat_outcome(y[mask], x[mask], cutoff=cutoff)
+        if too_few or flat:
+            entry["note"] = too_few or f"the outcome {flat}"
             out[label] = entry
             continue
         captured = Captured()
@@ -376,11 +464,15 @@ def _per_group(
                 y[mask], x[mask], cutoff=cutoff, level=level, captured=captured
             )
             if t is not None:
-                effect = local_linear_jump(
-                    y[mask], x[mask], cutoff=cutoff, fuzzy=t[mask], level=level, captured=captured
+                entry["effect"], entry["first_stage"] = _fuzzy(
+                    y[mask],
+                    x[mask],
+                    t[mask],
+                    cutoff=cutoff,
+                    level=level,
+                    captured=captured,
+                    treatment=treatment,
                 )
-                entry["first_stage"] = effect.pop("first_stage")
-                entry["effect"] = effect
         except AnalysisError as exc:
             entry["note"] = str(exc)
         entry["notes"] = captured.notes

@@ -111,6 +111,85 @@ def test_audit_on_parquet(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "audit.json").read_text())
+    assert data["reference"] == {"ethnicity": "White", "ethnicity (any mention)": "White"}
+    groups = data["groups"]["ethnicity"]
+    assert {g: groups[g]["count"] for g in groups} == {
+        "Black": 594,
+        "Hispanic": 302,
+        "White": 1008,
+        "multiracial": 96,
+    }
+    assert (groups["Black"]["selection_rate_n"], groups["White"]["selection_rate_n"]) == (
+        [199, 594],
+        [204, 1008],
+    )
+    assert round(data["ratios"]["ethnicity"]["Black"]["fpr"], 4) == 1.7886
+    assert sorted((f["column"], f["group"], f["metric"]) for f in data["flags"]) == [
+        (view, "Black", metric)
+        for view in ("ethnicity", "ethnicity (any mention)")
+        for metric in ("fnr", "fpr", "selection_rate")
+    ]
+    assert result.output.splitlines()[:3] == [
+        "- Audited 2,000 cases; 25.0% were selected (screen_score >= 16.0) and 28.3% had the "
+        "outcome 'removed'.",
+        "- ethnicity: the false positive rate (selected, no later outcome) for Black is 1.79 "
+        "times that of White (24.1% vs 13.5%; 95% interval of the ratio 1.39-2.29), outside the "
+        "0.8-1.25 band.",
+        "- ethnicity: the selection (screen-in) rate for Black is 1.66 times that of White "
+        "(33.5% vs 20.2%; 95% interval of the ratio 1.40-1.95), outside the 0.8-1.25 band.",
+    ]
+
+
+def test_audit_of_a_parquet_list_column_and_unrecorded_race(tmp_path):
+    # Multi-select race stored as a Parquet list column, with many households whose race was
+    # never recorded (empty lists): list cells group as "a|b" cells do, and the empty ones
+    # are shown but never the reference group.
+    rng = np.random.default_rng(5)
+    choices = [[], [], [], ["black"], ["white"], ["white"], ["white", "black"]]
+    race = [choices[i] for i in rng.integers(0, len(choices), 3000)]
+    frame = pd.DataFrame(
+        {"race": race, "removed": rng.integers(0, 2, 3000), "score": rng.integers(1, 21, 3000)}
+    )
+    frame.to_parquet(tmp_path / "lists.parquet")
+    args = ["--data", str(tmp_path / "lists.parquet"), "--label", "removed", "--score", "score"]
+    args += ["--threshold", "16", "--group", "race", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(audit, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "audit.json").read_text())
+    counts = {g: v["count"] for g, v in data["groups"]["race"].items()}
+    assert counts == {"(missing)": 1283, "black": 446, "multiracial": 440, "white": 831}
+    assert data["reference"]["race"] == "white"
+    assert set(data["ratios"]["race"]) == {"black", "multiracial", "white"}
+    assert data["groups"]["race"]["(missing)"]["warning"] == (
+        "no recorded value (1283 cases): shown, not compared"
+    )
+
+
+def test_audit_refuses_a_group_column_given_twice(tmp_path):
+    path = tmp_path / "cases.csv"
+    audit_frame(200, seed=3).to_csv(path, index=False)
+    args = ["--data", str(path), "--label", "removed", "--score", "score", "--threshold", "16"]
+    args += ["--group", "race", "--group", "race", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(audit, args)
+    assert (result.exit_code, result.output) == (
+        1,
+        "error: --group 'race' is given more than once; give each column once\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_threshold_near_with_a_treatment_that_does_not_vary_writes_nothing(tmp_path):
+    frame = rd_frame(3000, seed=6)
+    frame["far"] = (frame["p"] > 0.95).astype(int)
+    frame.to_csv(tmp_path / "rd.csv", index=False)
+    args = ["--data", str(tmp_path / "rd.csv"), "--running", "p", "--cutoff", "0.5"]
+    args += ["--outcome", "rereferred", "--treatment", "far", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(threshold_near, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: --treatment 'far' does not vary near the cutoff: ")
+    assert len(result.output.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
 
 
 ERRORS = [

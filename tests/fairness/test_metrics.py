@@ -111,20 +111,40 @@ def test_wilson_equals_scipy(k, n):
 
 def test_rate_ratio_interval_known_value():
     low, high = rate_ratio_interval(30, 100, 20, 100)
-    # 1.5 * exp(+-1.96 * sqrt(1/30 - 1/100 + 1/20 - 1/100)), Katz et al. 1978
-    assert (round(low, 4), round(high, 4)) == (0.916, 2.4564)
+    # MOVER-R Wilson (Fagerland, Lydersen and Laake 2015): from the Wilson intervals
+    # (0.21895, 0.39585) and (0.13337, 0.28883) of 30/100 and 20/100, the roots of
+    # a r^2 - 2 (0.3 * 0.2) r + c = 0 with a = u0 (2 p0 - u0), c = l1 (2 p1 - l1) (lower) and
+    # a = l0 (2 p0 - l0), c = u1 (2 p1 - u1) (upper).
+    assert (round(low, 7), round(high, 7)) == (0.923422, 2.4451516)
 
 
 @pytest.mark.parametrize(
     ("counts", "expected"),
     [
-        # 0.5 added to each count and group size: (0.5/100.5) / (20.5/100.5) = 0.02439 *
-        # exp(+-1.96 * sqrt(1/0.5 - 1/100.5 + 1/20.5 - 1/100.5))
-        ((0, 100, 20, 100), (0.0014955, 0.3977929)),
-        ((20, 100, 0, 100), (2.5138708, 668.6899046)),
+        # 1 of 1 against 640 of 1000: Katz's variance 1/1 - 1/1 + 1/640 - 1/1000 made this
+        # 1.49-1.64; the Wilson interval of 1 of 1 is 0.207-1, and 0.207 / 0.64 = 0.32.
+        ((1, 1, 640, 1000), (0.3226461, 1.6399727)),
+        # 2 missed cases of 2 against half of 200 (Katz: 1.74-2.30, excluding parity).
+        ((2, 2, 100, 200), (0.6814379, 2.3182446)),
+        # Both groups at 100%: Katz gave the zero-width interval 1-1.
+        ((2, 2, 2, 2), (0.3423802, 2.9207294)),
     ],
 )
-def test_rate_ratio_interval_with_a_zero_count_adds_one_half(counts, expected):
+def test_rate_ratio_interval_is_wide_when_a_rate_is_100_percent(counts, expected):
+    low, high = rate_ratio_interval(*counts)
+    assert (round(low, 7), round(high, 7)) == expected
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # A group never selected: the lower limit is 0, the upper u1 / sqrt(l0 (2 p0 - l0)).
+        ((0, 100, 20, 100), (0.0, 0.1961753)),
+        # A reference group never selected: no upper limit.
+        ((20, 100, 0, 100), (5.0974818, math.inf)),
+    ],
+)
+def test_rate_ratio_interval_with_a_zero_count(counts, expected):
     low, high = rate_ratio_interval(*counts)
     assert (round(low, 7), round(high, 7)) == expected
 

@@ -1,7 +1,10 @@
+import importlib
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from fairness import AnalysisError, read_jump, threshold_near
+from fairness import AnalysisError, ColumnError, read_jump, render_report, threshold_near
 from tests.fairness.factories import rd_frame
 
 
@@ -98,3 +101,112 @@ def test_rdrobusts_bare_exceptions_are_analysis_errors(monkeypatch):
     assert str(caught.value) == (
         "rdrobust could not estimate the jump: Not enough variability in the running variable."
     )
+
+
+def test_a_treatment_that_does_not_vary_near_the_cutoff_is_an_error_naming_it():
+    # Treated only far above the cutoff: the first stage is 0 and the Wald ratio divides by it
+    # (an effect of 4.8e13, or a TypeError while writing the report).
+    frame = rd_frame(3000, seed=6)
+    frame["far"] = (frame["p"] > 0.95).astype(int)
+    with pytest.raises(AnalysisError) as exc:
+        threshold_near(frame, running="p", cutoff=0.5, outcome="rereferred", treatment="far")
+    assert str(exc.value) == (
+        "--treatment 'far' does not vary near the cutoff: within the bandwidth, 0 of 471 cases "
+        "below and 0 of 488 above were treated, a jump of 0, and the fuzzy effect divides by "
+        "that jump; leave out --treatment for the sharp comparison"
+    )
+    # In one group only: that group gets the sentence as its note, the others their estimate.
+    frame["mixed"] = np.where(frame["group"] == "a", frame["far"], frame["screened_in"])
+    result = threshold_near(
+        frame, running="p", cutoff=0.5, outcome="rereferred", treatment="mixed", group="group"
+    )
+    assert result.groups["a"]["note"].startswith(
+        "--treatment 'mixed' does not vary near the cutoff: within the bandwidth, 0 of 265"
+    )
+    assert "effect" not in result.groups["a"]
+    assert "effect" in result.groups["b"] and "note" not in result.groups["b"]
+
+
+def test_the_report_says_n_a_for_a_missing_number():
+    result = threshold_near(
+        rd_frame(3000, seed=6),
+        running="p",
+        cutoff=0.5,
+        outcome="rereferred",
+        treatment="screened_in",
+    )
+    nan = {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    broken = replace(result, effect={**result.effect, **nan})
+    html = render_report(threshold=broken)
+    assert "<td>effect of treatment (fuzzy, Wald)</td><td>n/a</td><td>n/a to n/a</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            lambda p: np.zeros(p.size),
+            "--outcome 'y' is 0 for every case, so there is no jump to estimate",
+        ),
+        (
+            lambda p: (p >= 0.5).astype(int),
+            "--outcome 'y' is 0 for every case below the cutoff and 1 for every case above: with "
+            "no variation on either side, a local-linear fit has nothing to estimate from (the "
+            "jump is plainly the difference)",
+        ),
+    ],
+)
+def test_an_outcome_that_varies_on_neither_side_is_an_error_naming_it(values, message):
+    # rdrobust's own error blamed the running variable ("Not enough variability in the
+    # running variable").
+    frame = rd_frame(3000, seed=6)
+    frame["y"] = values(frame["p"].to_numpy())
+    with pytest.raises(AnalysisError) as exc:
+        threshold_near(frame, running="p", cutoff=0.5, outcome="y")
+    assert str(exc.value) == message
+
+
+def test_an_outcome_constant_on_one_side_is_still_estimated():
+    frame = rd_frame(3000, seed=6)
+    frame["y"] = np.where(frame["p"] >= 0.5, 1, frame["rereferred"])
+    result = threshold_near(frame, running="p", cutoff=0.5, outcome="y")
+    assert round(result.outcome_jump["estimate"], 4) == 0.6529
+
+
+def test_too_few_cases_on_a_side_is_an_error_as_it_is_a_note_for_a_group():
+    frame = rd_frame(3000, seed=6)
+    frame = frame[(frame["p"] < 0.5) | (frame.index < 30)]
+    with pytest.raises(AnalysisError) as exc:
+        threshold_near(frame, running="p", cutoff=0.5, outcome="rereferred")
+    assert str(exc.value) == (
+        "only 1496 cases with --running 'p' and --outcome 'rereferred' (1482 below --cutoff "
+        "0.5, 14 above); an estimate needs 200 in all and 20 on each side"
+    )
+
+
+def test_a_yes_no_outcome_is_read_as_0_1():
+    frame = rd_frame(3000, seed=6)
+    frame["words"] = np.where(frame["rereferred"] == 1, " Yes", "no")
+    words = threshold_near(frame, running="p", cutoff=0.5, outcome="words")
+    numbers = threshold_near(frame, running="p", cutoff=0.5, outcome="rereferred")
+    assert words.outcome_jump == numbers.outcome_jump
+    frame.loc[3, "words"] = "maybe"
+    with pytest.raises(ColumnError) as exc:
+        threshold_near(frame, running="p", cutoff=0.5, outcome="words")
+    assert str(exc.value) == (
+        "--outcome column 'words' must be numeric or binary; found 'maybe' in row 3; accepted: "
+        "numbers, or 0/1, true/false, yes/no, with empty cells for missing"
+    )
+
+
+def test_the_group_column_is_checked_before_the_analysis_runs(monkeypatch):
+    # The package exports a function of the module's name; fetch the module itself.
+    module = importlib.import_module("fairness.threshold_near")
+
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("the analysis ran before --group was checked")
+
+    monkeypatch.setattr(module, "local_linear_jump", must_not_run)
+    with pytest.raises(ColumnError) as exc:
+        threshold_near(rd_frame(500), running="p", cutoff=0.5, outcome="rereferred", group="x")
+    assert str(exc.value).startswith("--group 'x' is not a column of the data; columns are: p,")

@@ -5,13 +5,19 @@ interval excludes parity. The intervals are Bonferroni-adjusted over every compa
 gates make (groups x metrics), so a model with no real disparity is refused by chance with
 probability at most ``family_alpha`` in total, not 5% per comparison (with 5 groups and 3
 metrics, unadjusted 95% intervals would refuse a fair model about half the time).
+
+Households without a recorded group (``(missing)``, or ``unknown`` as the training data writes
+when no race was recorded) are neither the reference nor compared with it, as in the audit:
+often the largest group, they would otherwise hide disparities between the recorded groups.
 """
 
 from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeVar
+
+import pandas as pd
 
 from fairness import (
     AuditResult,
@@ -19,11 +25,14 @@ from fairness import (
     FairnessError,
     disparity_audit,
     distance_from_parity,
+    is_recorded,
     split_cell,
 )
 from training.gates.candidate import Candidate
 from training.gates.policy import CalibrationPolicy, DisparityPolicy
 from training.gates.result import GateResult, Status, skipped, unmeasured
+
+_Indexed = TypeVar("_Indexed", pd.Series, pd.DataFrame)
 
 METRIC_WORDS = {
     "selection_rate": "selection rate",
@@ -86,12 +95,12 @@ def disparity_gates(candidate: Candidate, *, policy: DisparityPolicy) -> list[Ga
     if view not in rows.columns:
         missing = f"the held-out data has no '{view}' column"
         return [unmeasured(name, limit, missing) for name in names]
-    counts = rows[view].map(_exclusive_label).value_counts()
+    counts = _recorded(rows[view].map(_exclusive_label).value_counts())
     counts = counts[counts >= policy.min_group_size]
     if len(counts) < 2:
         reason = (
-            f"fewer than two groups of '{view}' have {policy.min_group_size} or more held-out "
-            "households with a labelled referral"
+            f"fewer than two groups of '{view}' with a recorded value have "
+            f"{policy.min_group_size} or more held-out households with a labelled referral"
         )
         return [skipped(name, limit, reason) for name in names]
     reference = str(counts.index[0])
@@ -158,15 +167,17 @@ def _ratio_result(
     data = {"reference": reference, "level": level, "groups": rows}
     lo, hi = worst["ci"]
     # A ratio of 0 (the group is never selected) reads as 0.000; an infinite one (the
-    # reference group never is) is said in words rather than printed as "inf".
+    # reference group never is) is said in words rather than printed as "inf", and so is
+    # the interval's upper limit then.
     ratio = (
         f"infinite ('{reference}' has a {words} of 0)"
         if math.isinf(worst["ratio"])
         else f"{worst['ratio']:.3f}"
     )
+    upper = "-infinity" if math.isinf(hi) else f"-{hi:.3f}"
     said = (
         f"{words} of '{worst['group']}' over '{reference}' is {ratio} "
-        f"({level:.2%} interval {lo:.3f}-{hi:.3f})"
+        f"({level:.2%} interval {lo:.3f}{upper})"
     )
     if failing:
         by = worst["outside_by"]
@@ -205,14 +216,14 @@ def calibration_gate(candidate: Candidate, *, policy: CalibrationPolicy) -> Gate
         return unmeasured(name, limit, f"the held-out data has no '{policy.group}' column")
     top = rows[rows["score"] >= policy.min_score]
     groups = top[policy.group].map(_exclusive_label)
-    stats = top.groupby(groups)[candidate.label].agg(["mean", "count"])
+    stats = _recorded(top.groupby(groups)[candidate.label].agg(["mean", "count"]))
     stats = stats[stats["count"] >= policy.min_group_size]
     if len(stats) < 2:
         return skipped(
             name,
             limit,
-            f"fewer than two groups have {policy.min_group_size} labelled held-out rows with "
-            f"score >= {policy.min_score}",
+            f"fewer than two groups with a recorded value have {policy.min_group_size} "
+            f"labelled held-out rows with score >= {policy.min_score}",
         )
     reference = str(stats["count"].idxmax())
     p_ref, n_ref = stats.loc[reference, "mean"], stats.loc[reference, "count"]
@@ -249,6 +260,11 @@ def calibration_gate(candidate: Candidate, *, policy: CalibrationPolicy) -> Gate
     if failing:
         said += f": beyond the limit by {worst['outside_by']:.3f}"
     return GateResult(name, status, worst["difference"], limit, worst["outside_by"], said, data)
+
+
+def _recorded(table: _Indexed) -> _Indexed:
+    """Keep the rows of a table indexed by group label whose group has a recorded value."""
+    return table[[is_recorded((str(label),)) for label in table.index]]
 
 
 def _exclusive_label(cell: object) -> str:
