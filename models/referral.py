@@ -12,12 +12,30 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 # Pseudonymous identifiers: agency keys, hashed or opaque. No names ever.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-ChildAge = Annotated[float, Field(ge=0, le=21, description="Age in years (fractions allowed).")]
-AdultAge = Annotated[int, Field(ge=10, le=120, description="Age in whole years.")]
+# Numbers and flags are strict: pydantic would read true as the age 1, and "yes", "on" or 1 as
+# true, so a client's wrong field type is scored as a real answer. A whole number is still a
+# valid child's age; NaN and infinities are not ages (they failed the bound as "<= 21").
+ChildAge = Annotated[
+    float,
+    Strict(),
+    Field(ge=0, le=21, allow_inf_nan=False, description="Age in years (fractions allowed)."),
+]
+AdultAge = Annotated[int, Strict(), Field(ge=10, le=120, description="Age in whole years.")]
+Flag = StrictBool
+"""A yes/no answer: JSON ``true`` or ``false`` only."""
 
 EARLIEST_RECEIVED: Final = dt.date(1900, 1, 1)
 """The earliest day (in the referral's own offset) ``received_at`` may fall on.
@@ -126,10 +144,10 @@ class Child(_Strict):
 
     child_id: Identifier | None = None
     age_years: ChildAge
-    alleged_victim: bool = False
+    alleged_victim: Flag = False
     race: Annotated[list[Race], Field(max_length=6, description="Audit only; multi-select.")] = []
-    hispanic: bool | None = Field(default=None, description="Audit only.")
-    disability: bool | None = Field(default=None, description="Audit only.")
+    hispanic: Flag | None = Field(default=None, description="Audit only.")
+    disability: Flag | None = Field(default=None, description="Audit only.")
 
 
 def _check_ordered(start: dt.date, end: dt.date | None, what: str) -> None:
@@ -157,13 +175,13 @@ class Caregiver(_Strict):
 
     age_years: AdultAge
     role: CaregiverRole
-    pregnant: bool = False
+    pregnant: Flag = False
     primary_language: Annotated[
         str, Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 code, e.g. 'en', 'es'.")
     ] = "en"
     involvements: Annotated[list[Involvement], Field(max_length=200)] = []
     race: Annotated[list[Race], Field(max_length=6, description="Audit only; multi-select.")] = []
-    hispanic: bool | None = Field(default=None, description="Audit only.")
+    hispanic: Flag | None = Field(default=None, description="Audit only.")
 
 
 class PriorReport(_Strict):
@@ -171,8 +189,8 @@ class PriorReport(_Strict):
 
     report_date: dt.date
     household_id: Identifier
-    screened_in: bool
-    substantiated: bool | None = None
+    screened_in: Flag
+    substantiated: Flag | None = None
     allegation_types: Annotated[list[AllegationType], Field(max_length=12)] = []
 
 

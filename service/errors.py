@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.json_body import unreadable_body
 from service.auth.deps import READ_METHODS
 from service.auth.errors import (
     AuthError,
@@ -53,6 +54,12 @@ DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     OverrideNotPermitted: (403, "override_not_permitted"),
 }
 """Status and stable code of each decision-log error."""
+
+# The part of the request each error is about (InvalidScreening carries its own field).
+_DECISION_LOG_FIELDS: dict[type[DecisionLogError], str] = {
+    DecisionNotFound: "path.decision_id",
+    ScreeningAlreadyRecorded: "path.decision_id",
+}
 
 _AUTH_FIELDS: dict[type[AuthError], str] = {
     KeyNotFound: "path.name_or_id",
@@ -95,10 +102,21 @@ class ModelUnavailable(ServiceError):
 
 
 class ReportNotFound(ServiceError):
-    """No such model version or alias, or its audit bundle lacks the document asked for."""
+    """No such model version or alias, or its audit bundle lacks the document asked for.
+
+    Parameters
+    ----------
+    message : str
+    field : str, default "path.version"
+        The part of the request at fault (``path.document`` for a document the bundle lacks).
+    """
 
     status_code = 404
     code = "report_not_found"
+
+    def __init__(self, message: str, *, field: str = "path.version") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Overloaded(ServiceError):
@@ -141,8 +159,14 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [str(p) for p in err.get("loc", ()) if p != "body"]
         field = ".".join(loc) or "body"
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        item: dict[str, Any] = {"field": field, "message": message, "type": err.get("type")}
         ctx = err.get("ctx") or {}
+        position = err.get("loc", ())[1:]
+        if err.get("type") == "json_invalid" and len(position) == 1:
+            # Malformed JSON is located by a character offset (FastAPI's ("body", 3)); as a
+            # field, "3" read like row 3 of a list body. The offset goes in the message.
+            field = "body"
+            message = f"{message} at character {position[0]}: {ctx.get('error', 'invalid')}"
+        item: dict[str, Any] = {"field": field, "message": message, "type": err.get("type")}
         if "expected" in ctx:
             item["accepted"] = str(ctx["expected"])
         out.append(item)
@@ -167,8 +191,15 @@ async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
         # The holder's reason names the registry's directory or an artifact's fault: a
         # screener's client needs neither (as /ready does not), data scientists have them.
         message = NO_MODEL_PUBLIC
+    # A missing report is the version (or document) asked for; no model loaded, or too much
+    # load, is the service's state, and no part of the request is at fault.
+    fields = []
+    if isinstance(exc, ReportNotFound):
+        fields = [{"field": exc.field, "message": message, "type": exc.code}]
     return JSONResponse(
-        status_code=exc.status_code, content=error_body(exc.code, message), headers=headers
+        status_code=exc.status_code,
+        content=error_body(exc.code, message, fields),
+        headers=headers,
     )
 
 
@@ -193,6 +224,8 @@ async def _on_decision_log_error(_: Request, exc: Exception) -> JSONResponse:
     fields = []
     if isinstance(exc, InvalidScreening):
         fields = [{"field": exc.field, "message": str(exc), "type": "value_error"}]
+    elif type(exc) in _DECISION_LOG_FIELDS:
+        fields = [{"field": _DECISION_LOG_FIELDS[type(exc)], "message": str(exc), "type": code}]
     headers = {"Retry-After": "30"} if status == 503 else None
     return JSONResponse(
         status_code=status, content=error_body(code, str(exc), fields), headers=headers
@@ -303,8 +336,15 @@ class RequestRefused(StarletteHTTPException):
         self.field = field
 
 
-async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, ValueError | RecursionError):
+        # FastAPI reads a route's JSON body with json.loads and answers what that raises
+        # (other than malformed JSON) with a 400 of its own, with no field: a body not in
+        # UTF-8/16/32, nested past Python's recursion limit, or with a 5,000-digit integer.
+        # POST /v1/score reads its body itself; every route answers such a body alike.
+        return await _on_validation(request, unreadable_body(cause, None))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     fields = []
     if isinstance(exc, RequestRefused):

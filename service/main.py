@@ -85,8 +85,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             log.error("model not loaded: %s", exc)
         # Follow the champion: a promotion or rollback is picked up without a restart.
         watcher, stop_watching = holder.start_watching(interval=settings.model_poll_seconds)
-        # A log that cannot be migrated does not stop the service: /v1/score answers 503.
-        start_log(decision_log)
+        # A log that cannot be migrated does not stop the service: /v1/score answers 503, and
+        # /ready too (it retries, so a database that comes up later makes the service ready).
+        app.state.log_open = start_log(decision_log)
         if holder.ready:
             metrics_.model_version.set(holder.current.version)
         # Everything loaded so far (libraries, model, rules, directory: ~230k objects) lives

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, Principal, allows, require
@@ -26,8 +26,18 @@ WriterDep = Annotated[Principal, Depends(require(Permission.decisions_write))]
 ReaderDep = Annotated[Principal, Depends(require(Permission.decisions_read))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No score was recorded under this decision id."},
+    422: {"description": "Invalid: the body names each field at fault (path.decision_id too)."},
     503: {"description": "The decision log cannot be written or read."},
 }
+# Bounded, so no error echoes an unbounded id (a 5,000-character id came back whole). Any
+# id within the bound that the service never issued is simply not found (404).
+DecisionId = Annotated[
+    str,
+    Path(
+        max_length=64,
+        description="The decision_id a POST /v1/score returned (32 lowercase hex digits).",
+    ),
+]
 
 
 @router.post(
@@ -47,7 +57,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
 )
 def post_screening(
-    decision_id: str, body: ScreeningRequest, log: DecisionLogDep, writer: WriterDep
+    decision_id: DecisionId, body: ScreeningRequest, log: DecisionLogDep, writer: WriterDep
 ) -> Appended:
     """Record the screener's decision, ratings, reason and referral statuses (once)."""
     may_override = allows(writer.role, Permission.decisions_override)
@@ -58,14 +68,16 @@ def post_screening(
 
 @router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS)
 def post_referral_statuses(
-    decision_id: str, body: ReferralStatusBatch, log: DecisionLogDep, writer: WriterDep
+    decision_id: DecisionId, body: ReferralStatusBatch, log: DecisionLogDep, writer: WriterDep
 ) -> Appended:
     """Record later statuses of the community referrals (made, accepted, declined...)."""
     return record_referral_statuses(log, decision_id, body, recorded_by=writer.recorded_as())
 
 
 @router.get("/{decision_id}", responses=_ERRORS)
-def read_decision(decision_id: str, log: DecisionLogDep, reader: ReaderDep) -> DecisionRecord:
+def read_decision(
+    decision_id: DecisionId, log: DecisionLogDep, reader: ReaderDep
+) -> DecisionRecord:
     """Return the record: score, rules, referrals, screening, statuses (outcomes: supervisors)."""
     record = get_decision(log, decision_id)
     if allows(reader.role, Permission.decisions_read_full):

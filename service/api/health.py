@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from service.auth.enforce import RETRY_AFTER
+from service.decision_log.startup import start_log
 from service.errors import NO_MODEL_PUBLIC, in_production
 from service.schemas import Health, Readiness
 
@@ -15,6 +20,12 @@ _PUBLIC_DETAIL = {
     True: "the model in service is not the one the alias names; the service's log and "
     "GET /v1/models say why",
 }
+LOG_DOWN: Final = (
+    "the decision log, which also holds the API keys, cannot be opened or brought up to date "
+    "(HOTLINE_DATABASE_URL): every key is refused and nothing can be recorded; the service's "
+    "log says why"
+)
+"""/ready's detail when the decision log is down (no URL or path: /ready answers anyone)."""
 
 
 @router.get("/health", response_model=Health)
@@ -23,9 +34,20 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "Not ready: no model is loaded, or the decision log cannot be "
+            "opened; detail says which.",
+            "headers": RETRY_AFTER,
+        }
+    },
+)
 async def ready(request: Request) -> Readiness | JSONResponse:
-    """Say whether a model is loaded and scoring can be served."""
+    """Say whether a model is loaded and the decision log is open, so scoring can be served."""
     holder = request.app.state.models
     rules_version = request.app.state.rules.current.version
     detail = holder.last_error
@@ -34,12 +56,15 @@ async def ready(request: Request) -> Readiness | JSONResponse:
         # registry lives or what is wrong with an artifact. Keys that may see that do:
         # GET /v1/models (data scientists) and the service's log.
         detail = _PUBLIC_DETAIL[holder.ready]
-    if not holder.ready:
+    log_open = await _log_open(request)
+    if not holder.ready or not log_open:
+        # Each part that is down, in one sentence each.
+        reasons = [reason for reason in (detail, None if log_open else LOG_DOWN) if reason]
         body = Readiness(
             status="not_ready",
-            model_version=None,
+            model_version=holder.current.version if holder.ready else None,
             rules_version=rules_version,
-            detail=detail,
+            detail="; ".join(reasons) or None,
         )
         return JSONResponse(
             status_code=503, content=body.model_dump(), headers={"Retry-After": "5"}
@@ -51,3 +76,20 @@ async def ready(request: Request) -> Readiness | JSONResponse:
         rules_version=rules_version,
         detail=detail,
     )
+
+
+async def _log_open(request: Request) -> bool:
+    # Whether the decision log was brought up to date (at startup, or by a later probe). While
+    # it is not, every protected route answers 503 auth_unavailable; each probe tries again
+    # (in the threadpool, one at a time), so a database that comes up after the service
+    # (PostgreSQL restarting) makes it ready without a restart. Once open, probes cost nothing.
+    state = request.app.state
+    if getattr(state, "log_open", True):
+        return True
+    if not getattr(state, "log_retrying", False):
+        state.log_retrying = True
+        try:
+            state.log_open = await run_in_threadpool(start_log, state.decision_log)
+        finally:
+            state.log_retrying = False
+    return bool(state.log_open)

@@ -11,6 +11,7 @@ clients and schemathesis see the same OpenAPI document as before.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,8 +41,9 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
     ------
     fastapi.exceptions.RequestValidationError
         The errors FastAPI itself reports for the same body: each located under ``body``;
-        an empty body is ``missing``; malformed JSON is ``json_invalid`` at its position,
-        and JSON nested too deeply to read is ``json_invalid`` at ``body``.
+        an empty body is ``missing``; malformed JSON is ``json_invalid`` at its position;
+        a body not in a Unicode encoding, nested too deeply or with an integer too long to
+        read is ``json_invalid`` at ``body`` (:func:`unreadable_body`).
     """
     try:
         return model.model_validate_json(body)
@@ -56,21 +58,51 @@ def parse_body(body: bytes, model: type[ModelT]) -> ModelT:
         raise _located([missing], body)
     try:
         data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise _json_invalid(("body", exc.pos), "JSON decode error", exc.msg, exc.doc) from None
-    except UnicodeDecodeError as exc:
-        message = "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON"
-        raise _json_invalid(("body",), message, str(exc), body) from None
-    except RecursionError:
-        # pydantic's reader stops at a fixed depth (~200); json.loads recurses until Python's
-        # stack limit. A body deeper than that is malformed to us, not a server failure, and
-        # no valid body nests more than a few levels.
-        message = "JSON decode error: arrays and objects nest too deeply"
-        raise _json_invalid(("body",), message, "nesting too deep", body) from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
+        raise unreadable_body(exc, body) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _located(exc.errors(include_url=False), data) from None
+
+
+def unreadable_body(error: ValueError | RecursionError, body: Any) -> RequestValidationError:
+    """Describe a body ``json.loads`` could not read, as the 422 ``json_invalid`` it is.
+
+    Used for ``POST /v1/score`` here and, through :mod:`service.errors`, for every route
+    whose body FastAPI reads (FastAPI answers these with an undocumented 400 of its own).
+
+    Parameters
+    ----------
+    error : ValueError or RecursionError
+        What ``json.loads`` raised.
+    body : bytes or str or None
+        The body, kept on the exception as FastAPI does.
+
+    Returns
+    -------
+    fastapi.exceptions.RequestValidationError
+        Malformed JSON at its character position (``service.errors`` words it); anything
+        else at ``body``: not UTF-8, UTF-16 or UTF-32, nested too deeply, or an integer
+        longer than Python converts.
+    """
+    if isinstance(error, json.JSONDecodeError):
+        return _json_invalid(("body", error.pos), "JSON decode error", error.msg, error.doc)
+    if isinstance(error, UnicodeDecodeError):
+        message = "The body is not UTF-8, UTF-16 or UTF-32 encoded JSON"
+        return _json_invalid(("body",), message, str(error), body)
+    if isinstance(error, RecursionError):
+        # pydantic's reader stops at a fixed depth (~200); json.loads recurses until Python's
+        # stack limit. A body deeper than that is malformed to us, not a server failure, and
+        # no valid body nests more than a few levels.
+        message = "JSON decode error: arrays and objects nest too deeply"
+        return _json_invalid(("body",), message, "nesting too deep", body)
+    # The one other ValueError of json.loads: Python converts integers of at most
+    # sys.get_int_max_str_digits() digits (a guard against quadratic-time conversion); no
+    # field takes a number anywhere near that long.
+    limit = sys.get_int_max_str_digits()
+    message = f"JSON decode error: a number has more than {limit} digits"
+    return _json_invalid(("body",), message, "number too long", body)
 
 
 def _json_invalid(

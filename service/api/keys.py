@@ -25,9 +25,6 @@ router = APIRouter(
     dependencies=[Depends(require(Permission.keys_manage))],
     route_class=GuardedRoute,
 )
-_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"description": "The key store cannot be read or written (code auth_unavailable)."}
-}
 KeyRef = Annotated[
     str,
     Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"),
@@ -44,7 +41,7 @@ def _info(record: KeyRecord) -> dict[str, Any]:
     }
 
 
-@router.get("", responses=_UNAVAILABLE)
+@router.get("")
 def read_keys(log: DecisionLogDep, include_revoked: bool = False) -> KeyList:
     """List API keys (never their secrets)."""
     records = list_keys(log, include_revoked=include_revoked)
@@ -54,7 +51,7 @@ def read_keys(log: DecisionLogDep, include_revoked: bool = False) -> KeyList:
 @router.post(
     "",
     status_code=201,
-    responses={**_UNAVAILABLE, 409: {"description": "An active key has this name."}},
+    responses={409: {"description": "An active key has this name."}},
 )
 def post_key(body: KeyCreate, log: DecisionLogDep) -> KeyCreated:
     """Create a key; the response is the only time it is shown."""
@@ -64,7 +61,7 @@ def post_key(body: KeyCreate, log: DecisionLogDep) -> KeyCreated:
 
 @router.delete(
     "/{name_or_id}",
-    responses={**_UNAVAILABLE, 404: {"description": "No active key has this name or id."}},
+    responses={404: {"description": "No active key has this name or id."}},
 )
 async def delete_key(name_or_id: KeyRef, log: DecisionLogDep, request: Request) -> KeyInfo:
     """Revoke a key; every replica stops accepting it within the key cache TTL."""

@@ -2,26 +2,77 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Depends
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
+from models.referral import EARLIEST_RECEIVED
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, Principal, require
+from service.days import ISO_DAY
 from service.decision_log import record_outcomes
 
 router = APIRouter(tags=["outcomes"], route_class=GuardedRoute)
 
+MAX_ROWS: Final = 10_000
+FUTURE_LEEWAY: Final = dt.timedelta(days=1)
+"""How far after today (UTC) an event may be dated: the agency's day may be UTC's next one."""
+
+
+def _plausible_event_day(value: str) -> str:
+    # Only a real YYYY-MM-DD day is bounded here; other text is reported with the row's other
+    # problems ("not a date"), row by row, as an imported CSV's rows are. An event follows a
+    # referral, and no referral is received before 1900-01-01.
+    if not ISO_DAY.fullmatch(value):
+        return value
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    latest = dt.datetime.now(dt.UTC).date() + FUTURE_LEEWAY
+    if not EARLIEST_RECEIVED <= day <= latest:
+        raise ValueError(
+            f"{day} is outside {EARLIEST_RECEIVED} to {latest}; accepted: the day the event "
+            "happened (YYYY-MM-DD), not after tomorrow"
+        )
+    return value
+
+
+class OutcomeRow(BaseModel):
+    """One later event of a referral's or a household's family.
+
+    Only the JSON types are checked here, and that ``event_date`` is not absurd: a row whose
+    identifier, event or date text is not accepted is reported in ``rejected`` with the row's
+    index, and the other rows are kept.
+    """
+
+    # Strict text: pydantic would store referral_id 123 or true as "123" or "True", an id
+    # that matches nothing. An unknown column is refused, not silently dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    referral_id: StrictStr | None = None
+    household_id: StrictStr | None = None
+    event: StrictStr
+    event_date: Annotated[StrictStr, AfterValidator(_plausible_event_day)]
+
 
 @router.post(
     "/v1/outcomes",
-    responses={503: {"description": "The log cannot be written."}},
+    responses={
+        422: {
+            "description": "The body is not a list of outcome rows (a value of the wrong JSON "
+            "type, an unknown column, an event_date out of range): nothing is written."
+        },
+        503: {"description": "The log cannot be written."},
+    },
 )
 def post_outcomes(
     rows: Annotated[
-        list[dict[str, Any]],
+        list[OutcomeRow],
         Body(
-            max_length=10_000,
+            max_length=MAX_ROWS,
             description="Rows of referral_id and/or household_id, event, event_date.",
         ),
     ],
@@ -29,6 +80,7 @@ def post_outcomes(
     writer: Annotated[Principal, Depends(require(Permission.outcomes_write))],
 ) -> dict[str, Any]:
     """Record outcome events; bad rows are reported one by one, good ones kept."""
-    # Rows are checked one by one (not by pydantic on the whole list) so one bad row does
-    # not refuse the others; the row number in each problem is the list index.
-    return record_outcomes(log, rows, first_row=0, recorded_by=writer.recorded_as()).to_dict()
+    # The values are checked row by row (not by pydantic on the whole list) so one bad row
+    # does not refuse the others; the row number in each problem is the list index.
+    checked = [row.model_dump(exclude_none=True) for row in rows]
+    return record_outcomes(log, checked, first_row=0, recorded_by=writer.recorded_as()).to_dict()

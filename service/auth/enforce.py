@@ -18,11 +18,26 @@ from service.auth.deps import permission_of, permissions_of
 from service.auth.permissions import PUBLIC_PATHS, Permission
 from service.auth.route import GuardedRoute
 
+RETRY_AFTER: Final[dict[str, Any]] = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+"""The ``Retry-After`` header of a 503, as an OpenAPI response documents it."""
 AUTH_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     401: {"description": "No API key, or an unknown or revoked one (code unauthenticated)."},
     403: {"description": "The key's role lacks the permission (code forbidden)."},
+    503: {
+        "description": "The key store (the decision-log database) cannot be read or written "
+        "(code auth_unavailable).",
+        "headers": RETRY_AFTER,
+    },
 }
-"""OpenAPI responses of every protected route (``include_router(..., responses=...)``)."""
+"""OpenAPI responses of every protected route (``include_router(..., responses=...)``).
+
+A route that documents a status of its own keeps its description there;
+:func:`service.api.error_docs.document_error_bodies` adds these sentences to it."""
 _UNPROTECTED = (
     "route {methods} {path} names no permission; add "
     "dependencies=[Depends(require(Permission.X))] or list it in PUBLIC_PATHS"

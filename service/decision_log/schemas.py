@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from models.referral import Identifier
+from models.referral import EARLIEST_RECEIVED, LATEST_RECEIVED, Identifier
 from service.referrals.status import ReferralStatusUpdate
+
+LEEWAY_MINUTES: Final = 5
+"""How far ``decided_at`` may lie after the server's clock (the screener's clock may be ahead)."""
+_DECIDED_AT_ACCEPTED: Final = (
+    f"accepted: the moment the decision was made, at most {LEEWAY_MINUTES} minutes after the "
+    "server's clock (leave it out to use the server's time)"
+)
+
+
+def _plausible_decision_time(value: dt.datetime) -> dt.datetime:
+    # The append-only log keeps whatever is written: 0001-01-01 or 9999-12-31 would stay
+    # there, and skew every report by decision time. First the day in its own offset (years
+    # 1 and 9999 cannot even be moved to UTC), then the clock.
+    day = value.date()
+    if not EARLIEST_RECEIVED <= day <= LATEST_RECEIVED:
+        raise ValueError(
+            f"day {day} is outside {EARLIEST_RECEIVED} to {LATEST_RECEIVED}; {_DECIDED_AT_ACCEPTED}"
+        )
+    now = dt.datetime.now(dt.UTC)
+    if value > now + dt.timedelta(minutes=LEEWAY_MINUTES):
+        raise ValueError(
+            f"{value.isoformat()} is after the server's clock "
+            f"({now.isoformat(timespec='seconds')}) by more than {LEEWAY_MINUTES} minutes; "
+            f"{_DECIDED_AT_ACCEPTED}"
+        )
+    return value
 
 
 class ScreeningOutcome(StrEnum):
@@ -74,8 +101,10 @@ class ScreeningRequest(BaseModel):
     reason_note: Annotated[str, Field(max_length=2000)] | None = None
     supervisor_id: Identifier | None = None
     referral_statuses: Annotated[list[ReferralStatusUpdate], Field(max_length=50)] = []
-    decided_at: AwareDatetime | None = Field(
-        default=None, description="When the decision was made; the server time if omitted."
+    decided_at: Annotated[AwareDatetime, AfterValidator(_plausible_decision_time)] | None = Field(
+        default=None,
+        description="When the decision was made (at most 5 minutes after the server's clock, "
+        "not before 1900); the server time if omitted.",
     )
 
 

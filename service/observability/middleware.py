@@ -1,4 +1,9 @@
-"""The outermost middleware: request id, timing, one access line and the HTTP metrics."""
+"""The outermost middleware: request id, timing, one access line and the HTTP metrics.
+
+It also marks every answer under ``/v1/`` ``Cache-Control: no-store``: those carry personal
+data (decision records) or secrets (a key ``POST /v1/keys`` just made), which no browser or
+proxy cache may keep. Here, because every answer passes this point, refusals included.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from service.observability.request_id import (
     reset_request_id,
     set_request_id,
 )
+from service.observability.route_template import RouteTemplates
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 log = logging.getLogger("hotline.service")
@@ -25,6 +31,8 @@ log = logging.getLogger("hotline.service")
 # cannot grow the number of series.
 _METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _HEADER: Final = REQUEST_ID_HEADER.encode()
+_CACHE_CONTROL: Final = b"cache-control"
+_NO_STORE: Final = (_CACHE_CONTROL, b"no-store")
 
 
 class ObservabilityMiddleware:
@@ -51,6 +59,7 @@ class ObservabilityMiddleware:
         self.app = app
         self.metrics = metrics
         self.internal_error = internal_error
+        self.route_template = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -64,13 +73,17 @@ class ObservabilityMiddleware:
         start = time.perf_counter()
 
         status_sent = False
+        private = scope["path"].startswith("/v1/")
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, status_sent
             if message["type"] == "http.response.start":
                 status, status_sent = message["status"], True
-                headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER]
+                dropped = (_HEADER, _CACHE_CONTROL) if private else (_HEADER,)
+                headers = [(k, v) for k, v in message.get("headers", []) if k not in dropped]
                 headers.append((_HEADER, request_id.encode()))
+                if private:
+                    headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -80,7 +93,7 @@ class ObservabilityMiddleware:
         except Exception:
             # Logged here, under the request's id (types and frames only: see logging.py);
             # once a response has begun there is no other answer to give, so it goes on.
-            log.exception("unhandled error in %s %s", scope["method"], _route_template(scope))
+            log.exception("unhandled error in %s %s", scope["method"], self.route_template(scope))
             if status_sent or self.internal_error is None:
                 raise
             await self.internal_error()(scope, receive, send_with_id)
@@ -88,7 +101,7 @@ class ObservabilityMiddleware:
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - start
             method = scope["method"] if scope["method"] in _METHODS else "other"
-            route = _route_template(scope)
+            route = self.route_template(scope)
             self.metrics.child(self.metrics.request_duration, method, route, str(status)).observe(
                 elapsed
             )
@@ -108,11 +121,3 @@ class ObservabilityMiddleware:
                 },
             )
             reset_request_id(token)
-
-
-def _route_template(scope: Scope) -> str:
-    # The router stores the matched route in the scope; its path is the template, so ids in
-    # the URL never become labels or log fields.
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"

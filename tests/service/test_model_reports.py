@@ -103,7 +103,7 @@ def test_missing_versions_bundles_and_documents_are_404_naming_what_exists(clien
         assert response.json()["error"] == {
             "code": "report_not_found",
             "message": message,
-            "fields": [],
+            "fields": [{"field": "path.version", "message": message, "type": "report_not_found"}],
         }
         assert str(client.app.state.models.registry.root) not in response.text
 

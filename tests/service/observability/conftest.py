@@ -1,4 +1,4 @@
-"""A fresh app per test (metrics start at zero) with a screener and an admin key."""
+"""A fresh app per test (metrics start at zero) with a screener, a supervisor and an admin key."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def app_factory(registry_with_champion, tmp_path):
 @pytest.fixture
 def client(app_factory):
     with TestClient(app_factory()) as c:
-        c.keys = {role: issue_key(c.app.state.decision_log, role) for role in ("screener", "admin")}
+        roles = ("screener", "supervisor", "admin")
+        c.keys = {role: issue_key(c.app.state.decision_log, role) for role in roles}
         c.headers["Authorization"] = f"Bearer {c.keys['screener']}"
         yield c
 

@@ -5,7 +5,7 @@ import logging
 import sys
 
 from service.observability import JsonFormatter, log_config
-from tests.service.observability.conftest import distinctive_referral, example
+from tests.service.observability.conftest import as_role, distinctive_referral, example
 
 
 def _lines(caplog) -> list[dict]:
@@ -56,6 +56,15 @@ def test_an_unrouted_path_is_logged_as_unmatched(client, caplog) -> None:
     assert "ref-0001" not in json.dumps(line)
 
 
+def test_the_schema_pages_are_logged_under_their_own_paths(client, caplog) -> None:
+    # Plain Starlette routes do not write themselves into the scope: all three were unmatched.
+    caplog.set_level(logging.INFO)
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert client.get(path).status_code == 200
+    access = [(x["route"], x["status"]) for x in _lines(caplog) if x["logger"] == "hotline.access"]
+    assert access == [("/openapi.json", 200), ("/docs", 200), ("/redoc", 200)]
+
+
 def test_no_personal_data_in_any_log_line(client, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # as log_config sets it
@@ -70,17 +79,29 @@ def test_no_personal_data_in_any_log_line(client, caplog) -> None:
         "screener_id": "scr-17",
         "unit": "unit-a",
     }
-    client.post(f"/v1/decisions/{decision_id}/screening", json=screening)
-    client.post(
-        "/v1/outcomes",
-        json=[
-            {"referral_id": body["referral_id"], "event": "re_referral", "event_date": "2026-12-01"}
-        ],
+    recorded = client.post(f"/v1/decisions/{decision_id}/screening", json=screening)
+    assert recorded.status_code == 201, recorded.text
+    # Outcomes need outcomes:write (a supervisor): with the screener's key this was a 403,
+    # unchecked, and the outcome path's logs were never looked at.
+    rows = [
+        {"referral_id": body["referral_id"], "event": "re_referral", "event_date": "2025-12-01"},
+        {"household_id": body["household_id"], "event": "removal", "event_date": "2025-12-02"},
+    ]
+    outcomes = client.post("/v1/outcomes", json=rows, headers=as_role(client, "supervisor"))
+    assert (outcomes.status_code, outcomes.json()) == (
+        200,
+        {"accepted": 2, "duplicates": 0, "rejected": []},
     )
     invalid = dict(body, children=[{"child_id": "kid-QZX-bad", "age_years": -3}])
     assert client.post("/v1/score", json=invalid).status_code == 422
     text = "\n".join(JsonFormatter().format(r) for r in caplog.records)
-    assert "hotline.access" in text  # something was captured
+    access = [(x["route"], x["status"]) for x in _lines(caplog) if x["logger"] == "hotline.access"]
+    assert access == [
+        ("/v1/score", 200),
+        ("/v1/decisions/{decision_id}/screening", 201),
+        ("/v1/outcomes", 200),
+        ("/v1/score", 422),
+    ]
     secrets = [
         body["referral_id"],
         body["household_id"],
@@ -89,8 +110,8 @@ def test_no_personal_data_in_any_log_line(client, caplog) -> None:
         "age_years",
         "zip",
         "household",
-        client.keys["screener"],
-        client.keys["screener"].split("_")[-1],
+        *client.keys.values(),
+        *(key.split("_")[-1] for key in client.keys.values()),
     ]
     for secret in secrets:
         assert secret not in text, secret

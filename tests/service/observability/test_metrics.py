@@ -103,3 +103,46 @@ def test_serve_empties_a_chosen_metrics_directory_whatever_the_workers(
     assert result.exit_code == 0, result.output
     assert started == [int(workers)]
     assert list(chosen.iterdir()) == []
+
+
+def test_refusals_before_routing_are_counted_under_the_route_asked_for(app_factory) -> None:
+    # Middleware answers before the router runs, so the scope names no route: every 503
+    # overloaded, 413 and 415 was counted as route="unmatched", even on /v1/score.
+    from fastapi.testclient import TestClient
+
+    from tests.factories import issue_key
+
+    app = app_factory(max_body_bytes=1024)
+    with TestClient(app) as client:
+        client.keys = {"admin": issue_key(app.state.decision_log, "admin")}
+        admission = _find_admission(app.middleware_stack)
+        admission.in_flight = admission.max_in_flight  # one more is over the limit
+        assert client.post("/v1/score", json=example()).status_code == 503
+        admission.in_flight = 0
+        assert client.post("/v1/score", content=b"x", headers={}).status_code == 415
+        too_large = client.post(
+            f"/v1/decisions/{'a' * 32}/screening",
+            content=b"{" + b" " * 1100 + b"}",
+            headers={"content-type": "application/json"},
+        )
+        assert too_large.status_code == 413
+        assert client.get("/openapi.json").status_code == 200
+        samples = _samples(client)
+
+    def count(method: str, route: str, status: str) -> float | None:
+        labels = (("method", method), ("route", route), ("status", status))
+        return samples.get(("hotline_http_request_duration_seconds_count", labels))
+
+    assert count("POST", "/v1/score", "503") == 1
+    assert count("POST", "/v1/score", "415") == 1
+    assert count("POST", "/v1/decisions/{decision_id}/screening", "413") == 1
+    assert count("GET", "/openapi.json", "200") == 1
+    assert not any(dict(labels).get("route") == "unmatched" for _, labels in samples)
+
+
+def _find_admission(app):
+    from service.middleware.admission import AdmissionMiddleware
+
+    while not isinstance(app, AdmissionMiddleware):
+        app = app.app
+    return app

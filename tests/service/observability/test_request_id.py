@@ -29,6 +29,9 @@ def test_without_one_a_fresh_id_is_made_per_request(client) -> None:
     assert first != second
 
 
+MISSING = "No decision 'nope' is on record; use the decision_id a /v1/score returned"
+
+
 def test_error_bodies_carry_the_request_id(client) -> None:
     response = client.get("/v1/decisions/nope", headers={"X-Request-ID": "req-404"})
     assert response.status_code == 404
@@ -36,8 +39,10 @@ def test_error_bodies_carry_the_request_id(client) -> None:
     assert response.json() == {
         "error": {
             "code": "decision_not_found",
-            "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
-            "fields": [],
+            "message": MISSING,
+            "fields": [
+                {"field": "path.decision_id", "message": MISSING, "type": "decision_not_found"}
+            ],
         },
         "request_id": "req-404",
     }

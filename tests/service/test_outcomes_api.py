@@ -1,0 +1,111 @@
+"""`POST /v1/outcomes`: the body's JSON types and columns are checked before any row is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def client(app_client, role_keys):
+    app_client.headers["Authorization"] = f"Bearer {role_keys['supervisor']}"
+    yield app_client
+    del app_client.headers["Authorization"]
+
+
+def _row(**changes) -> dict:
+    return {"referral_id": "ref-0001", "event": "removal", "event_date": "2025-05-01", **changes}
+
+
+TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+DAY_AFTER = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message", "kind"),
+    [
+        (_row(referral_id=123), "1.referral_id", "Input should be a valid string", "string_type"),
+        (_row(referral_id=True), "1.referral_id", "Input should be a valid string", "string_type"),
+        (_row(household_id=42), "1.household_id", "Input should be a valid string", "string_type"),
+        (_row(event=["removal"]), "1.event", "Input should be a valid string", "string_type"),
+        (_row(event_date=20250501), "1.event_date", "Input should be a valid string", "string_type"),
+        (_row(unit="a"), "1.unit", "Extra inputs are not permitted", "extra_forbidden"),
+        ({"referral_id": "ref-0001", "event": "removal"}, "1.event_date", "Field required", "missing"),
+        (
+            _row(event_date="0001-01-01"),
+            "1.event_date",
+            f"0001-01-01 is outside 1900-01-01 to {TOMORROW}; accepted: the day the event "
+            "happened (YYYY-MM-DD), not after tomorrow",
+            "value_error",
+        ),
+        (
+            _row(event_date="9999-12-31"),
+            "1.event_date",
+            f"9999-12-31 is outside 1900-01-01 to {TOMORROW}; accepted: the day the event "
+            "happened (YYYY-MM-DD), not after tomorrow",
+            "value_error",
+        ),
+        (
+            _row(event_date=DAY_AFTER),
+            "1.event_date",
+            f"{DAY_AFTER} is outside 1900-01-01 to {TOMORROW}; accepted: the day the event "
+            "happened (YYYY-MM-DD), not after tomorrow",
+            "value_error",
+        ),
+    ],
+    ids=[
+        "id-number",
+        "id-true",
+        "household-number",
+        "event-list",
+        "date-number",
+        "unknown-column",
+        "no-date",
+        "year-1",
+        "year-9999",
+        "day-after-tomorrow",
+    ],
+)  # fmt: skip
+def test_a_row_of_the_wrong_shape_refuses_the_request(client, row, field, message, kind) -> None:
+    # Before, referral_id 123 or true was stored as "123" or "True", an unknown column was
+    # dropped without a word, and any year was kept. Nothing is written: the good row neither.
+    good = _row(referral_id=f"ref-{uuid.uuid4().hex}")
+    response = client.post("/v1/outcomes", json=[good, row])
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"] == [
+        {"field": field, "message": message, "type": kind}
+    ]
+    again = client.post("/v1/outcomes", json=[good])
+    assert again.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+
+
+def test_a_row_with_bad_text_is_still_reported_row_by_row(client) -> None:
+    rows = [_row(event_date="2025-06-01"), _row(event_date="31/12/2025"), _row(event="arrest")]
+    response = client.post("/v1/outcomes", json=rows)
+    assert response.status_code == 200
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "rejected": [
+            {
+                "row": 1,
+                "column": "event_date",
+                "message": "'31/12/2025' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31",
+            },
+            {
+                "row": 2,
+                "column": "event",
+                "message": "'arrest' is not an event; accepted: "
+                "re_referral, substantiation, removal, injury",
+            },
+        ],
+    }
+
+
+def test_tomorrow_and_1900_are_accepted(client) -> None:
+    rows = [_row(event_date=TOMORROW), _row(event_date="1900-01-01", referral_id=None)]
+    rows[1]["household_id"] = "hh-0000042"
+    response = client.post("/v1/outcomes", json=rows)
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
