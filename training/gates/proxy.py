@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fairness import split_cell
+from fairness import is_recorded, split_cell
 from training.gates.candidate import Candidate
 from training.gates.policy import ProxyPolicy
 from training.gates.result import GateResult, at_most, skipped, unmeasured
@@ -46,7 +46,11 @@ def proxy_gate(candidate: Candidate, *, policy: ProxyPolicy) -> GateResult:
     if policy.group not in frame.columns:
         return unmeasured(NAME, limit, f"the held-out data has no '{policy.group}' column")
     labels = np.array([_exclusive(cell) for cell in frame[policy.group]])
-    households = frame["household_id"].to_numpy()
+    # Rows without a recorded group are neither the group nor "the rest": a model whose
+    # features tell who had race recorded is not thereby a proxy for race.
+    recorded = np.array([is_recorded((label,)) for label in labels], dtype=bool)
+    labels, features = labels[recorded], features[recorded]
+    households = frame["household_id"].to_numpy()[recorded]
     names = list(candidate.model.feature_names)
     groups = [
         g
