@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +35,8 @@ def unstarted_app() -> FastAPI:
         ServiceSettings(
             registry_dir=ROOT / "var" / "no-registry",
             directory_path=ROOT / "data" / "directory",
-            database_url="sqlite://",
+            # Never opened (the app is never started); in-memory SQLite is refused.
+            database_url=f"sqlite:///{Path(tempfile.gettempdir()) / 'hotline-unstarted.db'}",
         )
     )
 
