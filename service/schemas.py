@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from models import Band, Factor, Probability, ScreeningScore
-from service.referrals import ReferralSuggestion
+from service.referrals import ReferralSuggestion, UnmetNeed
 from service.rules import Recommendation, RuleHit
 
 
@@ -25,6 +25,14 @@ class ScoreResponse(BaseModel):
     explanation: list[Factor] = Field(description="Top factors, largest effect first.")
     referrals: list[ReferralSuggestion] = Field(
         description="Community services matched to the family's needs (several, never one)."
+    )
+    unmet_needs: list[UnmetNeed] = Field(
+        default=[],
+        description="The family's needs no listed option meets, in priority order, each with "
+        "why (over the limit, none in reach, none in the directory).",
+    )
+    referral_note: str | None = Field(
+        default=None, description="Why no need was derived for the family, when none was."
     )
 
 

@@ -1,4 +1,4 @@
-"""`POST /v1/admin/reload`: re-read the rules file and re-check the champion (data scientists)."""
+"""`POST /v1/admin/reload`: re-read the rules and the directory, re-check the champion."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from service.auth import GuardedRoute, Permission, require
+from service.referrals import Directory, DirectoryError, load_directory
 from service.rules import RulesError
 
 router = APIRouter(
@@ -26,6 +27,13 @@ class Reloaded(BaseModel):
     )
     model_version: int | None
     model_detail: str | None = Field(description="Why the champion is not served, if it is not.")
+    directory_services: int = Field(
+        description="Active services in the directory now matched against."
+    )
+    directory_error: str | None = Field(
+        default=None,
+        description="Why the directory was not reloaded; the previous directory stays in use.",
+    )
 
 
 @router.post("/reload")
@@ -38,6 +46,7 @@ def reload(request: Request) -> Reloaded:
     except RulesError as exc:  # a bad file keeps the last good rules serving
         rules_error = str(exc)
     models.refresh()
+    directory_error = _reload_directory(request)
     ruleset = rules_holder.current
     return Reloaded(
         rules_version=ruleset.version,
@@ -45,4 +54,26 @@ def reload(request: Request) -> Reloaded:
         rules_error=rules_error,
         model_version=models.current.version if models.ready else None,
         model_detail=models.last_error,
+        directory_services=_active(request.app.state.directory),
+        directory_error=directory_error,
     )
+
+
+def _reload_directory(request: Request) -> str | None:
+    # A new index is built aside and swapped in one assignment: a score in flight keeps the
+    # one it read. One that cannot be read, or has no active service (a folder missing its
+    # datapackage.json), keeps the last good one, as a bad rules file does.
+    path = request.app.state.settings.directory_path
+    try:
+        loaded = load_directory(path)
+    except DirectoryError as exc:
+        return str(exc)
+    if not _active(loaded.directory):
+        first = f": {loaded.problems[0].message}" if loaded.problems else ""
+        return f"{path} holds no active service{first}"
+    request.app.state.directory = loaded.directory
+    return None
+
+
+def _active(directory: Directory) -> int:
+    return sum(1 for service in directory.services.values() if service.status == "active")

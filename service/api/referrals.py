@@ -14,7 +14,7 @@ from service.auth import GuardedRoute, Permission, require
 from service.referrals import (
     Directory,
     ReferralSearchResponse,
-    search_directory,
+    match_search,
 )
 from service.referrals.matcher import MAX_LIMIT, MIN_LIMIT
 
@@ -66,7 +66,13 @@ async def search_referrals(
     ages: Annotated[
         list[str], Query(description="Ages in years of those to serve, repeated or comma list.")
     ] = [],  # noqa: B006
-    pregnant: Annotated[bool, Query(description="A caregiver is pregnant.")] = False,
+    pregnant: Annotated[
+        bool | None,
+        Query(
+            description="A caregiver is pregnant (true) or not (false). Left out, services "
+            "for pregnant people are listed with their eligibility to confirm."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=MIN_LIMIT, le=MAX_LIMIT)] = 5,
 ) -> ReferralSearchResponse:
     """Search the community-services directory by need, ZIP, language and ages."""
@@ -77,19 +83,21 @@ async def search_referrals(
         _refuse("need", _NO_NEED, need)
     languages = _parse("language", _split(language), _as_language)
     age_values = _parse("ages", _split(ages), _as_age)
-    results = search_directory(
+    # What the screener did not say (ages, pregnancy) is unknown, not "no": a requirement
+    # that depends on it is shown as eligibility to confirm rather than enforced.
+    found = match_search(
         directory,
         needs=needs,
         zip_code=zip,
         languages=languages,
-        ages=age_values,
+        ages=age_values or None,
         pregnant=pregnant,
         limit=limit,
         as_of=today,
     )
-    centroid = directory.zip_centroids.get(zip)
-    county = centroid.county if centroid else None
-    return ReferralSearchResponse(needs=needs, zip=zip, county=county, results=results)
+    return ReferralSearchResponse(
+        needs=needs, zip=zip, county=found.county, results=found.suggestions, unmet=found.unmet
+    )
 
 
 def _split(values: list[str]) -> list[str]:

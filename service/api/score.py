@@ -10,7 +10,7 @@ from service.auth import GuardedRoute, Permission, require
 from service.decision_log import score_record
 from service.errors import error_body
 from service.ids import random_hex_id
-from service.referrals import suggest_referrals
+from service.referrals import match_referral, needs_from_rules
 from service.rules import evaluate_rules
 from service.schemas import ScoreResponse
 
@@ -51,10 +51,12 @@ async def score(request: Request) -> Response:
         score=result.score,
         band=result.band.value,
     )
-    suggestions = suggest_referrals(
+    # The needs the rules that fired suggest come first (docs/referrals.md).
+    matched = match_referral(
         state.directory,
         referral,
         limit=state.settings.referral_limit,
+        rule_needs=needs_from_rules(outcome.rule_hits),
     )
     # Validated (pydantic 2.14 validates these already-built parts faster than
     # model_construct copies them), but not again by FastAPI's response_model check.
@@ -70,7 +72,9 @@ async def score(request: Request) -> Response:
         recommendation=outcome.recommendation,
         rule_hits=outcome.rule_hits,
         explanation=result.explanation,
-        referrals=suggestions,
+        referrals=matched.suggestions,
+        unmet_needs=matched.unmet,
+        referral_note=matched.note,
     )
     # Serialized once: the same bytes go to the client and (parsed back) into the log record.
     # The JSON FastAPI would produce from response_model (which stays declared for the

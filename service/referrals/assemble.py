@@ -9,7 +9,6 @@ the future), is kept and reported with severity ``warning``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,9 +16,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from service.referrals.areas import read_area
 from service.referrals.directory import Capacity, IndexedService, ServiceSite
 from service.referrals.eligibility import Requirement, parse_requirement
-from service.referrals.hours import format_hours
+from service.referrals.hours import change_days, dated_hours, format_hours
 from service.referrals.hsds_schema import (
     ROW_MODELS,
     AddressRow,
@@ -37,7 +37,7 @@ from service.referrals.hsds_schema import (
     TaxonomyTermRow,
 )
 from service.referrals.hsds_tables import RawTables
-from service.referrals.languages import normalize_language
+from service.referrals.languages import interpretation_offered, normalize_language
 from service.referrals.taxonomy import TaxonomyMap
 from service.referrals.verification import last_verified
 
@@ -50,6 +50,7 @@ _AREA_UNREADABLE = (
     "postal codes as a text extent, or a county name such as 'Demo County' as the name"
 )
 _NO_AREA = "service has no service_area, so it cannot be matched to a family's place"
+_AREA_PARTS_IGNORED = "{problems}; {ignored}"
 _FUTURE_DATES = (
     "{dates} {verb} more than a day after {as_of}, the day the directory was loaded; a record "
     "cannot be verified in the future, so {it} not counted as a verification"
@@ -78,9 +79,6 @@ _LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "attribute": (("taxonomy_term_id", "taxonomy_term"),),
     "service_capacity": (("service_id", "service"),),
 }
-_ZIP = re.compile(r"\b\d{5}\b")
-_COUNTY = re.compile(r"^\s*(.+\S)\s+county\s*$", re.IGNORECASE)
-
 R = TypeVar("R", bound=BaseModel)
 
 
@@ -261,7 +259,19 @@ class _Builder:
                 codes.append(code)
         needs = frozenset().union(*(self.taxonomy.needs_for(c) for c in codes))
         zips, counties = self._areas(row.id)
-        sites = tuple(self._site(sal) for sal in self.sites.get(row.id, []))
+        located = self.sites.get(row.id, [])
+        sites = tuple(self._site(sal) for sal in located)
+        own_schedules = self.schedules["service_id"].get(row.id, [])
+        site_schedules = [self._site_schedules(sal) for sal in located]
+
+        def hours_on(day: dt.date) -> str | None:
+            # The service's own hours, else those of its first site that has any.
+            own = format_hours(own_schedules, on=day)
+            if own is not None:
+                return own
+            return next((t for t in (format_hours(s, on=day) for s in site_schedules) if t), None)
+
+        changes = change_days(own_schedules).union(*(change_days(s) for s in site_schedules))
         capacity, available = self._capacity(row.id)
         verified = self._verified(row)
         organization = self.organizations.get(row.organization_id or "")
@@ -278,7 +288,7 @@ class _Builder:
             maximum_age=row.maximum_age,
             requirements=tuple(requirements),
             languages=self._languages(row.id, sites_of=self.sites.get(row.id, [])),
-            interpretation=row.interpretation_services,
+            interpretation=interpretation_offered(row.interpretation_services),
             capacity=capacity,
             capacity_available=available,
             verified=verified,
@@ -286,11 +296,11 @@ class _Builder:
             phone=_first_phone(self.phones["service_id"].get(row.id, []))
             or next((s.phone for s in sites if s.phone), None)
             or _first_phone(self.phones["organization_id"].get(row.organization_id or "", [])),
-            hours=format_hours(self.schedules["service_id"].get(row.id, []))
-            or next((s.hours for s in sites if s.hours), None),
+            hours=hours_on(self.as_of),
             eligibility_description=row.eligibility_description,
             application_process=row.application_process,
             url=row.url,
+            dated_hours=dated_hours(hours_on, changes),
         )
 
     def _areas(self, service_id: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -301,15 +311,22 @@ class _Builder:
         counties: set[str] = set()
         for area in areas:
             text_extent = area.extent if (area.extent_type or "text").lower() == "text" else None
-            found = _ZIP.findall(text_extent or "")
-            county = _COUNTY.match(area.name or "") or _COUNTY.match(text_extent or "")
-            if found:
-                zips.update(found)
-            elif county:
-                counties.add(county.group(0).strip().casefold())
-            else:
+            reading = read_area(area.name, text_extent)
+            zips.update(reading.zips)
+            counties.update(c.casefold() for c in reading.counties)
+            # One warning per area, naming every part left out.
+            if reading.problems:
+                ignored = "it is ignored" if len(reading.problems) == 1 else "these are ignored"
+                if not reading:
+                    ignored += ", so this area covers no place"
+                message = _AREA_PARTS_IGNORED.format(
+                    problems="; ".join(reading.problems), ignored=ignored
+                )
+            elif not reading:
                 message = _AREA_UNREADABLE.format(extent_type=area.extent_type)
-                self.problems.append(_warning(self.valid, "service_area", area.id, message))
+            else:
+                continue
+            self.problems.append(_warning(self.valid, "service_area", area.id, message))
         return frozenset(zips), frozenset(counties)
 
     def _verified(self, row: ServiceRow) -> dt.date | None:
@@ -356,17 +373,19 @@ class _Builder:
         phones = self.phones["service_at_location_id"].get(sal.id, []) or self.phones[
             "location_id"
         ].get(sal.location_id, [])
-        schedules = self.schedules["service_at_location_id"].get(sal.id, []) or self.schedules[
-            "location_id"
-        ].get(sal.location_id, [])
         return ServiceSite(
             name=location.name if location else None,
             address=_address(physical[0]) if physical else None,
             latitude=coordinates[0] if coordinates else None,
             longitude=coordinates[1] if coordinates else None,
             phone=_first_phone(phones),
-            hours=format_hours(schedules),
+            hours=format_hours(self._site_schedules(sal), on=self.as_of),
         )
+
+    def _site_schedules(self, sal: ServiceAtLocationRow) -> list[ScheduleRow]:
+        return self.schedules["service_at_location_id"].get(sal.id, []) or self.schedules[
+            "location_id"
+        ].get(sal.location_id, [])
 
 
 _OWNERS = ("service_id", "location_id", "service_at_location_id", "organization_id")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from models.referral import Need
+from service.referrals.areas import county_key
 from service.referrals.eligibility import Requirement
+from service.referrals.hours import DatedHours
 from service.referrals.languages import language_name
 from service.referrals.reasons import age_span, record_reasons, requirement_reason
 
@@ -47,8 +49,12 @@ class ZipCentroid:
 class IndexedService:
     """One service, reduced to what the matcher filters and ranks on.
 
-    ``counties`` are stored case-folded. ``languages`` are normalised ISO 639-1 codes; a
-    service with no language records is taken to offer English only.
+    ``counties`` are stored case-folded; the index compares them by
+    :func:`~service.referrals.areas.county_key`. ``languages`` are normalised ISO 639-1
+    codes; a service with no language records is taken to offer English only.
+    ``interpretation`` is None when the directory says none is offered. ``hours`` are the
+    opening hours on the day the directory was loaded; when some schedules are valid only
+    for a time, ``dated_hours`` gives them on any day (see :meth:`hours_on`).
     """
 
     id: str
@@ -73,6 +79,11 @@ class IndexedService:
     eligibility_description: str | None
     application_process: str | None
     url: str | None
+    dated_hours: DatedHours | None = None
+
+    def hours_on(self, day: dt.date) -> str | None:
+        """Return the opening hours shown on ``day`` (the day a referral is judged on)."""
+        return self.hours if self.dated_hours is None else self.dated_hours.on(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +159,9 @@ def match_facts(service: IndexedService) -> MatchFacts:
 class Directory:
     """Services indexed by (need, ZIP) and (need, county), so a match reads a few buckets.
 
+    Counties are indexed by :func:`~service.referrals.areas.county_key`, so "Demo", "Demo
+    Co." and "Demo County" find the same services.
+
     Parameters
     ----------
     services : Iterable[IndexedService]
@@ -171,26 +185,73 @@ class Directory:
         self.organization_count = organization_count
         by_zip: defaultdict[tuple[Need, str], list[MatchFacts]] = defaultdict(list)
         by_county: defaultdict[tuple[Need, str], list[MatchFacts]] = defaultdict(list)
+        offered: set[Need] = set()
         for service in self.services.values():
             # Status is a hard filter that never depends on the family, so it is applied
             # here once: only active services become candidates.
             if service.status != "active":
                 continue
             facts = match_facts(service)
+            offered.update(service.needs)
+            # A set: "Demo County" and "demo co." in one service's areas are one county.
+            counties = {county_key(c) for c in service.counties}
             for need in service.needs:
                 for zip_code in service.zips:
                     by_zip[need, zip_code].append(facts)
-                for county in service.counties:
+                for county in counties:
                     by_county[need, county].append(facts)
+        # Needs some active service meets, wherever it is: a need outside it is one the
+        # directory cannot meet for any family.
+        self.needs_offered: frozenset[Need] = frozenset(offered)
         self._by_zip = {key: tuple(value) for key, value in by_zip.items()}
         self._by_county = {key: tuple(value) for key, value in by_county.items()}
         # The ids of each ZIP bucket, so merging in county-wide services needs no new set.
         self._zip_ids = {
             key: frozenset(facts.service.id for facts in value) for key, value in by_zip.items()
         }
+        self._area_counties = frozenset(county for _, county in by_county)
+        self._zip_counties = {
+            zip_code: county_key(centroid.county)
+            for zip_code, centroid in self.zip_centroids.items()
+            if centroid.county
+        }
+        # The centroid table's spelling ("Demo County") is shown for a county however the
+        # referral wrote it.
+        self._county_names: dict[str, str] = {}
+        for centroid in self.zip_centroids.values():
+            if centroid.county:
+                self._county_names.setdefault(county_key(centroid.county), centroid.county)
 
     def __len__(self) -> int:
         return len(self.services)
+
+    def resolve_county(self, zip_code: str, county: str | None) -> tuple[str | None, str | None]:
+        """Return the county whose county-wide services a family in this place may use.
+
+        Parameters
+        ----------
+        zip_code : str
+            The family's 5-digit ZIP code.
+        county : str or None
+            The county as the referral or search gave it, in any spelling (see
+            :func:`~service.referrals.areas.county_key`).
+
+        Returns
+        -------
+        tuple[str or None, str or None]
+            The county's key for :meth:`candidates` and its name as shown to a screener.
+            The given county when some service area covers it; else the ZIP code's county
+            from the centroid table (a county misspelt or not served still finds the
+            county-wide services of the ZIP's county); else no key, and the given name.
+        """
+        if county is not None:
+            key = county_key(county)
+            if key in self._area_counties:
+                return key, self._county_names.get(key, county)
+        centroid = self.zip_centroids.get(zip_code)
+        if centroid is not None and centroid.county:
+            return self._zip_counties[zip_code], centroid.county
+        return None, county
 
     def candidate_facts(self, need: Need, *, zip_code: str, county: str | None) -> list[MatchFacts]:
         """Return the matching facts of each service meeting ``need`` in the family's area.
@@ -202,8 +263,8 @@ class Directory:
         zip_code : str
             The family's 5-digit ZIP code.
         county : str or None
-            The family's county name (any case); when None, the county of the ZIP code in
-            the centroid table is used if known.
+            The family's county name (any spelling); when None or covered by no service
+            area, the county of the ZIP code in the centroid table is used if known.
 
         Returns
         -------
@@ -211,10 +272,28 @@ class Directory:
             Each service whose area lists the ZIP or covers the county, once, ZIP-listed
             services first.
         """
-        if county is None and zip_code in self.zip_centroids:
-            county = self.zip_centroids[zip_code].county
+        key, _ = self.resolve_county(zip_code, county)
+        return self.candidates(need, zip_code=zip_code, county_key=key)
+
+    def candidates(self, need: Need, *, zip_code: str, county_key: str | None) -> list[MatchFacts]:
+        """Return the services meeting ``need`` that list the ZIP or cover a county.
+
+        Parameters
+        ----------
+        need : Need
+            The need to meet.
+        zip_code : str
+            The family's 5-digit ZIP code.
+        county_key : str or None
+            The county as :meth:`resolve_county` returns it; None for no county.
+
+        Returns
+        -------
+        list[MatchFacts]
+            Each such service once, ZIP-listed services first.
+        """
         listed = self._by_zip.get((need, zip_code), ())
-        wide = self._by_county.get((need, county.casefold()), ()) if county is not None else ()
+        wide = self._by_county.get((need, county_key), ()) if county_key is not None else ()
         if not wide:
             return list(listed)
         if not listed:

@@ -29,28 +29,33 @@ class Requirement:
     years: float | None
     label: str
 
-    def met_by(self, *, pregnant: bool, child_ages: tuple[float, ...]) -> bool:
+    def met_by(self, *, pregnant: bool | None, child_ages: tuple[float, ...] | None) -> bool | None:
         """Return whether a household with these facts meets the requirement.
 
         Parameters
         ----------
-        pregnant : bool
-            Whether a caregiver is pregnant.
-        child_ages : tuple[float, ...]
-            The children's ages in years.
+        pregnant : bool or None
+            Whether a caregiver is pregnant; None if not known.
+        child_ages : tuple[float, ...] or None
+            The children's ages in years; None if not known.
 
         Returns
         -------
-        bool
-            True for ``unchecked`` requirements, which the screener reads as text.
+        bool or None
+            None when the facts it depends on are not known (the requirement is then not
+            enforced); True for ``unchecked`` requirements, which the screener reads as text.
         """
-        young = self.years is not None and any(age < self.years for age in child_ages)
+        young = None
+        if self.years is not None and child_ages is not None:
+            young = any(age < self.years for age in child_ages)
         if self.kind == "pregnant":
             return pregnant
         if self.kind == "child_under":
             return young
         if self.kind == "pregnant_or_child_under":
-            return pregnant or young
+            if pregnant or young:
+                return True
+            return None if pregnant is None or young is None else False
         return True
 
 

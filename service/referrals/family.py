@@ -14,7 +14,10 @@ class FamilyProfile:
     """The facts the hard filters and the ranking read.
 
     ``other_ages`` are ages of people whose role is unknown (a screener's search gives ages
-    only); they count for every need's age check.
+    only); they count for every need's age check. ``pregnant`` None and ``ages_known``
+    False mean the search did not say: a requirement that depends on it (a pregnancy, a
+    child under N) is then not enforced but shown "to confirm", as an age range is not
+    checked when no ages are known.
     """
 
     zip_code: str
@@ -22,9 +25,15 @@ class FamilyProfile:
     child_ages: tuple[float, ...]
     caregiver_ages: tuple[float, ...]
     other_ages: tuple[float, ...]
-    pregnant: bool
+    pregnant: bool | None
     languages: tuple[str, ...]
     as_of: dt.date
+    ages_known: bool = True
+
+    @property
+    def has_unknowns(self) -> bool:
+        """Whether an eligibility requirement may be left unjudged for this family."""
+        return self.pregnant is None or not self.ages_known
 
 
 def profile_from_referral(referral: Referral) -> FamilyProfile:

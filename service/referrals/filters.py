@@ -127,14 +127,19 @@ def age_ok(
 def eligibility_ok(
     service: IndexedService, family: FamilyProfile, *, explain: bool = True
 ) -> list[str] | None:
-    """Pass if every structured eligibility requirement is met; return their reasons."""
+    """Pass unless a structured eligibility requirement is not met; return their reasons.
+
+    A requirement that depends on a fact the family did not give (a search without
+    pregnancy or ages) is not enforced; its reason reads "Eligibility to confirm".
+    """
     reasons: list[str] = []
-    child_ages = family.child_ages + family.other_ages
+    child_ages = family.child_ages + family.other_ages if family.ages_known else None
     for requirement in service.requirements:
-        if not requirement.met_by(pregnant=family.pregnant, child_ages=child_ages):
+        met = requirement.met_by(pregnant=family.pregnant, child_ages=child_ages)
+        if met is False:
             return None
         if explain:
-            reasons.append(requirement_reason(requirement))
+            reasons.append(requirement_reason(requirement, known=met is not None))
     return reasons
 
 

@@ -29,6 +29,19 @@ def _utc_if_naive(value: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[dt.datetime, AfterValidator(_utc_if_naive)]
 
 
+def _month_days(value: str) -> str:
+    # Checked here, so a schedule whose days cannot be shown is reported, not shown as
+    # if it were open every day.
+    for token in value.split(","):
+        token = token.strip()
+        if not (token.lstrip("+-").isdigit() and 1 <= abs(int(token)) <= 31):
+            raise ValueError(
+                "expected days of the month separated by commas: 1 to 31, or -1 (the last "
+                "day) to -31"
+            )
+    return value
+
+
 class _Row(BaseModel):
     # extra="ignore": HSDS rows carry many fields the matcher does not need.
     # coerce_numbers_to_str: JSON examples give phone extensions and codes as numbers.
@@ -121,8 +134,14 @@ class ScheduleRow(_Row):
     service_id: str | None = None
     location_id: str | None = None
     service_at_location_id: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    dtstart: dt.date | None = None
+    until: dt.date | None = None
     freq: str | None = None
+    interval: Annotated[int, Field(ge=1)] | None = None
     byday: str | None = None
+    bymonthday: Annotated[str, AfterValidator(_month_days)] | None = None
     opens_at: dt.time | None = None
     closes_at: dt.time | None = None
     description: str | None = None

@@ -1,6 +1,11 @@
-"""Language codes: normalise ISO 639 codes so 'spa', 'es' and 'es-MX' compare equal."""
+"""Language codes: normalise ISO 639 codes so 'spa', 'es' and 'es-MX' compare equal.
+
+Also reads whether a service's ``interpretation_services`` text offers interpretation.
+"""
 
 from __future__ import annotations
+
+import re
 
 # ISO 639-2/3 codes of languages common in US hotline calls, mapped to ISO 639-1, because
 # HSDS allows either and referrals carry 639-1 ('en', 'es').
@@ -97,3 +102,35 @@ def language_name(code: str) -> str:
         For example ``'Spanish'`` for ``'es'``.
     """
     return _NAMES.get(code, code)
+
+
+# Said in the field when a directory means "no interpretation": "None", "No", "N/A", "none
+# available", "No interpreters", "Not offered", "-".
+_NO_INTERPRETATION = re.compile(
+    r"(?:none|no|nil|n/?a|-+|unavailable|not (?:available|offered|provided)"
+    r"|(?:none|no (?:interpretation|interpreters?|interpreting)(?: services?)?)"
+    r"(?: (?:available|offered|provided))?)",
+    re.IGNORECASE,
+)
+
+
+def interpretation_offered(text: str | None) -> str | None:
+    """Return a service's ``interpretation_services`` text, or None if it offers none.
+
+    Parameters
+    ----------
+    text : str or None
+        The directory's text.
+
+    Returns
+    -------
+    str or None
+        None for an empty text or one that says there is none ("None", "No", "N/A",
+        "none available", "No interpreters"); otherwise the text, shown to the screener.
+    """
+    if text is None:
+        return None
+    plain = " ".join(text.split()).strip(" .!;:")
+    if not plain or _NO_INTERPRETATION.fullmatch(plain):
+        return None
+    return text

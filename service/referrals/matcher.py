@@ -2,16 +2,20 @@
 
 For each derived need the candidates come from the directory's (need, ZIP) and (need,
 county) buckets, so matching reads a few dozen services, not the whole directory. Options
-are then taken round-robin across the family's needs (first option for each need, then the
-second, ...) so that every need gets options, and a service meeting several needs is listed
-once, with the others under ``also_meets``.
+are then taken round-robin across the family's needs in priority order (first option for
+each need, then the second, ...), and a service meeting several needs is listed once, with
+the others under ``also_meets``. When there are more needs than options, a need another
+option already meets waits for the second round, so a later need still gets one; each need
+left with no option is reported with why (:class:`~service.referrals.unmet.UnmetNeed`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from math import asin, radians, sin, sqrt
 
 from models.referral import Need, Referral
@@ -27,10 +31,17 @@ from service.referrals.filters import (
     language_ok,
 )
 from service.referrals.languages import normalize_language
-from service.referrals.needs import DerivedNeed, derive_needs
+from service.referrals.needs import DerivedNeed, derive_needs, no_needs_reason
 from service.referrals.ranking import DEFAULT_WEIGHTS, EARTH_RADIUS_KM, RankingWeights, Scorer
 from service.referrals.reasons import NEED_TEXT, age_reason
-from service.referrals.suggestion import ReferralSuggestion
+from service.referrals.suggestion import ReferralMatch, ReferralSuggestion
+from service.referrals.unmet import (
+    Exclusion,
+    UnmetNeed,
+    none_in_directory,
+    none_in_reach,
+    over_limit,
+)
 
 MIN_LIMIT = 3
 MAX_LIMIT = 50
@@ -47,6 +58,7 @@ def suggest_referrals(
     *,
     limit: int = 5,
     weights: RankingWeights = DEFAULT_WEIGHTS,
+    rule_needs: Iterable[DerivedNeed] = (),
 ) -> list[ReferralSuggestion]:
     """Suggest community services for the family named on a referral.
 
@@ -60,12 +72,16 @@ def suggest_referrals(
         Most options to return (3 to 50).
     weights : RankingWeights
         Ranking weights; see :mod:`service.referrals.ranking`.
+    rule_needs : Iterable[DerivedNeed]
+        Needs the policy rules that fired suggest (:func:`~service.referrals.needs_from_rules`);
+        they rank first among the family's needs.
 
     Returns
     -------
     list[ReferralSuggestion]
         Up to ``limit`` options spread across the family's needs; empty if no need is
-        derived or nothing passes the filters.
+        derived or nothing passes the filters (:func:`match_referral` also says which needs
+        are left without an option, and why).
 
     Raises
     ------
@@ -73,7 +89,56 @@ def suggest_referrals(
         If ``limit`` is outside 3..50.
     """
     family = profile_from_referral(referral)
-    return match(directory, family, derive_needs(referral), limit=limit, weights=weights)
+    needs = derive_needs(referral, rule_needs=rule_needs)
+    return _match(directory, family, needs, limit=limit, weights=weights).suggestions
+
+
+def match_referral(
+    directory: Directory,
+    referral: Referral,
+    *,
+    limit: int = 5,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+    rule_needs: Iterable[DerivedNeed] = (),
+) -> ReferralMatch:
+    """Suggest community services for a referral, and say which needs got no option and why.
+
+    Parameters
+    ----------
+    directory : Directory
+        The loaded directory.
+    referral : Referral
+        The report to the hotline.
+    limit : int
+        Most options to return (3 to 50).
+    weights : RankingWeights
+        Ranking weights; see :mod:`service.referrals.ranking`.
+    rule_needs : Iterable[DerivedNeed]
+        Needs the policy rules that fired suggest (:func:`~service.referrals.needs_from_rules`);
+        they rank first among the family's needs.
+
+    Returns
+    -------
+    ReferralMatch
+        The needs in priority order, the options (as :func:`suggest_referrals` returns
+        them), each need no option meets with its cause, and, when no need was derived at
+        all, a note saying why.
+
+    Raises
+    ------
+    ValueError
+        If ``limit`` is outside 3..50.
+    """
+    family = profile_from_referral(referral)
+    needs = derive_needs(referral, rule_needs=rule_needs)
+    found = _match(directory, family, needs, limit=limit, weights=weights)
+    return ReferralMatch(
+        needs=needs,
+        county=found.county,
+        suggestions=found.suggestions,
+        unmet=found.unmet,
+        note=None if needs else no_needs_reason(referral),
+    )
 
 
 def search_directory(
@@ -83,8 +148,8 @@ def search_directory(
     zip_code: str,
     county: str | None = None,
     languages: Sequence[str] = (),
-    ages: Sequence[float] = (),
-    pregnant: bool = False,
+    ages: Sequence[float] | None = (),
+    pregnant: bool | None = False,
     limit: int = 5,
     as_of: dt.date | None = None,
     weights: RankingWeights = DEFAULT_WEIGHTS,
@@ -103,14 +168,18 @@ def search_directory(
         The family's county; by default taken from the ZIP centroid table.
     languages : Sequence[str]
         ISO 639 codes the family speaks; empty means no language filter.
-    ages : Sequence[float]
-        Ages of the people to serve; empty means no age filter.
-    pregnant : bool
-        Whether a caregiver is pregnant.
+    ages : Sequence[float] or None
+        Ages of the people to serve. None: not given, so neither age ranges nor "child
+        under N" requirements are enforced. Empty (the default, kept for existing
+        callers): no age filter, but no child counts for "child under N".
+    pregnant : bool or None
+        Whether a caregiver is pregnant. None: not given, so pregnancy requirements are
+        not enforced (shown "Eligibility to confirm"). False (the default) excludes
+        services for pregnant people only.
     limit : int
         Most options to return (3 to 50).
     as_of : datetime.date, optional
-        Day to judge record freshness on; today by default.
+        Day to judge record freshness and opening hours on; today by default.
     weights : RankingWeights
         Ranking weights.
 
@@ -119,18 +188,58 @@ def search_directory(
     list[ReferralSuggestion]
         Up to ``limit`` options.
     """
+    return match_search(
+        directory,
+        needs=needs,
+        zip_code=zip_code,
+        county=county,
+        languages=languages,
+        ages=ages,
+        pregnant=pregnant,
+        limit=limit,
+        as_of=as_of,
+        weights=weights,
+    ).suggestions
+
+
+def match_search(
+    directory: Directory,
+    *,
+    needs: Sequence[Need],
+    zip_code: str,
+    county: str | None = None,
+    languages: Sequence[str] = (),
+    ages: Sequence[float] | None = (),
+    pregnant: bool | None = False,
+    limit: int = 5,
+    as_of: dt.date | None = None,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> ReferralMatch:
+    """Search by hand, and say which needs searched for got no option and why.
+
+    Parameters are those of :func:`search_directory`.
+
+    Returns
+    -------
+    ReferralMatch
+        The needs searched for, the county used, the options and the needs left unmet.
+    """
     family = FamilyProfile(
         zip_code=zip_code,
         county=county,
         child_ages=(),
         caregiver_ages=(),
-        other_ages=tuple(ages),
+        other_ages=tuple(ages or ()),
         pregnant=pregnant,
         languages=tuple(dict.fromkeys(normalize_language(c) for c in languages)),
         as_of=as_of or dt.date.today(),
+        ages_known=ages is not None,
     )
     derived = [DerivedNeed(need=n, reason="searched for") for n in dict.fromkeys(needs)]
-    return match(directory, family, derived, limit=limit, weights=weights)
+    found = _match(directory, family, derived, limit=limit, weights=weights)
+    return ReferralMatch(
+        needs=derived, county=found.county, suggestions=found.suggestions, unmet=found.unmet
+    )
 
 
 def match(
@@ -148,7 +257,7 @@ def match(
     directory : Directory
         The loaded directory.
     family : FamilyProfile
-        Place, ages, pregnancy, languages and the day to judge freshness on.
+        Place, ages, pregnancy, languages and the day to judge freshness and hours on.
     needs : Sequence[DerivedNeed]
         The needs, in priority order.
     limit : int
@@ -166,22 +275,39 @@ def match(
     ValueError
         If ``limit`` is outside 3..50.
     """
+    return _match(directory, family, needs, limit=limit, weights=weights).suggestions
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    suggestions: list[ReferralSuggestion]
+    unmet: list[UnmetNeed]
+    county: str | None
+
+
+def _match(
+    directory: Directory,
+    family: FamilyProfile,
+    needs: Sequence[DerivedNeed],
+    *,
+    limit: int,
+    weights: RankingWeights,
+) -> _Found:
     if not MIN_LIMIT <= limit <= MAX_LIMIT:
         raise ValueError(_BAD_LIMIT.format(low=MIN_LIMIT, high=MAX_LIMIT, limit=limit))
-    county = family.county
-    if county is None and family.zip_code in directory.zip_centroids:
-        county = directory.zip_centroids[family.zip_code].county
+    county_key, county = directory.resolve_county(family.zip_code, family.county)
     origin = directory.zip_centroids.get(family.zip_code)
     family_needs = frozenset(n.need for n in needs)
     # Everything but the age check is the same whichever need a service is a candidate
     # for, so each service is filtered and scored once per referral, not once per need.
     judged = _Judge(family, family_needs, origin, weights)
     ranked: list[tuple[DerivedNeed, list[_Ranked]]] = []
+    # The services in the area of each need with no candidate, to say why it has none.
+    none_fit: dict[Need, list[MatchFacts]] = {}
     for derived in needs:
         candidates: list[_Ranked] = []
-        for facts in directory.candidate_facts(
-            derived.need, zip_code=family.zip_code, county=county
-        ):
+        area = directory.candidates(derived.need, zip_code=family.zip_code, county_key=county_key)
+        for facts in area:
             service = facts.service
             if facts.has_age_range and not judged.fits(
                 derived.need, service.minimum_age, service.maximum_age
@@ -190,16 +316,43 @@ def match(
             entry = judged.rank(facts)
             if entry is not None:
                 candidates.append(entry)
+        if not candidates:
+            none_fit[derived.need] = area
         # Keys (negated rounded score, casefolded name, id) are unique, so the service
         # objects after them are never compared.
         candidates.sort()
         ranked.append((derived, candidates))
     chosen = _spread(ranked, limit=limit)
     family_order = [n.need for n in needs]
-    return [
+    suggestions = [
         _suggestion(c[3], c[5], c[6], d, family, county, family_order, rank=i)
         for i, (d, c) in enumerate(chosen, start=1)
     ]
+    met: set[Need] = set()
+    for derived, candidate in chosen:
+        met.add(derived.need)
+        met.update(candidate[6])
+    unmet: list[UnmetNeed] = []
+    for derived in needs:
+        need = derived.need
+        if need in met:
+            continue
+        if need not in none_fit:
+            unmet.append(over_limit(need, derived.reason, limit=limit))
+        elif need not in directory.needs_offered:
+            unmet.append(none_in_directory(need, derived.reason))
+        else:
+            excluded = Counter(judged.exclusion(need, facts) for facts in none_fit[need])
+            unmet.append(
+                none_in_reach(
+                    need,
+                    derived.reason,
+                    zip_code=family.zip_code,
+                    county=county,
+                    excluded=excluded,
+                )
+            )
+    return _Found(suggestions=suggestions, unmet=unmet, county=county)
 
 
 _Ranked = tuple[float, str, str, MatchFacts, float, float | None, frozenset[Need]]
@@ -266,6 +419,15 @@ class _Judge:
         entry = seen[key] = self._judge(facts)
         return entry
 
+    def exclusion(self, need: Need, facts: MatchFacts) -> Exclusion:
+        """Return the filter that excluded a service in the area (only for unmet needs)."""
+        service = facts.service
+        if facts.has_age_range and not self.fits(need, service.minimum_age, service.maximum_age):
+            return "age range"
+        if eligibility_ok(service, self._family, explain=False) is None:
+            return "eligibility"
+        return "language"
+
     def _judge(self, facts: MatchFacts) -> _Ranked | None:
         service = facts.service
         # Status needs no check here: the directory indexes only active services.
@@ -327,24 +489,65 @@ def _nearest_km(
 def _spread(
     ranked: list[tuple[DerivedNeed, list[_Ranked]]], *, limit: int
 ) -> list[tuple[DerivedNeed, _Ranked]]:
+    # Round-robin over the needs in priority order. In the first round a need that an
+    # earlier option already meets (under also_meets) waits for the second round when
+    # taking a place now would leave a later need with none; otherwise it takes its own
+    # first option, as every need does.
     chosen: list[tuple[DerivedNeed, _Ranked]] = []
     used: set[str] = set()
+    met: set[Need] = set()
     positions = [0] * len(ranked)
+    first_round = True
     while len(chosen) < limit:
         progressed = False
         for index, (derived, candidates) in enumerate(ranked):
-            while positions[index] < len(candidates) and candidates[positions[index]][2] in used:
-                positions[index] += 1
-            if positions[index] >= len(candidates) or len(chosen) >= limit:
+            if len(chosen) >= limit:
+                break
+            position = positions[index]
+            while position < len(candidates) and candidates[position][2] in used:
+                position += 1
+            positions[index] = position
+            if position >= len(candidates):
                 continue
-            candidate = candidates[positions[index]]
+            if (
+                first_round
+                and derived.need in met
+                and limit - len(chosen) <= _waiting(ranked, index, positions, used, met)
+            ):
+                continue
+            candidate = candidates[position]
             positions[index] += 1
             used.add(candidate[2])
+            met.add(derived.need)
+            met.update(candidate[6])
             chosen.append((derived, candidate))
             progressed = True
+        first_round = False
         if not progressed:
             break
     return chosen
+
+
+def _next_unused(candidates: list[_Ranked], position: int, used: set[str]) -> int:
+    while position < len(candidates) and candidates[position][2] in used:
+        position += 1
+    return position
+
+
+def _waiting(
+    ranked: list[tuple[DerivedNeed, list[_Ranked]]],
+    index: int,
+    positions: list[int],
+    used: set[str],
+    met: set[Need],
+) -> int:
+    """Count the needs after ``index`` that no option meets yet and that have one left."""
+    return sum(
+        1
+        for later in range(index + 1, len(ranked))
+        if ranked[later][0].need not in met
+        and _next_unused(ranked[later][1], positions[later], used) < len(ranked[later][1])
+    )
 
 
 def _suggestion(
@@ -369,7 +572,11 @@ def _suggestion(
         ages, who = clients_of(need, family)
         youngest = min((a for a in ages if age_fits(a, low, high)), default=None)
         why.append(age_reason(facts.age_span, youngest, who))
-    why += facts.eligibility_reasons
+    if service.requirements and family.has_unknowns:
+        # Some requirement may be unjudged ("to confirm"), so the lines are written now.
+        why += eligibility_ok(service, family) or []
+    else:
+        why += facts.eligibility_reasons
     language = language_ok(service, family)
     if language and language[0]:
         why.append(language[0])
@@ -391,7 +598,7 @@ def _suggestion(
         phone=service.phone,
         address=facts.address,
         location_name=facts.location_name,
-        hours=service.hours,
+        hours=service.hours_on(family.as_of),
         distance_km=distance_km,
         languages=list(facts.language_names),
         capacity=service.capacity,

@@ -58,20 +58,23 @@ def age_reason(span: str, youngest_fitting: float | None, who: str) -> str:
     return f"Serves ages {span}; fits {who} aged {number(youngest_fitting)}"
 
 
-def requirement_reason(requirement: Requirement) -> str:
+def requirement_reason(requirement: Requirement, *, known: bool = True) -> str:
     """Return the line for an eligibility requirement the family meets.
 
     Parameters
     ----------
     requirement : Requirement
         The requirement.
+    known : bool
+        False when the facts the requirement depends on were not given (a search).
 
     Returns
     -------
     str
-        ``'Eligible: ...'``, or ``'Eligibility to confirm: ...'`` for unchecked ones.
+        ``'Eligible: ...'``, or ``'Eligibility to confirm: ...'`` for unchecked ones and
+        ones not known.
     """
-    if requirement.kind == "unchecked":
+    if requirement.kind == "unchecked" or not known:
         return f"Eligibility to confirm: {requirement.label}"
     return f"Eligible: {requirement.label}"
 

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.referral import Need
 from service.referrals.directory import Capacity
+from service.referrals.needs import DerivedNeed
+from service.referrals.unmet import UnmetNeed
 
 
 class ReferralSuggestion(BaseModel):
@@ -39,6 +41,25 @@ class ReferralSuggestion(BaseModel):
     last_verified: dt.date | None = None
 
 
+class ReferralMatch(BaseModel):
+    """Everything matching found for a family: the options, and each need left without one.
+
+    A need is met when an option is listed for it or lists it under ``also_meets``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    needs: list[DerivedNeed] = Field(description="The family's needs, in priority order.")
+    county: str | None = Field(description="County used for county-wide services, if any.")
+    suggestions: list[ReferralSuggestion]
+    unmet: list[UnmetNeed] = Field(
+        default=[], description="Needs no listed option meets, in priority order, with why."
+    )
+    note: str | None = Field(
+        default=None, description="Why no need was derived, when none was (else null)."
+    )
+
+
 class ReferralSearchResponse(BaseModel):
     """The answer to a screener's search: what was searched for and the options found."""
 
@@ -48,3 +69,6 @@ class ReferralSearchResponse(BaseModel):
     zip: str
     county: str | None = Field(description="County used for county-wide services, if known.")
     results: list[ReferralSuggestion]
+    unmet: list[UnmetNeed] = Field(
+        default=[], description="Needs searched for with no option listed, and why."
+    )

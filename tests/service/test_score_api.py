@@ -116,13 +116,48 @@ def test_substance_exposed_infant_is_flagged_with_matching_referrals(client) -> 
     data = client.post("/v1/score", json=_example("referral-substance-exposed-infant.json")).json()
     assert "substance-exposed-infant" in {h["id"] for h in data["rule_hits"]}
     assert (data["score"], data["band"]) == (18, "very_high")
+    # The rule suggests treatment and home visiting: those needs come first.
     assert [(r["service_id"], r["need"]) for r in data["referrals"]] == [
-        ("svc-021", "housing"),
         ("svc-013", "substance_use_treatment"),
         ("svc-001", "home_visiting"),
+        ("svc-021", "housing"),
         ("svc-027", "early_learning"),
-        ("svc-023", "housing"),
+        ("svc-010", "substance_use_treatment"),
     ]
+    assert (data["unmet_needs"], data["referral_note"]) == ([], None)
+
+
+def test_needs_beyond_the_limit_are_listed_as_unmet_with_why(client) -> None:
+    body = _example("referral.json")
+    body["allegation_types"] = [
+        "neglect",
+        "domestic_violence",
+        "caregiver_substance_use",
+        "inadequate_housing",
+        "emotional_abuse",
+    ]
+    body["caregivers"][0]["pregnant"] = True
+    body["caregivers"][0]["role"] = "mother"
+    data = client.post("/v1/score", json=body).json()
+    assert "pregnant-caregiver" in {h["id"] for h in data["rule_hits"]}
+    # The rule's need (prenatal visiting) is met first; the needs the five options did not
+    # reach are said, not dropped.
+    assert [(r["service_id"], r["need"]) for r in data["referrals"]] == [
+        ("svc-006", "prenatal_home_visiting"),
+        ("svc-038", "food"),
+        ("svc-033", "parenting"),
+        ("svc-018", "domestic_violence"),
+        ("svc-013", "substance_use_treatment"),
+    ]
+    assert [(u["need"], u["cause"], u["reason"]) for u in data["unmet_needs"]] == [
+        ("housing", "over_limit", "allegation: inadequate housing"),
+        ("mental_health", "over_limit", "allegation: emotional abuse"),
+        ("early_learning", "over_limit", "child aged 2.5 is under 5"),
+    ]
+    assert data["unmet_needs"][0]["message"] == (
+        "No option listed: all 5 options went to needs ranked higher; search the directory "
+        "for housing to see its options"
+    )
 
 
 def test_invalid_referral_gets_422_naming_each_field(client) -> None:

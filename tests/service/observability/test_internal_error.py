@@ -18,7 +18,7 @@ def _crash(_directory, referral, **_kwargs):
 
 
 def test_an_unhandled_error_is_a_json_500_with_the_request_id(client, monkeypatch, caplog) -> None:
-    monkeypatch.setattr(score_route, "suggest_referrals", _crash)
+    monkeypatch.setattr(score_route, "match_referral", _crash)
     caplog.set_level(logging.INFO)
     caplog.handler.addFilter(RequestIdFilter())  # as `hotline serve`'s handler has it
     response = client.post(

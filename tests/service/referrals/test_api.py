@@ -49,16 +49,32 @@ def test_search_returns_ranked_options_with_next_steps(client):
     assert response.status_code == 200
     body = response.json()
     assert (body["needs"], body["zip"], body["county"]) == (["food"], "90012", "Demo County")
+    # Without ages or pregnancy given, the pregnancy-or-under-5 nutrition programme is
+    # listed with its eligibility to confirm, not left out as if the answer were "no".
     assert [r["service_name"] for r in body["results"]] == [
         "Maple Street Family Resource Center",
         "Mobile Market",
         "Demo County Food Bank Pantry",
+        "Nutrition for Women, Infants and Children",
         "Diaper and Formula Bank",
     ]
-    # The pregnancy-or-under-5 nutrition programme needs ages or pregnancy to qualify.
-    assert "Nutrition for Women, Infants and Children" not in str(body)
-    assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4]
+    assert body["results"][3]["why"][2] == (
+        "Eligibility to confirm: Pregnant, or parenting a child under 5"
+    )
+    assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
     assert all(r["phone"] and r["hours"] for r in body["results"])
+    # Said "not pregnant" and an adult's age, it is left out.
+    response = client.get(
+        "/v1/referrals/search",
+        params={
+            "need": "food",
+            "zip": "90012",
+            "language": "es",
+            "pregnant": "false",
+            "ages": "30",
+        },
+    )
+    assert "Nutrition for Women, Infants and Children" not in response.text
 
 
 def test_search_accepts_comma_lists_and_repeats(client):

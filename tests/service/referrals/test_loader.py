@@ -45,7 +45,10 @@ def test_official_tabular_example_loads_with_its_four_known_problems():
     assert (service.minimum_age, service.maximum_age) == (12, 100)
     assert service.languages == frozenset({"ur"})
     assert service.phone == "+44 1234 234567 ext. 100"
-    assert service.hours == "Thu, Fri 10:00-18:00"
+    # Its one schedule is valid on 2005-01-01 only, so no hours are shown on later days.
+    assert service.hours is None
+    assert service.hours_on(dt.date(2005, 1, 1)) == "Thu, Fri 10:00-18:00"
+    assert service.hours_on(dt.date(2005, 1, 2)) is None
     assert service.sites[0].address == "1-30 Main Street, MyVillage, MyCity, MyState ABC 1234"
     assert service.sites[0].latitude is None
 
@@ -434,4 +437,74 @@ def test_a_resource_named_by_a_list_is_skipped_as_not_hsds(tmp_path):
             "a datapackage.json with a 'service' resource, or .json files holding services; "
             "the directory is empty",
         )
+    ]
+
+
+def test_service_areas_list_counties_and_zip_ranges_and_name_what_is_ignored(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=b"id,name,status\ns-1,Pantry,active\ns-2,Shelter,active\ns-3,Clinic,active\n",
+        service_area=(
+            b"id,service_id,name,extent,extent_type\n"
+            b'a-1,s-1,"Alameda County, San Mateo County",,\n'
+            b'a-2,s-2,Peninsula,"94401-94404, downtown, 94499-94410",text\n'
+            b"a-3,s-3,Everywhere,90000-99999,text\n"
+        ),
+    )
+
+    loaded = load_directory(pkg)
+
+    services = loaded.directory.services
+    assert services["s-1"].counties == frozenset({"alameda county", "san mateo county"})
+    assert sorted(services["s-2"].zips) == ["94401", "94402", "94403", "94404"]
+    assert [str(p) for p in loaded.problems] == [
+        "service_area.csv: service_area 'a-2': text extent part 'downtown' is neither a "
+        "5-digit ZIP code, a ZIP range such as '94401-94404' nor a county name such as "
+        "'Demo County'; ZIP range '94499-94410' runs backwards; these are ignored",
+        "service_area.csv: service_area 'a-3': ZIP range '90000-99999' spans 10000 codes, "
+        "more than 1000; it is ignored, so this area covers no place",
+    ]
+    assert {p.severity for p in loaded.problems} == {"warning"}
+
+
+def test_interpretation_that_says_none_is_no_interpretation(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=(
+            b"id,name,status,interpretation_services\n"
+            b"s-1,One,active,None\ns-2,Two,active,N/A\ns-3,Three,active,none available\n"
+            b"s-4,Four,active,Phone interpreters\n"
+        ),
+        service_area=b"id,service_id,name\na-1,s-1,Demo County\na-2,s-2,Demo County\n"
+        b"a-3,s-3,Demo County\na-4,s-4,Demo County\n",
+    )
+
+    loaded = load_directory(pkg)
+
+    # None is what the language filter reads as "no interpretation offered".
+    interpretation = {sid: s.interpretation for sid, s in loaded.directory.services.items()}
+    assert interpretation == {"s-1": None, "s-2": None, "s-3": None, "s-4": "Phone interpreters"}
+
+
+def test_schedules_with_validity_dates_are_shown_only_while_valid(tmp_path):
+    pkg = _package(
+        tmp_path / "pkg",
+        service=SERVICE_CSV,
+        service_area=AREA_CSV,
+        schedule=(
+            b"id,service_id,valid_from,valid_to,freq,byday,bymonthday,opens_at,closes_at\n"
+            b"h-1,s-1,,2025-03-31,WEEKLY,MO,,09:00,12:00\n"
+            b"h-2,s-1,2025-04-01,,MONTHLY,1TU,,09:00,12:00\n"
+            b"h-3,s-1,,,MONTHLY,,15th,09:00,12:00\n"
+        ),
+    )
+
+    loaded = load_directory(pkg, as_of=dt.date(2025, 3, 1))
+
+    service = loaded.directory.services["s-1"]
+    assert service.hours == "Mon 09:00-12:00"
+    assert service.hours_on(dt.date(2025, 4, 1)) == "1st Tue 09:00-12:00"
+    assert [str(p) for p in loaded.problems] == [
+        "schedule.csv: schedule 'h-3': bymonthday: expected days of the month separated by "
+        "commas: 1 to 31, or -1 (the last day) to -31 (got '15th'); the record was skipped"
     ]
