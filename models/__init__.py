@@ -22,6 +22,7 @@ from models.features import (
     feature_spec_hash,
 )
 from models.history import champion_lineage, describe_event, rollback_champion
+from models.integrity import sha256_file
 from models.json_ready import json_ready
 from models.referral import (
     AllegationType,
@@ -38,7 +39,7 @@ from models.referral import (
     Referral,
     ReporterType,
 )
-from models.registry import ModelRegistry, sha256_file
+from models.registry import ModelRegistry
 from models.scorer import Factor, ScoreResult, explain, score_features, score_referral
 from models.scoring import (
     BAND_UPPER_SCORES,

@@ -5,11 +5,14 @@
 :func:`build_feature_matrix` for many (training) by calling the very same function, so the
 two paths cannot drift apart.
 
-Design choices, after the critiques of earlier tools (see docs/features.md):
+Design choices, after the critiques of earlier tools (see docs/model.md):
 
 * time-windowed counts instead of permanent "ever" flags, so an old record stops counting;
-* counts on the *same household* are kept apart from reports on other households, so a family
-  is not scored "by association" with every household a relative ever lived in;
+* prior reports are those naming the referral's own children and caregivers: their own
+  histories, in this household or another one they lived in (no one else's record is read);
+  reports on this household and those from other households are separate counts, and the
+  counts by disposition (screened in, substantiated) and of the last 90 days take both, as
+  their labels say;
 * race, ethnicity and disability are never read here.
 """
 
@@ -74,13 +77,24 @@ _CORE: tuple[FeatureDef, ...] = (
         "Prior reports naming these people in other households, last 5 years",
         5 * _YEAR,
     ),
-    FeatureDef("screened_in_reports_5y", "Prior reports screened in, last 5 years", 5 * _YEAR),
+    # These three count reports on any household naming these people, as the labels say
+    # (a screener read "Prior reports screened in" next to "on this household" as the same
+    # household).
     FeatureDef(
-        "substantiated_reports_5y",
-        "Prior reports substantiated, last 5 years",
+        "screened_in_reports_5y",
+        "Prior reports naming these people, any household, screened in, last 5 years",
         5 * _YEAR,
     ),
-    FeatureDef("reports_90d", "Prior reports, last 90 days", 90),
+    FeatureDef(
+        "substantiated_reports_5y",
+        "Prior reports naming these people, any household, substantiated, last 5 years",
+        5 * _YEAR,
+    ),
+    FeatureDef(
+        "reports_90d",
+        "Prior reports naming these people, any household, last 90 days",
+        90,
+    ),
     FeatureDef("placements_5y", "Out-of-home placements, last 5 years", 5 * _YEAR),
     FeatureDef(
         "caregivers_behavioral_health_2y",

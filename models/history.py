@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from models.errors import RegistryError
+from models.errors import ArtifactTampered, RegistryError
 from models.registry import ModelRegistry
 
 CHAMPION = "champion"
@@ -75,12 +75,19 @@ def rollback_champion(
     ------
     RegistryError
         There is no earlier version to return to.
+    ArtifactTampered
+        The earlier version's artifact is not the one recorded when the alias was moved to
+        it (e.g. its directory was deleted and the number given to another model by a
+        registry that reused numbers), or does not match its own metadata.
+    models.ModelError
+        The earlier version cannot be loaded (missing, other feature spec).
     """
     # Held from reading the lineage to recording the move: two rollbacks at once would both
     # pop the same promotion and go back one version, not two.
     with registry.lock(purpose=f"rollback of '{alias}'", on_wait=on_wait):
         current = registry.alias(alias)
-        lineage = champion_lineage(registry.history(), alias=alias)
+        events = registry.history()
+        lineage = champion_lineage(events, alias=alias)
         if current is None or len(lineage) < 2 or lineage[-1] != current:
             raise RegistryError(
                 f"no earlier '{alias}' to roll back to in {registry.root} (current: "
@@ -89,9 +96,38 @@ def rollback_champion(
             )
         # Neighbours in the lineage differ (champion_lineage), so this is not ``current``.
         target = lineage[-2]
-        registry.load(target)  # refuse to roll back onto a tampered or mismatched artifact
-        registry.set_alias(alias, target, by=by, reason=reason, extra={"action": "rollback"})
+        # Refuse to roll back onto a tampered or mismatched artifact, or onto another model
+        # than the one that was put in front of screeners under this number.
+        _, meta = registry.load_with_metadata(target)
+        _check_same_artifact(events, target, meta.get("sha256"), alias=alias)
+        registry.set_alias(
+            alias,
+            target,
+            by=by,
+            reason=reason,
+            extra={"action": "rollback"},
+            sha256=meta.get("sha256"),
+        )
     return current, target
+
+
+def _check_same_artifact(
+    history: list[dict[str, Any]], version: int, sha256: object, *, alias: str
+) -> None:
+    moves = [
+        e
+        for e in history
+        if e.get("event") == "alias" and e.get("alias") == alias and e.get("sha256")
+    ]
+    recorded = next((e for e in reversed(moves) if e.get("version") == version), None)
+    # Moves recorded before the digest was (no "sha256") are taken on trust, as before.
+    if recorded is not None and recorded["sha256"] != sha256:
+        raise ArtifactTampered(
+            f"cannot roll back to version {version}: its artifact (SHA-256 {sha256!s:.12}…) is "
+            f"not the one '{alias}' was set to on {recorded.get('set_at', '?')} (SHA-256 "
+            f"{recorded['sha256']!s:.12}…), so it never passed the gates; promote a version "
+            "through the gates instead (`hotline promote VERSION`)"
+        )
 
 
 def describe_event(event: dict[str, Any]) -> str:
@@ -120,7 +156,13 @@ def describe_event(event: dict[str, Any]) -> str:
             else ""
         )
         target = f"{event.get('alias')} -> version {event.get('version')}"
-        return f"{when}  {verb} {target}{was}{who}{why}{passed}"
+        broken = event.get("replaced_broken_champion")
+        replaced = (
+            f" [replaced broken version {broken.get('version')}: {broken.get('error')}]"
+            if isinstance(broken, dict)
+            else ""
+        )
+        return f"{when}  {verb} {target}{was}{who}{why}{passed}{replaced}"
     if kind == "refused":
         failures = "; ".join(
             f"{f.get('gate')} ({f.get('detail')})" for f in event.get("failures", [])

@@ -7,17 +7,21 @@ Layout (after MLflow's file store)::
     <root>/versions/<n>/...              anything else training or the audit writes there
     <root>/aliases/<name>.json           {"version": n, "set_at": ...}, replaced atomically
     <root>/history.jsonl                 every alias move, appended
+    <root>/last_version                  the highest number ever given, so none is given twice
     <root>/.lock                         flock(2) held while an alias moves (see ModelRegistry.lock)
 
 The SHA-256 of each artifact is recorded when it is registered and checked before it is
-unpickled: a tampered or swapped file is refused, never loaded.
+unpickled: a tampered or swapped file is refused, never loaded. The digests of the other files
+written with it (``files`` in its metadata) and of the metadata itself (``metadata_sha256``) are
+recorded too; :meth:`ModelRegistry.verify_files` checks them for whoever reads more than the
+model (the promotion gates). Each alias move records the artifact's SHA-256, so a rollback can
+tell the version that was promoted from a file put in its place later.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -33,29 +37,29 @@ import joblib
 from models.artifact import ScreeningModel
 from models.errors import ArtifactNotFound, ArtifactTampered, FeatureSpecMismatch, RegistryError
 from models.features import feature_spec_hash
+from models.history_log import (
+    append_record,
+    as_version,
+    check_appendable,
+    read_records,
+    recorded_versions,
+)
+from models.integrity import (
+    FILES,
+    METADATA_DIGEST,
+    check_file_name,
+    check_recorded_files,
+    metadata_digest,
+    sha256_file,
+)
+from models.json_ready import json_ready
 
 ARTIFACT = "model.joblib"
 METADATA = "metadata.json"
+HISTORY = "history.jsonl"
+LAST_VERSION = "last_version"
 LOCK = ".lock"
 _ALIAS_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-
-    Returns
-    -------
-    str
-    """
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class ModelRegistry:
@@ -90,16 +94,27 @@ class ModelRegistry:
         model : ScreeningModel
         metadata : dict
             JSON-serializable facts about the model (metrics, label, seed, data hash...).
-            ``version``, ``sha256``, ``feature_spec_hash`` and ``registered_at`` are added.
+            ``version``, ``sha256``, ``feature_spec_hash``, ``registered_at``, ``files`` and
+            ``metadata_sha256`` are added.
         files : mapping of str to callable, optional
             More files of the version (e.g. its held-out rows): name -> a function writing
             that path. They are written before the version appears, so a version is either
-            complete or absent; if any write fails nothing is registered.
+            complete or absent; if any write fails nothing is registered. The SHA-256 of each
+            (and of the artifact) is recorded as ``files`` in the metadata, and the metadata's
+            own as ``metadata_sha256``: see :meth:`verify_files`.
 
         Returns
         -------
         int
-            The new version number.
+            The new version number: one above every number the registry has ever given or
+            recorded (see :meth:`next_version`), so a deleted version's number is never
+            given to another model.
+
+        Raises
+        ------
+        RegistryError
+            ``metadata`` holds something JSON cannot (e.g. an object of another type); NaN
+            and infinities are written as ``null``.
         """
         versions_dir = self.root / "versions"
         versions_dir.mkdir(parents=True, exist_ok=True)
@@ -109,19 +124,31 @@ class ModelRegistry:
             staging.chmod(0o755)
             joblib.dump(model, staging / ARTIFACT)
             for name, write in (files or {}).items():
+                check_file_name(name, reserved=(ARTIFACT, METADATA))
                 write(staging / name)
-            meta = dict(metadata)
+            # NaN (an AUC on one class) and numpy scalars as JSON can hold them: a NaN
+            # written raw made metadata.json invalid JSON for every other reader.
+            meta: dict[str, Any] = json_ready(dict(metadata))
             meta.update(
                 sha256=sha256_file(staging / ARTIFACT),
                 feature_spec_hash=model.feature_spec_hash,
                 registered_at=_now(),
             )
+            meta[FILES] = {name: sha256_file(staging / name) for name in (ARTIFACT, *(files or {}))}
             # Claim the next number by an atomic rename; a concurrent writer that loses the
             # race simply tries the following number.
+            at_least = 0
             while True:
-                version = max(self.versions(), default=0) + 1
+                version = max(self.next_version(), at_least)
+                at_least = version + 1
                 meta["version"] = version
-                (staging / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True))
+                meta.pop(METADATA_DIGEST, None)
+                try:
+                    meta[METADATA_DIGEST] = metadata_digest(meta)
+                    text = json.dumps(meta, indent=2, sort_keys=True, allow_nan=False)
+                except (TypeError, ValueError) as exc:
+                    raise RegistryError(f"the metadata cannot be written as JSON: {exc}") from exc
+                (staging / METADATA).write_text(text)
                 try:
                     os.rename(staging, versions_dir / str(version))
                 except FileExistsError:
@@ -130,11 +157,61 @@ class ModelRegistry:
                     if (versions_dir / str(version)).exists():
                         continue  # the same race, reported as ENOTEMPTY
                     raise exc
+                self._record_last_version(version)
                 return version
         except BaseException:
             # A disk that filled up, an interruption: no half-written version is left behind.
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+    def next_version(self) -> int:
+        """Return the number the next registered version gets.
+
+        One above the highest number the registry has ever given or recorded: the version
+        directories, ``last_version``, every version and previous version named in the
+        history, and every alias. Deleting ``versions/3`` must not let a newly trained,
+        never-gated model become "version 3", the number a rollback or a decision log
+        already means another model by.
+
+        Returns
+        -------
+        int
+        """
+        numbers = set(self.versions())
+        with contextlib.suppress(OSError, ValueError):
+            numbers.add(int((self.root / LAST_VERSION).read_text().strip()))
+        numbers.update(self._recorded_versions())
+        return max(numbers, default=0) + 1
+
+    def _recorded_versions(self) -> set[int]:
+        found = recorded_versions(self.root / HISTORY)
+        aliases = self.root / "aliases"
+        for alias_file in aliases.glob("*.json") if aliases.is_dir() else []:
+            try:
+                record = json.loads(alias_file.read_bytes())
+            except (OSError, ValueError):
+                continue
+            if isinstance(record, dict):
+                found.add(as_version(record.get("version")))
+        return found
+
+    def _record_last_version(self, version: int) -> None:
+        # The version is registered by now: a counter that cannot be written must not make
+        # it look failed. Its number stays claimed by its directory and, once promoted or
+        # refused, by the history.
+        path = self.root / LAST_VERSION
+        with contextlib.suppress(OSError, ValueError):
+            version = max(version, int(path.read_text().strip()))
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".last_version-", dir=self.root)
+            with os.fdopen(fd, "w") as fh:
+                os.fchmod(fh.fileno(), 0o644)
+                fh.write(f"{version}\n")
+            os.replace(tmp, path)
+        except OSError:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def versions(self) -> list[int]:
         """List registered version numbers in ascending order.
@@ -273,6 +350,35 @@ class ModelRegistry:
             raise RegistryError(f"{path} does not hold a ScreeningModel")
         return model, meta
 
+    def verify_files(self, version: int, *, metadata: Mapping[str, Any] | None = None) -> None:
+        """Check every file recorded at registration, and the metadata, against their SHA-256.
+
+        :meth:`load` checks only the artifact; the promotion gates also measure on the
+        held-out rows and their features and read the label from the metadata. A deleted
+        features file made five gates "skip" and the model pass. A version registered before
+        these digests were recorded (no ``files`` in its metadata) is not checked.
+
+        Parameters
+        ----------
+        version : int
+        metadata : mapping, optional
+            The version's metadata as the caller already read it (e.g. from
+            :meth:`load_with_metadata`), so what is checked is what the caller uses; read
+            from ``metadata.json`` when not given.
+
+        Raises
+        ------
+        ArtifactNotFound
+            A recorded file is missing.
+        ArtifactTampered
+            A recorded file's bytes, or the metadata, changed after registration.
+        RegistryError
+            The record itself is malformed.
+        """
+        meta = self.metadata(version) if metadata is None else metadata
+        directory = self.version_dir(version)
+        check_recorded_files(directory, meta, version=version, metadata_path=directory / METADATA)
+
     # -- aliases --------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(
@@ -351,6 +457,7 @@ class ModelRegistry:
         reason: str = "",
         by: str = "",
         extra: dict[str, Any] | None = None,
+        sha256: str | None = None,
     ) -> None:
         """Point an alias at a version, atomically, and append the move to the history.
 
@@ -364,10 +471,24 @@ class ModelRegistry:
             Recorded in the history.
         extra : dict, optional
             More facts for the history record (e.g. ``{"action": "rollback"}``).
+        sha256 : str, optional
+            The artifact's SHA-256 as the caller checked it (a promotion, from the metadata
+            its gates measured), recorded with the move; read from the metadata when not
+            given. A rollback compares it with the version's artifact then.
+
+        Raises
+        ------
+        RegistryError
+            The history's last line was cut short (see :meth:`check_history_appendable`):
+            the alias is not moved.
         """
         _check_alias(name)
         self.version_dir(version)
+        if sha256 is None:
+            sha256 = self.metadata(version).get("sha256")
         with self.lock():
+            # Before the alias moves: a move the history cannot record is not made.
+            self.check_history_appendable()
             # Under the lock, so ``previous`` is the version this move replaces and the
             # history records the moves in the order the alias file saw them.
             previous = self.alias(name)
@@ -387,6 +508,7 @@ class ModelRegistry:
                     "event": "alias",
                     **record,
                     "previous": previous,
+                    "sha256": sha256,
                     "reason": reason,
                     "by": by,
                 }
@@ -450,16 +572,36 @@ class ModelRegistry:
         return version_or_none
 
     def append_history(self, record: dict[str, Any]) -> None:
-        """Append one event to ``history.jsonl``.
+        """Append one event to ``history.jsonl``, and flush it to the disk.
 
         Parameters
         ----------
         record : dict
-            JSON-serializable.
+            JSON-serializable; NaN and infinities are written as ``null``.
+
+        Raises
+        ------
+        RegistryError
+            The last line was cut short (see :meth:`check_history_appendable`); nothing is
+            written.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / "history.jsonl").open("a") as fh:
-            fh.write(json.dumps(record, sort_keys=True) + "\n")
+        append_record(self.root / HISTORY, record)
+
+    def check_history_appendable(self) -> None:
+        """Refuse when ``history.jsonl`` does not end with a newline.
+
+        A crash in the middle of an append leaves its record cut short; the next append
+        would continue that line, and both records would be lost to every reader (``models
+        history``, and the lineage a rollback replays). The line is named instead, for
+        someone to repair: an automatic repair could not tell which record it was.
+
+        Raises
+        ------
+        RegistryError
+            Naming the file and the line.
+        """
+        check_appendable(self.root / HISTORY)
 
     def history(self) -> list[dict[str, Any]]:
         """Read every recorded event, oldest first.
@@ -474,24 +616,7 @@ class ModelRegistry:
             A line is not a JSON object (e.g. cut short by a crash): named, with its number,
             since the champion's lineage (and so a rollback) is replayed from every line.
         """
-        path = self.root / "history.jsonl"
-        if not path.is_file():
-            return []
-        events = []
-        for number, line in enumerate(path.read_bytes().splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:  # JSONDecodeError, UnicodeDecodeError
-                event = None
-            if not isinstance(event, dict):
-                raise RegistryError(
-                    f"{path}, line {number}: not a JSON object; the history is append-only, "
-                    "so repair or remove that line by hand (the alias files are unaffected)"
-                )
-            events.append(event)
-        return events
+        return read_records(self.root / HISTORY)
 
 
 def _check_alias(name: str) -> None:

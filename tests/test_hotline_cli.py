@@ -4,6 +4,9 @@ from click.testing import CliRunner
 
 from hotline_cli import main
 from service.config import get_settings
+from tests.factories import referral_dict
+from training.config import TrainingSettings
+from training.errors import PromotionRefused
 
 
 def test_help_lists_every_contracted_subcommand() -> None:
@@ -61,6 +64,60 @@ def test_errors_are_one_readable_line_with_exit_1(tmp_path) -> None:
     assert result.exit_code == 1
     assert "model version 7 is not in the registry" in result.output
     assert "Traceback" not in result.output
+
+
+def test_training_data_that_cannot_train_is_one_line_saying_what_is_needed(tmp_path) -> None:
+    # It was scikit-learn's "n_splits=5 greater than the number of groups" through the
+    # catch-all handler.
+    data = tmp_path / "four.jsonl"
+    lines = []
+    for i in range(40):
+        referral = referral_dict()
+        referral["referral_id"], referral["household_id"] = f"r-{i}", f"hh-{i % 4}"
+        lines.append(json.dumps({"referral": referral, "removal_2y": i % 3 == 0}))
+    data.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main, ["train", "--data", str(data), "--registry", str(tmp_path / "reg")]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: the data has referrals of 4 households; training needs at least 7 (25% of "
+        "households are held out, and calibration uses 5 household-grouped folds of the rest); "
+        "generate more data"
+    )
+    assert not (tmp_path / "reg").exists()
+
+
+def test_demo_refuses_too_few_referrals_for_the_gates_before_anything_runs(tmp_path) -> None:
+    # From 1,000 up it synthesized and trained, and then the gates refused the model.
+    args = ["demo", "--n", "9999", "--registry", str(tmp_path / "reg")]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        2,
+        "Error: Invalid value for '--n': 9999 is not in the range x>=10000.",
+    )
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_refused_demo_on_small_data_says_why(tmp_path, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise PromotionRefused("version 1 not promoted: 1 gate(s) failed (policy 2026.1, p.yaml)")
+
+    monkeypatch.setattr(
+        "training.cli.get_settings", lambda: TrainingSettings(data_dir=tmp_path / "data")
+    )
+    monkeypatch.setattr("training.cli.write_jsonl", lambda config, path: None)
+    monkeypatch.setattr("training.cli._train", lambda *args, **kwargs: (1, None))
+    monkeypatch.setattr("training.cli.promote_version", refuse)
+    result = CliRunner().invoke(main, ["demo", "--n", "12000", "--registry", str(tmp_path)])
+    assert (result.exit_code, result.output.splitlines()[-2:]) == (
+        1,
+        [
+            "Error: version 1 not promoted: 1 gate(s) failed (policy 2026.1, p.yaml)",
+            "the demo data has 12,000 referrals: on fewer held-out households the gates measure "
+            "less precisely and refuse more often; the default --n 30,000 passes them",
+        ],
+    )
 
 
 def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, monkeypatch) -> None:

@@ -8,6 +8,7 @@ chunks; the result does not depend on the number of workers.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -69,7 +70,7 @@ def load_jsonl(
     Parameters
     ----------
     path : pathlib.Path
-        One record per line.
+        One record per line, UTF-8 (a leading byte-order mark is ignored).
     workers : int, default 2
         Processes used to validate and build features.
     chunk_size : int, default 20000
@@ -90,7 +91,9 @@ def load_jsonl(
     if not path.is_file():
         raise TrainingDataError(f"data file {path} does not exist; create one with `hotline synth`")
     raw = path.read_bytes()
-    lines = raw.splitlines()
+    # A byte-order mark (Windows editors and some exports write one) is not part of line 1's
+    # JSON; the file's SHA-256 is still taken over its bytes as they are.
+    lines = raw.removeprefix(codecs.BOM_UTF8).splitlines()
     if not lines:
         raise TrainingDataError(f"data file {path} is empty; expected one JSON record per line")
     chunks = [(i, lines[i : i + chunk_size]) for i in range(0, len(lines), chunk_size)]

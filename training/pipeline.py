@@ -38,6 +38,13 @@ from training.data import TrainingData
 from training.errors import TrainingDataError, TrainingError
 from training.evaluate import evaluate
 from training.seeds import MAX_SEED
+from training.trainable import (
+    CALIBRATION_FOLDS,
+    check_held_out,
+    check_households,
+    check_latent_risk,
+    check_training_rows,
+)
 
 Label = Literal["removal_2y", "rereferral_2y"]
 LABELS: tuple[str, ...] = ("removal_2y", "rereferral_2y")
@@ -89,8 +96,16 @@ def make_estimator(kind: ModelKind, *, seed: int) -> Any:
             ]
         )
     if kind == "boosting":
+        # 200 trees, always. scikit-learn's default early_stopping="auto" switched on above
+        # 10,000 rows, stopping on a random (not household-grouped) 10% of them: the final
+        # model (all rows) kept ~56 trees while the calibration folds (fewer rows) kept 200,
+        # so the calibrator was fitted to one model's outputs and applied to another's.
         return HistGradientBoostingClassifier(
-            max_iter=200, learning_rate=0.08, max_leaf_nodes=31, random_state=seed
+            max_iter=200,
+            learning_rate=0.08,
+            max_leaf_nodes=31,
+            early_stopping=False,
+            random_state=seed,
         )
     raise ValueError(f"kind '{kind}' is not known; use 'logistic' or 'boosting'")
 
@@ -129,32 +144,44 @@ def train(
     Raises
     ------
     TrainingError
-        The seed is outside 0..2**32 - 1, or (:class:`TrainingDataError`) the data cannot
-        train the label.
+        The seed is outside 0..2**32 - 1, or ``test_size`` outside (0, 1).
+    TrainingDataError
+        The data cannot train or evaluate the label: too few households, labelled rows or
+        outcomes of either kind (in training, in any calibration fold, or among the held-out
+        rows), or a ``latent_risk`` column with gaps. Checked before anything is fitted.
     """
     say = log or (lambda _msg: None)
     if not 0 <= seed <= MAX_SEED:
         raise TrainingError(f"seed is {seed}; it must be between 0 and {MAX_SEED}")
+    if not 0 < test_size < 1:
+        raise TrainingError(f"test_size is {test_size}; it must be between 0 and 1 (exclusive)")
     frame = data.frame
     if label not in frame.columns:
         raise TrainingDataError(
             f"label '{label}' is not a column of the data; columns are {sorted(frame.columns)}"
         )
+    if label == "removal_2y":
+        check_latent_risk(frame, label=label)
     started = time.perf_counter()
     labelled = frame[label].notna().to_numpy()
     y_all = frame[label].fillna(False).astype(bool).to_numpy()
     groups = frame["household_id"].to_numpy()
+    check_households(groups, test_size=test_size)
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     train_idx, test_idx = next(splitter.split(data.features, groups=groups))
     fit_idx = train_idx[labelled[train_idx]]
     eval_idx = test_idx[labelled[test_idx]]
-    if len(fit_idx) < 100 or len(np.unique(y_all[fit_idx])) < 2:
-        raise TrainingDataError(
-            f"only {len(fit_idx)} labelled training rows for '{label}' (need at least 100 "
-            "with both outcomes); generate more data"
-        )
     X_fit, y_fit = data.features[fit_idx], y_all[fit_idx]
-    folds = list(GroupKFold(n_splits=5).split(X_fit, y_fit, groups=groups[fit_idx]))
+    fit_groups = groups[fit_idx]
+    folds = (
+        list(GroupKFold(n_splits=CALIBRATION_FOLDS).split(X_fit, y_fit, groups=fit_groups))
+        if len(np.unique(fit_groups)) >= CALIBRATION_FOLDS
+        else []
+    )
+    # Every check before the first fit: a held-out set that cannot be evaluated would
+    # otherwise be found only after minutes of fitting (or register an AUC of NaN).
+    check_training_rows(y_fit, fit_groups, folds, label=label)
+    check_held_out(y_all[eval_idx], label=label, households=len(np.unique(groups[test_idx])))
     calibrated = CalibratedClassifierCV(
         make_estimator(kind, seed=seed), method="sigmoid", cv=folds, ensemble=False
     )

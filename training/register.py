@@ -21,7 +21,8 @@ def register_result(
     registry : ModelRegistry
     result : TrainingResult
     data_path : pathlib.Path, optional
-        The training file, recorded in the metadata as ``data_path``, in full: for whoever
+        The training file, recorded in the metadata as ``data_path``, in full (resolved, so
+        a path typed relative to wherever `hotline train` ran still finds it): for whoever
         reads the registry on this machine. ``metadata.json`` is never served; the model
         card, which is, names the file by name and SHA-256 only.
 
@@ -32,7 +33,7 @@ def register_result(
     """
     meta = dict(result.metadata)
     if data_path is not None:
-        meta["data_path"] = str(data_path)
+        meta["data_path"] = str(data_path.resolve())
     # Written with the model, before the version appears: a version without its held-out rows
     # (a full disk, an interruption) could be listed but never promoted. The features are
     # stored so the gates can re-score the champion on exactly these rows without re-reading

@@ -2,7 +2,14 @@ import json
 
 import numpy as np
 
-from models import FEATURE_NAMES, N_FEATURES, Referral, build_feature_matrix, build_features
+from models import (
+    FEATURE_NAMES,
+    FEATURE_SPEC,
+    N_FEATURES,
+    Referral,
+    build_feature_matrix,
+    build_features,
+)
 from models.features import feature_spec_hash
 from tests.conftest import SMALL_N
 from tests.factories import make_referral, referral_dict
@@ -85,5 +92,41 @@ def test_parallel_training_loader_equals_the_serving_path(synth_path) -> None:
 
 def test_spec_hash_is_pinned() -> None:
     # Changing a feature's name, window or label changes the hash, and every stored model
-    # is then refused until retrained: update this value only together with FEATURE_CODE_VERSION.
-    assert feature_spec_hash() == "ad73f624f2a607ca390471683453cd64b84a8bcabd79bc93bca41bf3970d52b9"
+    # is then refused until retrained: update this value only together with such a change
+    # (or FEATURE_CODE_VERSION). Last changed with the labels of screened_in_reports_5y,
+    # substantiated_reports_5y and reports_90d, which now say they count reports on any
+    # household (the values are unchanged, so FEATURE_CODE_VERSION stays 2).
+    assert feature_spec_hash() == "b8f66a8e6c334258629a7e51efd6684f2713150b05637e451cd72b171217bae4"
+
+
+def test_counts_by_disposition_and_recency_take_other_households_as_their_labels_say() -> None:
+    # Reports naming these people in another household are their own history: counted in
+    # reports_other_household_5y and, by disposition and recency, with this household's.
+    data = referral_dict()
+    data["prior_reports"] = [
+        {
+            "report_date": day,
+            "household_id": "hh-OTHER",
+            "screened_in": True,
+            "substantiated": True,
+        }
+        for day in ("2024-01-10", "2024-02-20")
+    ]
+    f = _by_name(build_features(Referral.model_validate(data)))
+    assert (f["reports_same_household_5y"], f["reports_other_household_5y"]) == (0, 2)
+    assert (f["screened_in_reports_5y"], f["substantiated_reports_5y"], f["reports_90d"]) == (
+        2,
+        2,
+        2,
+    )
+    labels = {d.name: d.label for d in FEATURE_SPEC}
+    assert labels["reports_other_household_5y"] == (
+        "Prior reports naming these people in other households, last 5 years"
+    )
+    assert labels["screened_in_reports_5y"] == (
+        "Prior reports naming these people, any household, screened in, last 5 years"
+    )
+    assert labels["substantiated_reports_5y"] == (
+        "Prior reports naming these people, any household, substantiated, last 5 years"
+    )
+    assert labels["reports_90d"] == "Prior reports naming these people, any household, last 90 days"

@@ -1,7 +1,10 @@
+import hashlib
 import json
 import os
+import shutil
 import threading
 
+import numpy as np
 import pytest
 
 from models import (
@@ -210,3 +213,157 @@ def test_a_lock_on_a_registry_that_does_not_exist_creates_nothing(tmp_path) -> N
         pass
     assert str(info.value) == f"no model registry at {tmp_path / 'typo'}"
     assert not (tmp_path / "typo").exists()
+
+
+def test_a_deleted_versions_number_is_never_given_to_another_model(registry, trained) -> None:
+    # A number means one model: after `rm -rf versions/3` a new model got "version 3"
+    # again, which a rollback to the champion's lineage then put in front of screeners.
+    for _ in range(2):
+        registry.register(trained.model, metadata={})
+    registry.set_alias("champion", 3, by="ana")
+    shutil.rmtree(registry.version_dir(3))
+    assert registry.register(trained.model, metadata={}) == 4
+    # Never promoted, never in the history: the counter remembers it.
+    shutil.rmtree(registry.version_dir(4))
+    assert registry.register(trained.model, metadata={}) == 5
+    assert (registry.root / "last_version").read_text() == "5\n"
+    # Without the counter, the history and the aliases still hold the numbers given.
+    shutil.rmtree(registry.version_dir(5))
+    (registry.root / "last_version").unlink()
+    assert registry.next_version() == 4
+    assert registry.versions() == [1, 2]
+
+
+def test_every_file_written_at_registration_is_recorded_and_verified(registry, trained) -> None:
+    version = registry.register(
+        trained.model,
+        metadata={"label": "removal_2y"},
+        files={
+            "rows.bin": lambda p: p.write_bytes(b"rows"),
+            "x.npy": lambda p: p.write_bytes(b"x"),
+        },
+    )
+    directory = registry.version_dir(version)
+    meta = registry.metadata(version)
+    assert meta["files"] == {
+        "model.joblib": meta["sha256"],
+        "rows.bin": hashlib.sha256(b"rows").hexdigest(),
+        "x.npy": hashlib.sha256(b"x").hexdigest(),
+    }
+    registry.verify_files(version)
+    (directory / "x.npy").unlink()
+    with pytest.raises(ArtifactNotFound) as missing:
+        registry.verify_files(version)
+    assert str(missing.value) == (
+        f"model version 2: x.npy is missing from {directory} (written at registration with "
+        f"SHA-256 {hashlib.sha256(b'x').hexdigest()[:12]}…); restore it or retrain with "
+        "`hotline train`"
+    )
+    (directory / "x.npy").write_bytes(b"x")
+    (directory / "rows.bin").write_bytes(b"other rows")
+    with pytest.raises(ArtifactTampered) as altered:
+        registry.verify_files(version)
+    assert str(altered.value) == (
+        f"model version 2: {directory / 'rows.bin'} has SHA-256 "
+        f"{hashlib.sha256(b'other rows').hexdigest()[:12]}…, but "
+        f"{hashlib.sha256(b'rows').hexdigest()[:12]}… was recorded at registration; restore it "
+        "or retrain with `hotline train`"
+    )
+    (directory / "rows.bin").write_bytes(b"rows")
+    registry.verify_files(version)
+    # The label the gates measure lives in the metadata: changing it is refused too.
+    edited = {**meta, "label": "rereferral_2y"}
+    (directory / "metadata.json").write_text(json.dumps(edited, indent=4))
+    with pytest.raises(ArtifactTampered) as relabelled:
+        registry.verify_files(version)
+    assert str(relabelled.value) == (
+        f"model version 2: {directory / 'metadata.json'} was changed after registration (it no "
+        "longer matches its metadata_sha256); restore it or retrain with `hotline train`"
+    )
+    # Re-indented but unchanged is still the same metadata.
+    (directory / "metadata.json").write_text(json.dumps(meta, indent=8))
+    registry.verify_files(version)
+
+
+def test_a_version_registered_before_files_were_recorded_is_not_checked(registry) -> None:
+    meta_path = registry.version_dir(1) / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    for key in ("files", "metadata_sha256"):
+        del meta[key]
+    meta["label"] = "edited by hand"
+    meta_path.write_text(json.dumps(meta))
+    registry.verify_files(1)
+    assert registry.load(1) is not None
+
+
+@pytest.mark.parametrize("name", ["../escape", "model.joblib", "metadata.json"])
+def test_a_file_of_a_version_must_be_a_plain_name_the_registry_does_not_write(
+    registry, trained, name
+) -> None:
+    with pytest.raises(RegistryError) as info:
+        registry.register(trained.model, metadata={}, files={name: lambda p: p.write_bytes(b"")})
+    reason = (
+        "use a plain file name, without a directory"
+        if "/" in name
+        else "the registry writes it itself"
+    )
+    assert str(info.value) == f"'{name}' is not acceptable as a file of a version: {reason}"
+    assert registry.versions() == [1]
+
+
+def test_metadata_with_nan_is_written_as_valid_json(registry, trained) -> None:
+    # An AUC on one class is NaN; written raw it made metadata.json invalid JSON.
+    version = registry.register(
+        trained.model, metadata={"metrics": {"auc": float("nan"), "brier": np.float64(0.1)}}
+    )
+    text = (registry.version_dir(version) / "metadata.json").read_text()
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    meta = json.loads(text, parse_constant=refuse)
+    assert meta["metrics"] == {"auc": None, "brier": 0.1}
+    registry.verify_files(version)
+
+
+def test_an_alias_move_records_the_artifacts_digest(registry) -> None:
+    registry.set_alias("champion", 1, by="ana")
+    assert registry.history()[-1]["sha256"] == registry.metadata(1)["sha256"]
+    registry.set_alias("champion", 1, by="ana", sha256="f" * 64)
+    assert registry.history()[-1]["sha256"] == "f" * 64
+
+
+def test_a_history_cut_short_refuses_the_next_move_naming_the_line(registry, trained) -> None:
+    # A crash in the middle of an append left the last line without its end; the next
+    # append continued it, and both records were lost to `models history` and rollbacks.
+    registry.register(trained.model, metadata={})
+    registry.set_alias("champion", 1, by="ana")
+    path = registry.root / "history.jsonl"
+    with path.open("ab") as history:
+        history.write(b'{"event": "alias", "vers')
+    before = path.read_bytes()
+    message = (
+        f"{path}, line 2: cut short (no newline at its end: a write was interrupted); nothing "
+        "was recorded or moved: repair or remove that line by hand, then run this again"
+    )
+    with pytest.raises(RegistryError) as moved:
+        registry.set_alias("champion", 2, by="ana")
+    assert str(moved.value) == message
+    with pytest.raises(RegistryError) as appended:
+        registry.append_history({"event": "refused", "version": 2})
+    assert str(appended.value) == message
+    assert registry.alias("champion") == 1
+    assert path.read_bytes() == before
+    # Repaired by hand (the partial record removed), moves go on.
+    path.write_bytes(before[: before.rindex(b"\n") + 1])
+    registry.set_alias("champion", 2, by="ana")
+    assert [e["version"] for e in registry.history()] == [1, 2]
+
+
+def test_each_history_record_is_flushed_to_the_disk(registry, monkeypatch) -> None:
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    registry.append_history({"event": "note", "n": float("inf")})
+    assert len(synced) == 1
+    assert registry.history() == [{"event": "note", "n": None}]

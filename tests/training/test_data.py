@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -40,3 +41,15 @@ def test_audit_columns_are_kept_apart_from_features(training_data) -> None:
         "native_hawaiian_pacific_islander",
         "other",
     }
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path) -> None:
+    # Written by Windows editors and some exports: line 1 was "not JSON".
+    line = json.dumps({"referral": referral_dict(), "screened_in": True})
+    raw = b"\xef\xbb\xbf" + f"{line}\n{line}\n".encode()
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(raw)
+    data = load_jsonl(path, workers=1)
+    assert len(data.frame) == 2
+    assert data.frame["screened_in"].tolist() == [True, True]
+    assert data.sha256 == hashlib.sha256(raw).hexdigest()  # the file's bytes, as they are

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 import threading
 
 import numpy as np
@@ -12,15 +13,16 @@ from click.testing import CliRunner
 from fairness import ColumnError
 from hotline_cli import main
 from models import (
-    ArtifactTampered,
+    ModelError,
     ModelRegistry,
     RegistryError,
     feature_spec_hash,
     rollback_champion,
 )
 from training import promote as promote_module
+from training.config import TrainingSettings
 from training.data import load_jsonl
-from training.errors import PromotionRefused, WaiverInvalid
+from training.errors import ChampionBroken, PromotionRefused, WaiverInvalid
 from training.gates import DEFAULT_POLICY_PATH, load_candidate, load_policy, run_gates
 from training.gates.candidate import Candidate, Champion
 from training.gates.performance import performance_gates
@@ -41,12 +43,17 @@ BIASED_FAILURES = [
 ]
 
 
-def _trained(tmp_path_factory, *, surveillance_bias, label_bias, label="removal_2y"):
+def _write(tmp_path_factory, *, surveillance_bias, label_bias):
     path = tmp_path_factory.mktemp("data") / "d.jsonl"
     config = SynthConfig(
         n_referrals=N, seed=1, surveillance_bias=surveillance_bias, label_bias=label_bias
     )
     write_jsonl(config, path)
+    return path
+
+
+def _trained(tmp_path_factory, *, surveillance_bias, label_bias, label="removal_2y"):
+    path = _write(tmp_path_factory, surveillance_bias=surveillance_bias, label_bias=label_bias)
     return train(load_jsonl(path, workers=1), seed=0, label=label)
 
 
@@ -65,8 +72,13 @@ skipped on the small test data)."""
 
 
 @pytest.fixture(scope="module")
-def fair(tmp_path_factory):
-    return _trained(tmp_path_factory, surveillance_bias=1.0, label_bias=1.0)
+def fair_path(tmp_path_factory):
+    return _write(tmp_path_factory, surveillance_bias=1.0, label_bias=1.0)
+
+
+@pytest.fixture(scope="module")
+def fair(fair_path):
+    return train(load_jsonl(fair_path, workers=1), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +94,14 @@ def biased(tmp_path_factory):
 @pytest.fixture
 def registry(tmp_path):
     return ModelRegistry(tmp_path / "reg")
+
+
+def _as_registered_before_file_digests(registry, version) -> None:
+    # A version from before `files` and `metadata_sha256` were recorded: not verified.
+    path = registry.version_dir(version) / "metadata.json"
+    meta = json.loads(path.read_text())
+    del meta["files"], meta["metadata_sha256"]
+    path.write_text(json.dumps(meta))
 
 
 def test_strongly_biased_candidate_is_refused_with_the_failing_gates_named(
@@ -356,6 +376,7 @@ def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(
     # A recorded waiver can still promote it.
     reg = registry
     register_result(reg, fair)
+    _as_registered_before_file_digests(reg, 1)  # its rows may be rewritten, as then
     holdout = reg.version_dir(1) / "holdout.parquet"
     pd.read_parquet(holdout).drop(columns=["race"]).to_parquet(holdout)
     args = ["promote", "1", "--registry", str(reg.root)]
@@ -484,17 +505,272 @@ def test_history_names_the_policy_by_its_hash_as_gates_json_does(
         assert gates["policy"]["sha256"] == sha
 
 
-def test_a_tampered_champion_refuses_the_promotion(registry, fair) -> None:
-    # Only a champion built on an older feature spec lets the comparisons be skipped; one
-    # whose artifact was altered is a problem to look into, not a reason to skip them.
+def _break(registry, version, damage) -> str:
+    # Returns what loading the broken version says.
+    path = registry.version_dir(version) / "model.joblib"
+    if damage == "altered":
+        with path.open("ab") as artifact:
+            artifact.write(b"x")
+    else:
+        path.unlink()
+    try:
+        registry.load(version)
+    except ModelError as exc:
+        return str(exc)
+    raise AssertionError("not broken")
+
+
+@pytest.mark.parametrize("damage", ["altered", "deleted"])
+def test_a_broken_champion_refuses_the_promotion_naming_the_champion_and_the_way_out(
+    registry, fair, damage
+) -> None:
+    # Only a champion built on an older feature spec lets the comparisons be skipped
+    # silently; a missing or altered one is a problem to look into. The message said only
+    # "model version 1: ... refusing to load it", as if the candidate were at fault.
     register_result(registry, fair)
     promote_version(registry, 1, by="ana", reason="first")
-    with (registry.version_dir(1) / "model.joblib").open("ab") as artifact:
-        artifact.write(b"x")
+    error = _break(registry, 1, damage)
     register_result(registry, fair)
-    with pytest.raises(ArtifactTampered):
+    with pytest.raises(ChampionBroken) as refused:
         promote_version(registry, 2, by="ana", reason="second")
+    assert str(refused.value) == (
+        f"the champion, version 1, is broken: {error}. Version 2 was not promoted (nothing was "
+        "written). Restore version 1's files, or replace it: hotline promote 2 "
+        "--replace-broken-champion --by NAME --reason TEXT (the comparisons with the champion "
+        "are then skipped, and who and why recorded)"
+    )
     assert registry.alias("champion") == 1
+    assert [e["event"] for e in registry.history()] == ["alias"]
+    assert not (registry.version_dir(2) / "audit").exists()
+
+
+def test_cli_replaces_a_broken_champion_and_records_it(tmp_path, fair) -> None:
+    # With only version 1 ever promoted and its artifact gone, nothing could replace it:
+    # the promotion failed on the champion, and a rollback had nowhere to go.
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    promote_version(reg, 1, by="ana", reason="first")
+    error = _break(reg, 1, "deleted")
+    register_result(reg, fair)
+    common = ["--registry", str(reg.root)]
+    args = ["promote", "2", *common, "--replace-broken-champion"]
+    result = CliRunner().invoke(main, [*args, "--by", "ana", "--reason", "v1's artifact lost"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "version 2 is now the champion (was version 1, broken); gates: 8 passed, 4 skipped, "
+        "0 waived; "
+    )
+    assert reg.alias("champion") == 2
+    gates = json.loads((reg.version_dir(2) / "audit" / "gates.json").read_text())["gates"]
+    comparisons = [g for g in gates if g["name"].endswith("_vs_champion")]
+    assert {(g["status"], g["detail"]) for g in comparisons} == {
+        (
+            "skipped",
+            f"skipped: champion version 1 cannot be loaded to re-score these rows: {error} "
+            "(replaced as broken by ana: v1's artifact lost)",
+        )
+    }
+    last = reg.history()[-1]
+    assert (last["action"], last["by"], last["reason"], last["replaced_broken_champion"]) == (
+        "promote",
+        "ana",
+        "v1's artifact lost",
+        {"version": 1, "error": error},
+    )
+    lines = CliRunner().invoke(main, ["models", *common, "history"]).output.splitlines()
+    assert lines[-1].endswith(f"[replaced broken version 1: {error}]")
+
+
+@pytest.mark.parametrize(
+    ("setup", "by", "message"),
+    [
+        (
+            "champion loads",
+            "ana",
+            "--replace-broken-champion: the champion, version 1, loads; promote version 2 "
+            "without that option, so it is compared with the champion",
+        ),
+        (
+            "no champion",
+            "ana",
+            "--replace-broken-champion: there is no champion to replace; promote version 2 "
+            "without it",
+        ),
+        (
+            "champion loads",
+            "",
+            "--replace-broken-champion needs --by NAME and --reason TEXT (both recorded)",
+        ),
+    ],
+)
+def test_replacing_a_champion_that_is_not_broken_is_refused(
+    registry, fair, setup, by, message
+) -> None:
+    register_result(registry, fair)
+    register_result(registry, fair)
+    if setup == "champion loads":
+        promote_version(registry, 1, by="ana", reason="first")
+    events = registry.history()
+    with pytest.raises(WaiverInvalid) as refused:
+        promote_version(registry, 2, by=by, reason="x", replace_broken_champion=True)
+    assert str(refused.value) == message
+    assert registry.history() == events
+    assert not (registry.version_dir(2) / "audit").exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            "features deleted",
+            "model version 1: holdout_features.npy is missing from {directory} (written at "
+            "registration with SHA-256 {features}…); restore it or retrain with `hotline train`",
+        ),
+        (
+            "held-out rows changed",
+            "model version 1: {directory}/holdout.parquet has SHA-256 {changed}…, but "
+            "{holdout}… was recorded at registration; restore it or retrain with "
+            "`hotline train`",
+        ),
+        (
+            "label changed",
+            "model version 1: {directory}/metadata.json was changed after registration (it no "
+            "longer matches its metadata_sha256); restore it or retrain with `hotline train`",
+        ),
+    ],
+)
+def test_cli_refuses_a_version_whose_files_changed_since_registration_before_any_gate(
+    registry, fair, damage, message
+) -> None:
+    # Without its features five gates (the race-proxy gate among them) "skipped" and the
+    # model was promoted: "gates: 6 passed, 6 skipped".
+    register_result(registry, fair)
+    directory = registry.version_dir(1)
+    recorded = registry.metadata(1)["files"]
+    changed = ""
+    if damage == "features deleted":
+        (directory / "holdout_features.npy").unlink()
+    elif damage == "held-out rows changed":
+        fair.holdout.iloc[1:].to_parquet(directory / "holdout.parquet", index=False)
+        changed = hashlib.sha256((directory / "holdout.parquet").read_bytes()).hexdigest()
+    else:
+        meta = json.loads((directory / "metadata.json").read_text())
+        meta["label"] = "rereferral_2y"
+        (directory / "metadata.json").write_text(json.dumps(meta, indent=2))
+    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(registry.root)])
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: "
+        + message.format(
+            directory=directory,
+            features=recorded["holdout_features.npy"][:12],
+            holdout=recorded["holdout.parquet"][:12],
+            changed=changed[:12],
+        )
+        + "\n",
+    )
+    assert registry.alias("champion") is None
+    assert registry.history() == []
+    assert not (directory / "audit").exists()
+
+
+def _strict(tmp_path):
+    path = tmp_path / "strict.yaml"
+    path.write_text(
+        DEFAULT_POLICY_PATH.read_text()
+        .replace('version: "2026.1"', 'version: "strict-1"')
+        .replace("auc_minimum: 0.65", "auc_minimum: 0.95")
+    )
+    return path
+
+
+def test_re_running_the_gates_never_rewrites_a_promoted_versions_bundle(
+    tmp_path, registry, fair
+) -> None:
+    # A refused re-run on the champion rewrote gates.json, the audit and the model card:
+    # the card the service shows said "refused" about the model it served.
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    audit = registry.version_dir(1) / "audit"
+    promoted = {p.name: p.read_bytes() for p in audit.iterdir()}
+    args = ["promote", "1", "--registry", str(registry.root), "--by", "ana"]
+    result = CliRunner().invoke(main, [*args, "--policy", str(_strict(tmp_path))])
+    assert result.exit_code == 1
+    (run,) = (audit / "runs").iterdir()
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        f"Error: version 1 not promoted: 1 gate(s) failed (policy strict-1, {tmp_path}/strict.yaml)"
+    )
+    assert lines[-3:] == [
+        f"audit bundle: {run}",
+        "version 1 is still the champion; the bundle of its promotion, which the service "
+        f"shows, stays in {audit}",
+        "to promote anyway, waive each failed gate: --waive GATE --by NAME --reason TEXT",
+    ]
+    assert {p.name: p.read_bytes() for p in audit.iterdir() if p.is_file()} == promoted
+    assert json.loads((run / "gates.json").read_text())["decision"] == "refused"
+    assert "Decision: **refused**" in (run / "model_card.md").read_text()
+    assert registry.history()[-1]["bundle"] == f"audit/runs/{run.name}"
+    assert registry.alias("champion") == 1
+    # A re-run that passes is kept beside it too.
+    outcome = promote_version(registry, 1, by="ana", reason="again")
+    second = next(p for p in (audit / "runs").iterdir() if p != run)
+    assert outcome.startswith(
+        "version 1 is still the champion (its gates were run again); gates: 8 passed"
+    )
+    assert outcome.endswith(
+        f"model card in {second / 'model_card.html'}; the bundle of its earlier promotion, "
+        f"which the service shows, stays in {audit}"
+    )
+    assert {p.name: p.read_bytes() for p in audit.iterdir() if p.is_file()} == promoted
+
+
+def test_a_history_cut_short_refuses_the_promotion_before_any_gate(registry, fair) -> None:
+    # The next append continued the cut line, swallowing the promotion's record, and
+    # `models history` and rollbacks failed from then on.
+    register_result(registry, fair)
+    path = registry.root / "history.jsonl"
+    path.write_bytes(b'{"event": "refused", "vers')
+    with pytest.raises(RegistryError) as refused:
+        promote_version(registry, 1, by="ana", reason="first")
+    assert str(refused.value) == (
+        f"{path}, line 1: cut short (no newline at its end: a write was interrupted); nothing "
+        "was recorded or moved: repair or remove that line by hand, then run this again"
+    )
+    assert path.read_bytes() == b'{"event": "refused", "vers'
+    assert registry.alias("champion") is None
+    assert not (registry.version_dir(1) / "audit").exists()
+
+
+def test_cli_demo_if_missing_builds_when_the_champion_cannot_be_loaded(
+    tmp_path, fair, fair_path, monkeypatch
+) -> None:
+    # It said "champion is version 1; nothing to build", and `make run` served no model.
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(fair_path, data_dir / "demo-10000-unbiased.jsonl")  # no synthesis here
+    monkeypatch.setattr("training.cli.get_settings", lambda: TrainingSettings(data_dir=data_dir))
+    reg = ModelRegistry(tmp_path / "reg")
+    register_result(reg, fair)
+    promote_version(reg, 1, by="ana", reason="first")
+    args = ["demo", "--if-missing", "--n", "10000", "--registry", str(reg.root)]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output) == (0, "champion is version 1; nothing to build\n")
+    error = _break(reg, 1, "altered")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        f"champion version 1 cannot be loaded ({error}); building a demo model to replace it"
+    )
+    assert lines[-1].startswith("version 2 is now the champion (was version 1, broken); gates: ")
+    assert reg.alias("champion") == 2
+    last = reg.history()[-1]
+    assert (last["by"], last["reason"], last["replaced_broken_champion"]) == (
+        "make run",
+        f"demo model; champion version 1 cannot be loaded: {error}",
+        {"version": 1, "error": error},
+    )
 
 
 def test_two_promotions_at_once_are_each_compared_with_the_champion_before_them(
@@ -539,12 +815,15 @@ def test_two_promotions_at_once_are_each_compared_with_the_champion_before_them(
 
 
 def test_a_threshold_near_analysis_from_an_earlier_run_is_not_left_in_the_bundle(
-    registry, fair
+    tmp_path, registry, fair
 ) -> None:
     # The bundle is served as a whole (GET /v1/reports/models/N): an analysis from an
-    # earlier run must not sit next to a gates.json that says this run skipped it.
+    # earlier (refused) run must not sit next to a gates.json that says this run skipped it.
     register_result(registry, fair)
-    promote_version(registry, 1, by="ana", reason="first")
+    with pytest.raises(PromotionRefused):
+        promote_version(
+            registry, 1, by="ana", reason="first", policy=load_policy(_strict(tmp_path))
+        )
     audit = registry.version_dir(1) / "audit"
     assert (audit / "threshold_near.html").is_file()
     policy = load_policy()
@@ -556,6 +835,7 @@ def test_a_threshold_near_analysis_from_an_earlier_run_is_not_left_in_the_bundle
         reason="again, under a policy that cannot run it",
         policy=policy.model_copy(update={"threshold_near": near}),
     )
+    assert not (audit / "runs").exists()  # never promoted before: its own bundle
     gates = json.loads((audit / "gates.json").read_text())["gates"]
     assert next(g for g in gates if g["name"] == "threshold_near")["status"] == "skipped"
     assert not (audit / "threshold_near.html").exists()
