@@ -207,7 +207,13 @@ def _promote(
             else None
         )
         raise PromotionRefused(_refusal(version, run, policy=policy, out=out, kept_line=kept_line))
-    lines = []
+    # A waiver for a gate that did not fail waives nothing: said, so nobody believes a
+    # waiver is on record, and not recorded.
+    lines = [
+        f"not waived {r.name}: it {r.status}, so there is nothing to waive (not recorded)"
+        for r in results
+        if r.name in by_gate and r.status != "waived"
+    ]
     for r in results:
         if r.status == "waived" and r.waiver is not None:
             registry.append_history(

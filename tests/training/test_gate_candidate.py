@@ -1,8 +1,13 @@
 """The candidate's labelled held-out rows: one per household, the latest by the instant."""
 
-import pandas as pd
+import shutil
 
-from training.gates.candidate import Candidate
+import pandas as pd
+import pytest
+
+from models import ModelRegistry
+from models.errors import ArtifactNotFound
+from training.gates.candidate import Candidate, load_candidate
 
 
 def _candidate(holdout: pd.DataFrame) -> Candidate:
@@ -73,3 +78,23 @@ def test_a_gate_that_changes_its_rows_leaves_the_next_gates_rows_as_they_were() 
             "probability",
         ]
     assert holdout["removal_2y"].tolist() == [1.0, 0.0]
+
+
+def test_a_candidate_whose_held_out_features_were_deleted_is_refused_not_skipped(
+    registry_with_champion, tmp_path
+) -> None:
+    # Without its features the race-proxy gate and the champion comparisons would skip.
+    root = tmp_path / "registry"
+    shutil.copytree(registry_with_champion.root, root)
+    registry = ModelRegistry(root)
+    version = registry.alias("champion")
+    load_candidate(registry, version)  # as registered: loads
+    features = registry.version_dir(version) / "holdout_features.npy"
+    features.unlink()
+    with pytest.raises(ArtifactNotFound) as caught:
+        load_candidate(registry, version)
+    assert str(caught.value).startswith(
+        f"model version {version}: holdout_features.npy is missing from "
+        f"{features.parent} (written at registration with SHA-256 "
+    )
+    assert str(caught.value).endswith("restore it or retrain with `hotline train`")

@@ -211,10 +211,13 @@ def test_waivers_let_a_refused_model_through_and_are_recorded(registry, biased) 
     assert "disparity.fpr" not in str(exc.value)
     waivers = [
         Waiver(g, "Dana Reyes", "board approved a supervised pilot") for g in BIASED_FAILURES
-    ]
+    ] + [Waiver("performance.auc_minimum", "Dana Reyes", "just in case")]
     outcome = promote_version(registry, 1, by="Dana Reyes", reason="pilot", waivers=waivers)
-    assert outcome.splitlines()[0].startswith("waived disparity.selection_rate (selection rate of")
-    assert outcome.splitlines()[0].endswith("by Dana Reyes: board approved a supervised pilot")
+    assert outcome.splitlines()[0] == (
+        "not waived performance.auc_minimum: it passed, so there is nothing to waive (not recorded)"
+    )
+    assert outcome.splitlines()[1].startswith("waived disparity.selection_rate (selection rate of")
+    assert outcome.splitlines()[1].endswith("by Dana Reyes: board approved a supervised pilot")
     assert "gates: 4 passed, 4 skipped, 4 waived" in outcome.splitlines()[-1]
     assert registry.alias("champion") == 1
     waived = [e for e in registry.history() if e["event"] == "waived"]

@@ -123,7 +123,8 @@ def load_candidate(registry: ModelRegistry, version: int) -> Candidate:
     models.ModelError
         The artifact is missing, tampered or built on another feature spec, or the held-out
         rows (``holdout.parquet``) are missing, unreadable or lack the label, ``probability``
-        or ``score`` column: without them no gate can measure anything.
+        or ``score`` column: without them no gate can measure anything; or a file
+        recorded at registration is missing or changed since.
     """
     # One read of metadata.json: the label and the model card use what the load checked.
     model, metadata = registry.load_with_metadata(version)
@@ -137,6 +138,10 @@ def load_candidate(registry: ModelRegistry, version: int) -> Candidate:
             f"{', '.join(map(repr, missing))}, which the promotion gates need; "
             "retrain it with `hotline train`"
         )
+    # The gates measure these files: each must be the one registered (versions registered
+    # before files were recorded are not checked), or a deleted features file would turn
+    # the race-proxy gate into a skip.
+    registry.verify_files(version, metadata=metadata)
     features_path = directory / HOLDOUT_FEATURES
     features = np.load(features_path) if features_path.is_file() else None
     if features is not None and len(features) != len(holdout):
