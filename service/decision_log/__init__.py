@@ -7,7 +7,8 @@ keyed hashes (:class:`Pseudonymizer`) before anything is written. SQLite (WAL) i
 default, PostgreSQL is chosen by URL; the schema is managed by Alembic migrations shipped here.
 """
 
-from service.decision_log.batcher import Committed, GroupCommitter, PendingRecord
+from service.decision_log.batcher import Committed, GroupCommitter
+from service.decision_log.bulk import PendingRecord
 from service.decision_log.db import DecisionLog, open_log
 from service.decision_log.errors import (
     DecisionLogError,
@@ -16,6 +17,7 @@ from service.decision_log.errors import (
     InvalidDatabaseUrl,
     InvalidScreening,
     OverrideNotPermitted,
+    SchemaTooNew,
     ScreeningAlreadyRecorded,
 )
 from service.decision_log.migrate import migrate
@@ -45,6 +47,7 @@ __all__ = [
     "PendingRecord",
     "Pseudonymizer",
     "RowProblem",
+    "SchemaTooNew",
     "ScreeningAlreadyRecorded",
     "get_decision",
     "migrate",

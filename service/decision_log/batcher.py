@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import functools
 import hashlib
 import logging
@@ -37,11 +36,11 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
-from service.decision_log.chain import GENESIS, finish_record_hash, hash_record_head
+from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
+from service.decision_log.chain import hash_record_head
 from service.decision_log.checkpoint import WalCheckpointer
 from service.decision_log.db import CHAIN_LOCK_KEY, sqlite_file, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
-from service.decision_log.tables import LogEntry
 
 log = logging.getLogger("hotline.decision_log")
 
@@ -55,26 +54,6 @@ UNAVAILABLE: Final = (
 
 BatchListener = Callable[[int, bool], None]
 """Called by the writer after each batch with its size and whether it was committed."""
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRecord:
-    """A record waiting for its place in the chain.
-
-    Attributes
-    ----------
-    kind : str
-    payload : str
-        Canonical JSON of the content (:func:`~service.decision_log.chain.canonical_json`).
-    decision_id, subject_key, dedupe_key : str or None
-        See :class:`~service.decision_log.tables.LogEntry`.
-    """
-
-    kind: str
-    payload: str
-    decision_id: str | None = None
-    subject_key: str | None = None
-    dedupe_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +84,6 @@ class _Stale(Exception):
         self.error = error
 
 
-_HEAD_SQL: Final = f"SELECT seq, hash FROM {LogEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
-_COLUMNS: Final = (
-    "seq",
-    "kind",
-    "decision_id",
-    "subject_key",
-    "dedupe_key",
-    "recorded_at",
-    "payload",
-    "prev_hash",
-    "hash",
-)
-_ROWS_PER_INSERT: Final = 500
-"""Rows per INSERT statement: 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535."""
 _Waiter = Future[Committed] | asyncio.Future[Committed]
 _Item = tuple[PendingRecord, "hashlib._Hash", _Waiter]
 _Outcome = Committed | BaseException
@@ -153,7 +118,6 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._closed = False
-        self._insert_cache: dict[int, str] = {}
         self._raw: PoolProxiedConnection | None = None
         self._sqlite = engine.dialect.name == "sqlite"
         self.checkpointer = WalCheckpointer(engine) if sqlite_file(engine) else None
@@ -375,8 +339,6 @@ class GroupCommitter:
                 raise again.error from None
 
     def _append(self, records: list[tuple[PendingRecord, hashlib._Hash]]) -> list[Committed]:
-        params: list[object] = []
-        chained: list[tuple[int, str]] = []
         connection = self._connection()
         cursor = None
         written = False
@@ -389,41 +351,12 @@ class GroupCommitter:
                 # READ COMMITTED, set on every connection by make_engine whatever the server's
                 # default: the head read below then sees the batch this lock waited for.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
-            cursor.execute(_HEAD_SQL)
+            cursor.execute(HEAD_SQL)
             head = cursor.fetchone()
-            seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
-            for record, payload_hash in records:
-                seq += 1
-                recorded_at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-                digest = finish_record_hash(
-                    payload_hash,
-                    seq=seq,
-                    subject_key=record.subject_key,
-                    recorded_at=recorded_at,
-                    prev_hash=prev_hash,
-                )
-                params += (
-                    seq,
-                    record.kind,
-                    record.decision_id,
-                    record.subject_key,
-                    record.dedupe_key,
-                    recorded_at,
-                    record.payload,
-                    prev_hash,
-                    digest,
-                )
-                chained.append((seq, digest))
-                prev_hash = digest
+            params, chained = chain_rows(records, None if head is None else (head[0], head[1]))
             written = True
-            # Multi-row INSERTs: an executemany steps the statement once per row, and each
-            # step releases the GIL, which the busy event loop then holds until its next
-            # switch. Chunked, because drivers bound the parameters of one statement.
-            width = len(_COLUMNS)
-            for start in range(0, len(records), _ROWS_PER_INSERT):
-                rows = min(_ROWS_PER_INSERT, len(records) - start)
-                chunk = params[start * width : (start + rows) * width]
-                cursor.execute(self._insert_sql(rows), tuple(chunk))
+            for sql, chunk in insert_statements(params, qmark=self._sqlite):
+                cursor.execute(sql, chunk)
             if self._sqlite:
                 cursor.execute("COMMIT")
             else:
@@ -467,18 +400,6 @@ class GroupCommitter:
                 raw.invalidate()  # closes the driver connection; the pool opens a new one
             else:
                 raw.close()  # back to the pool
-
-    def _insert_sql(self, rows: int) -> str:
-        sql = self._insert_cache.get(rows)
-        if sql is None:
-            mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-            row = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-            sql = (
-                f"INSERT INTO {LogEntry.__tablename__} ({', '.join(_COLUMNS)}) VALUES "
-                + ", ".join([row] * rows)
-            )
-            self._insert_cache[rows] = sql
-        return sql
 
     def _notify(self, size: int, *, ok: bool) -> None:
         for listener in self.listeners:

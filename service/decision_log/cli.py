@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Final
 
 import click
 
@@ -74,10 +76,10 @@ def import_command(file: Path, database_url: str | None) -> None:
     """
     reader = csv.DictReader(io.StringIO(_read_utf8(file), newline=""))
     _require_header(file, reader.fieldnames)
-    rows = list(reader)
+    rows, numbers = _rows_and_lines(reader)
     try:
         with opened_log(database_url) as decision_log:
-            result = record_outcomes(decision_log, rows, first_row=2)
+            result = record_outcomes(decision_log, rows, row_numbers=numbers)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     for p in result.rejected:
@@ -88,6 +90,23 @@ def import_command(file: Path, database_url: str | None) -> None:
     )
     if result.rejected:
         raise click.exceptions.Exit(1)
+
+
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+def _rows_and_lines(reader: csv.DictReader[str]) -> tuple[list[dict[str, Any]], list[int]]:
+    # Each row with the line it starts on, as an editor numbers the file: the reader skips
+    # blank lines, and a quoted value may hold line breaks, so a row's index says neither.
+    # line_num is the record's last line; its own line breaks are counted back from it.
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for row in reader:
+        values = [v for v in row.values() if isinstance(v, str)]
+        values += [v for extra in row.values() if isinstance(extra, list) for v in extra]
+        rows.append(row)
+        numbers.append(reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in values))
+    return rows, numbers
 
 
 def _require_header(file: Path, found: Sequence[str] | None) -> None:

@@ -11,6 +11,7 @@ the server's default, and appends take a transaction-scoped advisory lock (:func
 from __future__ import annotations
 
 import fcntl
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from service.decision_log.pseudonymize import Pseudonymizer
 
 if TYPE_CHECKING:
     from service.decision_log.batcher import GroupCommitter
+
+log = logging.getLogger("hotline.decision_log")
 
 CHAIN_LOCK_KEY: Final = 0x686F746C696E65
 """Advisory lock id that serializes appends on PostgreSQL ("hotline" in ASCII)."""
@@ -165,6 +168,8 @@ def database_url_of(database_url: str) -> URL:
     Raises
     ------
     InvalidDatabaseUrl
+        Neither SQLite's nor PostgreSQL's (psycopg 3), or an in-memory SQLite database
+        (``sqlite://``, ``sqlite:///:memory:``), which the service's threads cannot share.
     """
     try:
         url = make_url(database_url)
@@ -180,7 +185,20 @@ def database_url_of(database_url: str) -> URL:
         "postgresql+psycopg",
     ):
         raise _invalid(repr(url.render_as_string(hide_password=True)))
+    if url.get_backend_name() == "sqlite" and _in_memory(url):
+        # Each connection to an in-memory database has its own, empty one: the migrations
+        # would run on one, the log's writer thread would find no table on its own (503).
+        raise InvalidDatabaseUrl(  # as typed: a SQLite URL holds no password
+            f"{database_url!r} is an in-memory SQLite database, "
+            "which every connection (and so every thread of the service) sees empty and "
+            f"loses on exit; accepted: {DATABASE_URL_FORMS}"
+        )
     return url
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
 _PASSWORD: Final = re.compile(r"(//[^:/@]*:)[^@]*@")
@@ -210,6 +228,10 @@ def sqlite_file(engine: Engine) -> str | None:
     return database
 
 
+_UNQUEUED: set[str] = set()
+"""SQLite files whose writers' queue could not be opened (warned about once)."""
+
+
 @contextmanager
 def writers_queue(engine: Engine) -> Iterator[None]:
     """Queue the writers of several processes fairly before they contend for SQLite's lock.
@@ -219,17 +241,28 @@ def writers_queue(engine: Engine) -> Iterator[None]:
     blocking ``flock`` on a file beside the database wakes the next waiter as soon as the
     holder is done. ``BEGIN IMMEDIATE`` stays the lock that guarantees a linear chain (the
     CLI and other writers do not queue here); this only makes the wait short and fair.
-    Nothing to do for PostgreSQL (its advisory lock queues waiters) or in-memory databases.
+    Nothing to do for PostgreSQL (its advisory lock queues waiters). A queue file that cannot
+    be opened (a read-only directory) is logged once and the write goes ahead unqueued.
 
     Parameters
     ----------
     engine : sqlalchemy.Engine
     """
     database = sqlite_file(engine)
-    if database is None:
+    try:
+        handle = None if database is None else open(f"{database}.writers", "a+b")  # noqa: SIM115
+    except OSError as exc:
+        # A directory the service may not create files in (or a file it may not open): the
+        # queue is only about fairness, and BEGIN IMMEDIATE still keeps the chain linear,
+        # so the write goes ahead without it rather than failing as a 500.
+        if database not in _UNQUEUED:  # once per database, not once per batch
+            _UNQUEUED.add(str(database))
+            log.warning("decision log writers not queued (%s.writers): %s", database, exc)
+        handle = None
+    if handle is None:
         yield
         return
-    with open(f"{database}.writers", "a+b") as handle:
+    with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -8,21 +8,22 @@ shown for review (which cases, which reasons), never as a target to push up or d
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pandas as pd
 from sqlalchemy import select
 
 from fairness import FairnessError, disparity_audit, threshold_near
 from models import FEATURE_SPEC, ScreeningModel
 from service.decision_log.db import DecisionLog
-from service.decision_log.drift import flag_psi, psi_of_values, summarize
+from service.decision_log.drift import bin_counts, decisions_needed, flag_psi, psi, summarize
 from service.decision_log.outcomes import OutcomeEvent
 from service.decision_log.repository import transaction
+from service.decision_log.small_cells import coarsen_calibration, coarsen_plot
 from service.decision_log.tables import LogEntry
 
 TOOL_IN: Final = ("screen_in_required", "screen_in_recommended")
@@ -66,11 +67,12 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns: decision_id, received_date, probability, score, recommendation, race,
-        tool_in (the rules' recommendation alone; :func:`monitoring_report` adds its score
-        threshold and counts overrides against both), screened_in (NaN when not yet
-        decided), unit, reason_code, one 0/1 column per outcome event (on the referral or
-        household, on or after the call), and one column per feature.
+        Columns: decision_id, model_version (that scored it), received_date, probability,
+        score, recommendation, race, tool_in (the rules' recommendation alone;
+        :func:`monitoring_report` adds its score threshold and counts overrides against
+        both), screened_in (NaN when not yet decided), unit, reason_code, one 0/1 column per
+        outcome event (the referral's own event on or after the day of the call, a household
+        event after it; see :func:`_join_outcomes`), and one column per feature.
     """
     # Read-only: on SQLite a report over a long log must not hold up the scores being written.
     with transaction(log, read_only=True) as session:
@@ -81,7 +83,9 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
         ).all()
     scores, screenings, outcomes = [], {}, []
     for kind, decision_id, text in rows:
-        payload = json.loads(text)
+        # orjson: a report parses every ~9 KB score record; json.loads took 7 of the 14 s
+        # of a report over 100,000 decisions here.
+        payload = orjson.loads(text)
         if kind == "score":
             scores.append(_score_row(payload))
         elif kind == "screening":
@@ -104,6 +108,7 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
 
 _SCORE_COLUMNS: Final = [
     "decision_id",
+    "model_version",
     "referral_key",
     "household_key",
     "received_date",
@@ -122,6 +127,7 @@ def _score_row(payload: dict[str, Any]) -> list[Any]:
     recommendation = payload["recommendation"]["value"]
     return [
         payload["decision_id"],
+        payload.get("model_version"),
         payload["referral_id"],
         payload["household_id"],
         referral["received_at"][:10],
@@ -141,16 +147,33 @@ def _override(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
 
 
 def _join_outcomes(frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> None:
-    # Only events on or after the day of the call count as that decision's outcome.
-    events: dict[tuple[str, str], list[str]] = {}
+    # Which events count as a decision's outcome: an event of its own referral from the day
+    # of the call on (the call's own day may hold its substantiation), an event of its
+    # household only from the next day on. A household event dated the day of the call may
+    # be that call itself (the agency's feed lists the call that made the decision as the
+    # household's re-referral), not something that followed it; outcomes carry a day, not
+    # a time, so the day after is the first that surely follows.
+    referral_events: dict[tuple[str, str], list[str]] = {}
+    household_events: dict[tuple[str, str], list[str]] = {}
     for o in outcomes:
+        events = household_events if o.get("by") == "household" else referral_events
         events.setdefault((o["subject"], o["event"]), []).append(o["event_date"])
+    # As lists: iterating pandas' (Arrow) string columns costs a call per value per event.
+    keys = list(
+        zip(
+            frame["referral_key"].tolist(),
+            frame["household_key"].tolist(),
+            frame["received_date"].tolist(),
+            strict=True,
+        )
+    )
     for event in OutcomeEvent:
         frame[event.value] = [
-            float(any(day >= received for key in (ref, hh) for day in events.get((key, event), [])))
-            for ref, hh, received in zip(
-                frame["referral_key"], frame["household_key"], frame["received_date"], strict=True
+            float(
+                any(day >= received for day in referral_events.get((ref, event), ()))
+                or any(day > received for day in household_events.get((hh, event), ()))
             )
+            for ref, hh, received in keys
         ]
 
 
@@ -261,6 +284,11 @@ def monitoring_report(
     # tool's view and the screeners'), covers more than the rows shown. Otherwise it would
     # give away, by subtraction, what happened to a family a row was hidden to protect.
     decided = _reportable(screened, ["race", "unit"], min_cell=min_cell)
+    # Drift and threshold-near compare decisions with one model (its holdout, its cutoff):
+    # only the decisions that model scored. After a promotion the others were scored by
+    # another model, whose distribution and cutoff they follow.
+    version = None if reference is None else reference.version
+    scored = frame if reference is None else frame[frame["model_version"] == version]
     return {
         "counts": {
             "decisions": len(frame),
@@ -280,17 +308,29 @@ def monitoring_report(
                 "not_yet_screened": len(frame) - len(screened),
                 "in_small_cells": len(screened) - len(decided),
             },
+            "model_version": version,
+            "scored_by_other_versions": len(frame) - len(scored),
         },
-        "audit_tool": _audit(decided, outcome=outcome, score="tool_in", threshold=1.0),
-        "audit_decisions": _audit(decided, outcome=outcome, score="score", decision="screened_in"),
+        "audit_tool": _audit(
+            decided, outcome=outcome, score="tool_in", min_cell=min_cell, threshold=1.0
+        ),
+        "audit_decisions": _audit(
+            decided, outcome=outcome, score="score", min_cell=min_cell, decision="screened_in"
+        ),
         "overrides": {
             "framing": FRAMING,
             "by_group": _overrides(decided, "race"),
             "by_unit": _overrides(decided, "unit"),
         },
-        # Drift is one figure per feature over every scored decision: no group, no unit.
-        "drift": _drift(frame, reference),
-        "threshold_near": _threshold_near(decided, reference, threshold=threshold, outcome=outcome),
+        # Drift is one figure per feature over the scored decisions: no group, no unit.
+        "drift": _drift(scored, reference, min_cell=min_cell),
+        "threshold_near": _threshold_near(
+            decided[decided["model_version"] == version] if reference is not None else decided,
+            reference,
+            threshold=threshold,
+            outcome=outcome,
+            min_cell=min_cell,
+        ),
     }
 
 
@@ -322,7 +362,9 @@ def _pooled(column: pd.Series, *, min_cell: int) -> pd.Series:
     return pooled
 
 
-def _audit(frame: pd.DataFrame, *, outcome: str, score: str, **selection: Any) -> dict[str, Any]:
+def _audit(
+    frame: pd.DataFrame, *, outcome: str, score: str, min_cell: int, **selection: Any
+) -> dict[str, Any]:
     if len(frame) == 0:
         return {"note": "no decisions yet"}
     try:
@@ -331,6 +373,8 @@ def _audit(frame: pd.DataFrame, *, outcome: str, score: str, **selection: Any) -
         )
     except FairnessError as exc:
         return {"note": f"not enough data for an audit: {exc}"}
+    # Per group and score bin, a bin of one family would show its outcome.
+    result = coarsen_calibration(result, frame, column="race", min_cell=min_cell)
     audit: dict[str, Any] = result.to_dict()
     audit["_result"] = result
     return audit
@@ -352,21 +396,36 @@ def _overrides(decided: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _drift(frame: pd.DataFrame, reference: Reference | None) -> dict[str, Any]:
+def _drift(frame: pd.DataFrame, reference: Reference | None, *, min_cell: int) -> dict[str, Any]:
     if reference is None or len(frame) == 0:
-        return {"note": "no model or no decisions: drift not computed"}
-    out: dict[str, Any] = {"model_version": reference.version, "features": {}}
+        return {"note": "no model or no decisions of the model in service: drift not computed"}
+    if len(frame) < min_cell:
+        # A live mean over a handful of decisions describes those families.
+        return {
+            "note": f"{len(frame)} decisions scored by model version {reference.version}, "
+            f"under {min_cell}: drift is not shown",
+            "model_version": reference.version,
+            "decisions": len(frame),
+        }
+    n = len(frame)
+    out: dict[str, Any] = {"model_version": reference.version, "decisions": n, "features": {}}
     holdout = reference.holdout
     if reference.holdout_note is not None:
         out["holdout_note"] = reference.holdout_note
     if holdout is not None:
-        out["score"] = summarize(
-            psi_of_values(holdout["score"], frame["score"], edges=np.arange(2, 21))
-        )
-        edges = np.unique(np.quantile(holdout["probability"], np.linspace(0.1, 0.9, 9)))
-        out["probability"] = summarize(
-            psi_of_values(holdout["probability"], frame["probability"], edges=edges)
-        )
+        for name, edges in (
+            ("score", np.arange(2, 21)),
+            (
+                "probability",
+                np.unique(np.quantile(holdout["probability"], np.linspace(0.1, 0.9, 9))),
+            ),
+        ):
+            expected = bin_counts(holdout[name], edges=edges)
+            out[name] = summarize(
+                psi(expected, bin_counts(frame[name], edges=edges)),
+                decisions=n,
+                needed=decisions_needed(expected, reference_rows=len(holdout)),
+            )
     model = reference.model
     scale = model.linear.scale if model.linear is not None else None
     for j, spec in enumerate(FEATURE_SPEC):
@@ -375,6 +434,8 @@ def _drift(frame: pd.DataFrame, reference: Reference | None) -> dict[str, Any]:
         if spec.is_flag:
             out["features"][spec.name] = summarize(
                 flag_psi(mean, live),
+                decisions=n,
+                needed=decisions_needed([1 - mean, mean]),
                 training_mean=round(mean, 4),
                 live_mean=round(float(live.mean()), 4),
             )
@@ -393,15 +454,22 @@ def _drift(frame: pd.DataFrame, reference: Reference | None) -> dict[str, Any]:
 
 
 def _threshold_near(
-    decided: pd.DataFrame, reference: Reference | None, *, threshold: int, outcome: str
+    decided: pd.DataFrame,
+    reference: Reference | None,
+    *,
+    threshold: int,
+    outcome: str,
+    min_cell: int,
 ) -> dict[str, Any]:
     if reference is None:
         return {"note": "no model loaded: the cutoff on the probability is unknown"}
     if len(decided) < MIN_THRESHOLD_NEAR:
         return {
-            "note": f"not enough data: {len(decided)} screened decisions; the comparison "
-            f"needs at least {MIN_THRESHOLD_NEAR} with outcomes on both sides"
+            "note": f"not enough data: {len(decided)} screened decisions scored by model "
+            f"version {reference.version}; the comparison needs at least {MIN_THRESHOLD_NEAR} "
+            "with outcomes on both sides"
         }
+    # The cutoff of the model that scored these decisions (they are that model's only).
     cutoff = float(reference.model.cutpoints[threshold - 2])
     try:
         result = threshold_near(
@@ -409,6 +477,7 @@ def _threshold_near(
         )
     except FairnessError as exc:
         return {"note": f"not estimable yet: {exc}"}
+    result = coarsen_plot(result, min_cell=min_cell)
     near: dict[str, Any] = result.to_dict()
     near["_result"] = result
     return near

@@ -21,10 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import FEATURE_NAMES, Referral
-from service.decision_log.batcher import UNAVAILABLE, Committed, PendingRecord
+from service.decision_log.batcher import Committed
+from service.decision_log.bulk import PendingRecord
 from service.decision_log.chain import GENESIS, canonical_json, record_hash_of_text
 from service.decision_log.db import READ_ONLY, DecisionLog, lock_chain
 from service.decision_log.errors import (
+    NOT_READ,
+    NOT_WRITTEN,
     DecisionLogUnavailable,
     DecisionNotFound,
     InvalidScreening,
@@ -65,7 +68,9 @@ def utc_now() -> str:
 
 
 @contextmanager
-def transaction(log: DecisionLog, *, read_only: bool = False) -> Iterator[Session]:
+def transaction(
+    log: DecisionLog, *, read_only: bool = False, unavailable: str | None = None
+) -> Iterator[Session]:
     """Open a session in one transaction; database failures become DecisionLogUnavailable.
 
     Parameters
@@ -76,6 +81,10 @@ def transaction(log: DecisionLog, *, read_only: bool = False) -> Iterator[Sessio
         (see :data:`~service.decision_log.db.READ_ONLY`), so it neither waits for appends nor
         holds them up; it must not write. Otherwise it takes the write lock as it begins, as
         every transaction that appends must (the head is read under it).
+    unavailable : str, optional
+        The message of the DecisionLogUnavailable raised on a database failure (the 503's
+        text). Default: :data:`~service.decision_log.errors.NOT_READ` for a read-only
+        transaction, :data:`~service.decision_log.errors.NOT_WRITTEN` otherwise.
 
     Yields
     ------
@@ -87,7 +96,8 @@ def transaction(log: DecisionLog, *, read_only: bool = False) -> Iterator[Sessio
         with log.sessions(execution_options=options) as session, session.begin():
             yield session
     except SQLAlchemyError as exc:
-        raise DecisionLogUnavailable(UNAVAILABLE) from exc
+        message = unavailable or (NOT_READ if read_only else NOT_WRITTEN)
+        raise DecisionLogUnavailable(message) from exc
 
 
 def append(
@@ -155,6 +165,7 @@ def score_record(
     features: npt.NDArray[np.float64],
     response_json: bytes | str | None = None,
     recorded_by: Mapping[str, str] | None = None,
+    rules_sha256: str | None = None,
 ) -> PendingRecord:
     """Build the record of a score: the response, its pseudonymized inputs and its features.
 
@@ -173,6 +184,10 @@ def score_record(
     recorded_by : mapping, optional
         Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
         record as ``recorded_by``; None (the command line) leaves it out.
+    rules_sha256 : str, optional
+        SHA-256 of the rules file that was applied (``RulesOutcome.rules_sha256``), kept
+        beside ``rules_version``: a file edited without a new version still tells apart.
+        None leaves it out, as records written before it was logged have none.
 
     Returns
     -------
@@ -193,6 +208,8 @@ def score_record(
     payload["household_id"] = hashed["household_id"]
     payload["referral"] = hashed
     payload["features"] = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
+    if rules_sha256 is not None:
+        payload["rules_sha256"] = rules_sha256
     stamp(payload, recorded_by)
     return PendingRecord(
         kind="score",
@@ -209,6 +226,7 @@ def record_score(
     *,
     referral: Referral,
     features: npt.NDArray[np.float64],
+    rules_sha256: str | None = None,
 ) -> Committed:
     """Write a score record from a thread and wait until it is committed.
 
@@ -223,6 +241,8 @@ def record_score(
         The input; identifiers are hashed before writing.
     features : numpy.ndarray
         The feature vector the model scored.
+    rules_sha256 : str, optional
+        See :func:`score_record`.
 
     Returns
     -------
@@ -233,7 +253,10 @@ def record_score(
     DecisionLogUnavailable
         Nothing could be written; the caller must not return the score.
     """
-    return log.committer.append(score_record(log, response, referral=referral, features=features))
+    record = score_record(
+        log, response, referral=referral, features=features, rules_sha256=rules_sha256
+    )
+    return log.committer.append(record)
 
 
 def record_screening(

@@ -7,16 +7,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.util import CommandError
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import get_settings
 from service.decision_log.db import READ_ONLY, DecisionLog, open_log, sqlite_file
-from service.decision_log.errors import DecisionLogUnavailable
+from service.decision_log.errors import DecisionLogUnavailable, SchemaTooNew
 from service.decision_log.migrate import migrate
 from service.decision_log.tables import LogEntry
 
 log = logging.getLogger("hotline.decision_log")
+
+_NOT_MIGRATED = (SchemaTooNew, CommandError, SQLAlchemyError, OSError)
+"""What a migration raises when the log cannot be brought up to date (not a bug of ours).
+
+SchemaTooNew: a newer version migrated the database; CommandError: Alembic cannot place the
+database's revision; SQLAlchemyError: the database cannot be reached or refused a step;
+OSError: a SQLite file that cannot be created or opened.
+"""
 
 
 def start_log(decision_log: DecisionLog) -> bool:
@@ -33,8 +42,8 @@ def start_log(decision_log: DecisionLog) -> bool:
     """
     try:
         migrate(decision_log.engine)
-    except (SQLAlchemyError, OSError) as exc:
-        log.error("decision log not migrated; scores will be refused (503): %s", exc)
+    except _NOT_MIGRATED as exc:
+        log.error("decision log not migrated; scores will be refused (503): %s", _reason(exc))
         return False
     return True
 
@@ -64,7 +73,7 @@ def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
     try:
         try:
             migrate(decision_log.engine)
-        except (SQLAlchemyError, OSError) as exc:
+        except _NOT_MIGRATED as exc:
             raise DecisionLogUnavailable(_cannot_open(decision_log, exc)) from exc
         yield decision_log
     finally:
@@ -102,11 +111,14 @@ def existing_log(database_url: str | None) -> Iterator[DecisionLog]:
 
 
 def _cannot_open(decision_log: DecisionLog, exc: BaseException, *, verb: str = "opened") -> str:
-    # The driver's own message, first line only: a command prints one line.
     where = decision_log.engine.url.render_as_string(hide_password=True)
+    return f"the decision log at {where} cannot be {verb}: {_reason(exc)}"
+
+
+def _reason(exc: BaseException) -> str:
+    # The driver's own message, first line only: a command prints one line.
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    reason = lines[0] if lines else type(exc).__name__
-    return f"the decision log at {where} cannot be {verb}: {reason}"
+    return lines[0] if lines else type(exc).__name__
 
 
 def _open(database_url: str | None, *, create: bool) -> DecisionLog:

@@ -77,6 +77,8 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
 
 def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
     if entry.seq != expected_seq:
+        if entry.seq == expected_seq + 1:
+            return f"expected record {expected_seq} here; record {expected_seq} is missing"
         missing = f"{expected_seq}-{entry.seq - 1}"
         return f"expected record {expected_seq} here; records {missing} are missing"
     if entry.prev_hash != prev_hash:

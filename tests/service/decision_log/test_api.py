@@ -4,9 +4,11 @@ import hmac
 import pytest
 import sqlalchemy as sa
 
-from models import FEATURE_NAMES
+from models import FEATURE_NAMES, Referral, build_features
 from service.auth.keys import key_id_of
 from service.config import DEV_PSEUDONYM_KEY
+from service.decision_log import record_score, verify_chain
+from service.schemas import ScoreResponse
 from tests.factories import issue_key
 from tests.service.decision_log.factories import example, screening
 
@@ -60,6 +62,27 @@ def test_score_is_written_with_the_fields_of_the_response(client) -> None:
     assert [c["seq"] for c in record["chain"]] == [1]
 
 
+def test_the_rules_files_sha256_is_logged_beside_the_rules_version(client) -> None:
+    # The version alone does not tell apart two files edited without a new version. A
+    # record written before the SHA-256 was logged has none, and still verifies.
+    log = client.app.state.decision_log
+    ruleset = client.app.state.rules.current
+    referral = Referral.model_validate(example())
+    scored = client.post("/v1/score", json=example()).json()
+    ids = {"before": "e" * 32, "after": "f" * 32}
+    for moment, sha256 in (("before", None), ("after", ruleset.sha256)):
+        response = ScoreResponse.model_validate({**scored, "decision_id": ids[moment]})
+        features = build_features(referral)
+        record_score(log, response, referral=referral, features=features, rules_sha256=sha256)
+    screener = {"Authorization": f"Bearer {issue_key(log, 'screener')}"}
+    for headers in ({}, screener):  # the supervisors' view and the screener's
+        after = client.get(f"/v1/decisions/{ids['after']}", headers=headers).json()["score"]
+        assert (after["rules_version"], after["rules_sha256"]) == (ruleset.version, ruleset.sha256)
+        before = client.get(f"/v1/decisions/{ids['before']}", headers=headers).json()["score"]
+        assert before["rules_version"] == ruleset.version and "rules_sha256" not in before
+    assert verify_chain(log).line() == "ok: 3 records"
+
+
 def test_screening_decision_is_recorded_once(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     first = client.post(f"/v1/decisions/{decision_id}/screening", json=screening())
@@ -67,12 +90,21 @@ def test_screening_decision_is_recorded_once(client) -> None:
     assert first.json()["seq"] == 2 and first.json()["decision_id"] == decision_id
     again = client.post(f"/v1/decisions/{decision_id}/screening", json=screening())
     assert again.status_code == 409
+    message = (
+        f"A screening decision for {decision_id!r} is already on record (seq 2); it cannot be "
+        "replaced. Record a correction as a note with your supervisor instead"
+    )
     assert again.json() == {
         "error": {
             "code": "screening_already_recorded",
-            "message": f"A screening decision for {decision_id!r} is already on record (seq 2); it "
-            "cannot be replaced. Record a correction as a note with your supervisor instead",
-            "fields": [],
+            "message": message,
+            "fields": [
+                {
+                    "field": "path.decision_id",
+                    "message": message,
+                    "type": "screening_already_recorded",
+                }
+            ],
         },
         "request_id": again.headers["x-request-id"],
     }
@@ -166,11 +198,14 @@ def test_unknown_decision_is_404(client) -> None:
         ),
     ):
         assert response.status_code == 404
+        message = "No decision 'nope' is on record; use the decision_id a /v1/score returned"
         assert response.json() == {
             "error": {
                 "code": "decision_not_found",
-                "message": "No decision 'nope' is on record; use the decision_id a /v1/score returned",
-                "fields": [],
+                "message": message,
+                "fields": [
+                    {"field": "path.decision_id", "message": message, "type": "decision_not_found"}
+                ],
             },
             "request_id": response.headers["x-request-id"],
         }
@@ -195,12 +230,14 @@ def test_an_id_never_issued_is_404_on_every_route_and_backend(client, in_path, s
         ),
     ):
         assert (response.status_code, response.headers.get("retry-after")) == (404, None)
+        message = f"No decision {shown} is on record; use the decision_id a /v1/score returned"
         assert response.json() == {
             "error": {
                 "code": "decision_not_found",
-                "message": f"No decision {shown} is on record; use the decision_id a /v1/score "
-                "returned",
-                "fields": [],
+                "message": message,
+                "fields": [
+                    {"field": "path.decision_id", "message": message, "type": "decision_not_found"}
+                ],
             },
             "request_id": response.headers["x-request-id"],
         }
@@ -246,9 +283,9 @@ def test_referral_statuses_close_the_loop(client) -> None:
 def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     rows = [
-        {"referral_id": "ref-0001", "event": "re_referral", "event_date": "2026-12-01"},
-        {"household_id": "hh-0000042", "event": "removal", "event_date": "2027-01-15"},
-        {"referral_id": "ref-0001", "event": "arrest", "event_date": "2026-12-01"},
+        {"referral_id": "ref-0001", "event": "re_referral", "event_date": "2026-11-20"},
+        {"household_id": "hh-0000042", "event": "removal", "event_date": "2026-11-21"},
+        {"referral_id": "ref-0001", "event": "arrest", "event_date": "2026-11-20"},
         {"event": "injury", "event_date": "31/12/2026"},
     ]
     first = client.post("/v1/outcomes", json=rows)
@@ -284,14 +321,14 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
             "by": "referral",
             "subject": _keyed("referral", "ref-0001"),
             "event": "re_referral",
-            "event_date": "2026-12-01",
+            "event_date": "2026-11-20",
             "recorded_by": _recorder(client),
         },
         {
             "by": "household",
             "subject": _keyed("household", "hh-0000042"),
             "event": "removal",
-            "event_date": "2027-01-15",
+            "event_date": "2026-11-21",
             "recorded_by": _recorder(client),
         },
     ]
@@ -316,19 +353,57 @@ def test_log_failure_is_a_503_and_no_score(client) -> None:
     assert "probability" not in response.text
 
 
+NOT_WRITTEN = (
+    "The decision log could not be written, so nothing was recorded; retry later or ask an "
+    "administrator to check HOTLINE_DATABASE_URL"
+)
+NOT_READ = (
+    "The decision log could not be read; retry later or ask an administrator to check "
+    "HOTLINE_DATABASE_URL"
+)
+
+
+def test_a_log_failure_elsewhere_says_what_was_not_done(client) -> None:
+    # Before: every route's 503 said "no score is returned unrecorded", which a screener
+    # recording a decision (or a supervisor reading a report) could only misread.
+    decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
+    with client.app.state.decision_log.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE log_entries"))
+    status = {"statuses": [{"service_id": "svc-035", "status": "accepted"}]}
+    outcome = [{"referral_id": "ref-0001", "event": "removal", "event_date": "2026-11-21"}]
+    for response, message in (
+        (client.post(f"/v1/decisions/{decision_id}/screening", json=screening()), NOT_WRITTEN),
+        (client.post(f"/v1/decisions/{decision_id}/referrals", json=status), NOT_WRITTEN),
+        (client.post("/v1/outcomes", json=outcome), NOT_WRITTEN),
+        (client.get(f"/v1/decisions/{decision_id}"), NOT_READ),
+        (client.get("/v1/reports/monitoring?format=json"), NOT_READ),
+    ):
+        assert (response.status_code, response.headers["retry-after"]) == (503, "30")
+        assert response.json()["error"] == {
+            "code": "decision_log_unavailable",
+            "message": message,
+            "fields": [],
+        }
+
+
 def test_monitoring_report_json_and_html(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     client.post(f"/v1/decisions/{decision_id}/screening", json=screening(decision="screened_in"))
     report = client.get("/v1/reports/monitoring?format=json").json()
     # One decision is under the report's smallest cell (10): nothing in the report shows it.
     assert report["counts"] == {"decisions": 1, "screened": 0, "with_outcome": 0}
+    version = client.app.state.models.current.version
+    assert report["drift"] == {
+        "note": f"1 decisions scored by model version {version}, under 10: drift is not shown",
+        "model_version": version,
+        "decisions": 1,
+    }
     assert report["overrides"]["by_unit"] == report["overrides"]["by_group"] == []
     assert report["meta"]["min_cell"] == 10
     assert report["meta"]["left_out"] == {"not_yet_screened": 0, "in_small_cells": 1}
     page = " ".join(client.get("/v1/reports/monitoring").text.split())
     assert "No row describes fewer than 10 decisions" in page
     assert "(0 not screened yet and 1 in groups or units too small to show are left out)" in page
-    version = client.app.state.models.current.version
     assert (
         f'The model in service: <a href="models/{version}">version {version}\'s audit bundle</a>'
         in page
@@ -348,19 +423,22 @@ def test_monitoring_report_json_and_html(client) -> None:
         }
     ]
     assert report["threshold_near"] == {
-        "note": "not enough data: 1 screened decisions; the "
+        "note": f"not enough data: 1 screened decisions scored by model version {version}; the "
         "comparison needs at least 200 with outcomes on both sides"
     }
-    # One decision against a 20-bin training distribution: shifted by construction.
-    assert (
-        report["drift"]["score"]["reading"]
-        == "shifted: review the model's fit to today's referrals"
-    )
-    assert report["drift"]["features"]["young_caregiver"]["reading"] in {
-        "stable",
-        "moderate change: worth a look",
-        "shifted: review the model's fit to today's referrals",
+    # One decision against a 20-bin training distribution read "shifted" by construction:
+    # no PSI is read over so few.
+    drift = report["drift"]
+    assert (drift["model_version"], drift["decisions"]) == (version, 1)
+    assert drift["score"] == {
+        "psi": None,
+        "reading": "not enough decisions for a drift reading",
+        "decisions_needed": 335,  # over 20 bins and the test model's holdout (test_drift.py)
     }
+    assert drift["features"]["young_caregiver"]["psi"] is None
+    assert drift["features"]["young_caregiver"]["reading"] == (
+        "not enough decisions for a drift reading"
+    )
     page = client.get("/v1/reports/monitoring")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Overrides, for review" in page.text

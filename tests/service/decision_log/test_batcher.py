@@ -526,11 +526,11 @@ def test_a_child_forked_while_the_lock_is_held_can_still_write(sqlite_log) -> No
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_an_interruption_inside_the_transaction_releases_the_locks(sqlite_log, monkeypatch) -> None:
-    import service.decision_log.batcher as batcher
+    import service.decision_log.bulk as bulk
 
     committer = sqlite_log.committer
     assert committer.append(_record(0)).seq == 1
-    real = batcher.finish_record_hash
+    real = bulk.finish_record_hash
     calls = 0
 
     def interrupted(*args, **kwargs):
@@ -540,7 +540,7 @@ def test_an_interruption_inside_the_transaction_releases_the_locks(sqlite_log, m
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batcher, "finish_record_hash", interrupted)
+    monkeypatch.setattr(bulk, "finish_record_hash", interrupted)
     with pytest.raises(DecisionLogUnavailable):
         committer.submit(_record(1)).result(timeout=10)
     # Both locks were released before the caller was answered: the writers' file queue and

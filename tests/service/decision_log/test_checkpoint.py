@@ -131,7 +131,6 @@ def test_only_a_file_backed_sqlite_log_has_a_checkpointer(database_url) -> None:
         assert (on_disk.committer.checkpointer is not None) is database_url.startswith("sqlite")
     finally:
         on_disk.dispose()
-    assert open_log("sqlite://", key=KEY).committer.checkpointer is None
 
 
 def test_the_database_file_is_synced_before_the_writers_are_held_off(sqlite_log, tmp_path) -> None:

@@ -315,3 +315,30 @@ def test_monitor_refuses_a_bad_period_in_one_line(tmp_path, period, line) -> Non
     )
     assert (result.exit_code, result.output) == (1, line)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outcomes_import_names_the_line_each_bad_row_starts_on(tmp_path) -> None:
+    # Before: row numbers were counted from the header as if every row were one line, so
+    # a blank line or a quoted line break shifted every later number.
+    csv = tmp_path / "outcomes.csv"
+    csv.write_bytes(
+        b"referral_id,event,event_date\n"  # line 1
+        b"\n"  # 2: blank, skipped by the reader
+        b"ref-1,removal,2026-01-02\n"  # 3
+        b'"ref\n2",removal,2026-01-02\n'  # 4-5: a quoted line break
+        b"ref-3,arrest,2026-01-02\n"  # 6
+        b"\r\n\r\n"  # 7-8
+        b"ref-4,removal,2026-13-01\r\n"  # 9
+    )
+    result = CliRunner().invoke(
+        main, ["outcomes", "import", str(csv), "--database-url", f"sqlite:///{tmp_path / 'd.db'}"]
+    )
+    assert (result.exit_code, result.output) == (
+        1,
+        "row 4, referral_id: 'ref\\n2' is not an identifier; accepted: an agency identifier of "
+        "1-64 letters, digits or _ . : -\n"
+        "row 6, event: 'arrest' is not an event; accepted: re_referral, substantiation, "
+        "removal, injury\n"
+        "row 9, event_date: '2026-13-01' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
+        "1 recorded, 0 already on record, 3 rejected\n",
+    )

@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 
 from service.decision_log import PendingRecord, migrate, open_log, verify_chain
+from service.decision_log.errors import SchemaTooNew
 from service.decision_log.migrate import MIGRATIONS_DIR
 from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
 
@@ -60,3 +61,49 @@ def test_downgrading_0003_drops_only_the_truncate_trigger(log) -> None:
     migrate(log.engine)
     with pytest.raises(sa.exc.DBAPIError, match="log_entries is append-only"):
         _empty(log.engine)
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002"])
+def test_a_log_with_records_at_an_older_revision_is_upgraded(database_url, revision) -> None:
+    # The logs that exist were written at these revisions: upgrading keeps every record and
+    # the chain, and adds what later revisions add (the key table, the TRUNCATE trigger).
+    older = open_log(database_url, key=KEY)
+    try:
+        migrate(older.engine, revision=revision)
+        for n in range(3):
+            record = PendingRecord(kind="score", payload=f'{{"n":{n}}}', dedupe_key=f"score:{n}")
+            older.committer.append(record)
+        migrate(older.engine)
+        with older.engine.connect() as connection:
+            version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            assert version.scalars().all() == ["0003"]
+            payloads = connection.execute(sa.text("SELECT payload FROM log_entries ORDER BY seq"))
+            assert payloads.scalars().all() == ['{"n":0}', '{"n":1}', '{"n":2}']
+            assert sa.inspect(connection).has_table("api_keys")
+        assert verify_chain(older).line() == "ok: 3 records"
+        with pytest.raises(sa.exc.DBAPIError, match="log_entries is append-only"):
+            _empty(older.engine)
+    finally:
+        older.dispose()
+
+
+def _at_revision(engine: sa.Engine, revision: str) -> None:
+    # What a newer version of the service leaves behind after migrating the database.
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+NEWER = (
+    "the database is at schema revision 0099, newer than this code (head 0003); run the "
+    "version of the service that migrated it, or restore a backup taken before"
+)
+
+
+def test_a_database_at_an_unknown_revision_is_refused_in_one_line(log) -> None:
+    _at_revision(log.engine, "0099")
+    with pytest.raises(SchemaTooNew) as refused:
+        migrate(log.engine)
+    assert str(refused.value) == NEWER
+    with log.engine.connect() as connection:  # nothing was changed
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert version.scalars().all() == ["0099"]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from models import FEATURE_SPEC
 from service.config import ServiceSettings
+from service.decision_log import record_outcomes
 from service.decision_log.db import lock_chain
 from service.decision_log.monitoring import (
     PeriodError,
@@ -25,9 +26,10 @@ from service.decision_log.repository import append, record_screening, transactio
 from service.decision_log.schemas import ScreeningRequest
 
 
-def _score(decision_id: str, score: int, recommendation: str) -> dict:
+def _score(decision_id: str, score: int, recommendation: str, *, model_version: int = 1) -> dict:
     return {
         "decision_id": decision_id,
+        "model_version": model_version,
         "referral_id": f"r-{decision_id}",
         "household_id": f"h-{decision_id}",
         "referral": {"children": [{"race": ["white"]}], "received_at": "2026-03-01T10:00:00Z"},
@@ -129,9 +131,11 @@ def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
     assert kept["unit"].value_counts().to_dict() == {"u1": 41}
 
 
-def _append_score(log, number: int, score: int) -> str:
+def _append_score(log, number: int, score: int, *, model_version: int = 1) -> str:
     decision_id = f"{number:032x}"
-    _append_scores(log, [_score(decision_id, score, "screener_judgment")])
+    _append_scores(
+        log, [_score(decision_id, score, "screener_judgment", model_version=model_version)]
+    )
     return decision_id
 
 
@@ -191,7 +195,7 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
         holdout.write_bytes(damage)
     reference = load_reference(tmp_path / "registry", alias="champion")
     assert reference is not None and reference.holdout is None
-    _append_score(sqlite_log, 2, 12)
+    _append_score(sqlite_log, 2, 12, model_version=version)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
     drift = report["drift"]
     assert drift["holdout_note"] == (
@@ -253,7 +257,12 @@ def test_an_outcome_after_the_period_still_counts_for_its_decisions(sqlite_log) 
     ids = _log_on_days(sqlite_log, ["2026-03-01", "2026-03-02"], screened={0, 1})
     with transaction(sqlite_log) as session:
         lock_chain(session)
-        outcome = {"subject": f"r-{ids[0]}", "event": "re_referral", "event_date": "2026-06-01"}
+        outcome = {
+            "by": "referral",
+            "subject": f"r-{ids[0]}",
+            "event": "re_referral",
+            "event_date": "2026-06-01",
+        }
         append(session, outcome, kind="outcome", dedupe_key="outcome:1")
     frame = decision_frame(sqlite_log)
     until = dt.date(2026, 3, 1)
@@ -285,3 +294,202 @@ def test_the_page_states_its_period(sqlite_log) -> None:
     since = page(since=dt.date(2026, 3, 1))
     assert "Period: referrals received on or after 2026-03-01." in since
     assert "Period: referrals received on or before 2026-03-31." in page(until=dt.date(2026, 3, 31))
+
+
+def _keyed_score(log, number: int, *, referral: str, household: str, day: str) -> dict:
+    payload = _score(f"{number:032x}", 12, "screener_judgment")
+    payload["referral_id"] = log.pseudonymizer("referral", referral)
+    payload["household_id"] = log.pseudonymizer("household", household)
+    payload["referral"]["received_at"] = f"{day}T10:00:00-05:00"
+    return payload
+
+
+def test_a_household_event_counts_from_the_day_after_the_call(sqlite_log) -> None:
+    # Household hh-9 is called about on 11-20 (R-1) and again on 11-25 (R-2). The agency's
+    # feed lists the second call as the household's re-referral, dated 11-25: that is R-1's
+    # later outcome, not R-2's (before, it counted for both). An event of a referral's own
+    # counts from the day of its call on; a row naming both ids is both kinds of event.
+    _append_scores(
+        sqlite_log,
+        [
+            _keyed_score(sqlite_log, 1, referral="R-1", household="hh-9", day="2026-11-20"),
+            _keyed_score(sqlite_log, 2, referral="R-2", household="hh-9", day="2026-11-25"),
+        ],
+    )
+    rows = [
+        {"household_id": "hh-9", "event": "re_referral", "event_date": "2026-11-25"},
+        {"referral_id": "R-2", "event": "substantiation", "event_date": "2026-11-25"},
+        {
+            "referral_id": "R-1",
+            "household_id": "hh-9",
+            "event": "removal",
+            "event_date": "2026-11-25",
+        },
+    ]
+    assert record_outcomes(sqlite_log, rows).accepted == 3
+    frame = decision_frame(sqlite_log)
+    assert frame[["re_referral", "substantiation", "removal"]].to_numpy().tolist() == [
+        [1.0, 0.0, 1.0],  # R-1: the household's re-referral and removal came after its call
+        [0.0, 1.0, 0.0],  # R-2: its own substantiation that day; the household's events not
+    ]
+    later = [
+        {
+            "referral_id": "R-1",
+            "household_id": "hh-9",
+            "event": "injury",
+            "event_date": "2026-11-26",
+        }
+    ]
+    record_outcomes(sqlite_log, later)
+    # Named with R-1, the injury is also an event of the household, after R-2's call.
+    assert decision_frame(sqlite_log)["injury"].tolist() == [1.0, 1.0]
+
+
+def test_drift_and_threshold_near_cover_only_the_model_in_service(
+    registry_with_champion, sqlite_log
+) -> None:
+    # After a promotion, the decisions an earlier model scored follow its distribution and its
+    # cutoff: compared with the new model's holdout they read as drift (PSI 5.1, "shifted").
+    reference = load_reference(registry_with_champion.root, alias="champion")
+    version = reference.version
+    payloads = [
+        _score(
+            f"{n:032x}", 12, "screener_judgment", model_version=version - 1 if n > 3 else version
+        )
+        for n in range(1, 8)
+    ]
+    _append_scores(sqlite_log, payloads)
+    common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
+    for payload in payloads:
+        request = ScreeningRequest(**common, decision="screened_in", unit="unit-a")
+        record_screening(sqlite_log, payload["decision_id"], request)
+    report = monitoring_report(decision_frame(sqlite_log), reference, threshold=16, min_cell=1)
+    assert report["counts"]["screened"] == 7  # the tables cover every decision
+    assert (report["meta"]["model_version"], report["meta"]["scored_by_other_versions"]) == (
+        version,
+        4,
+    )
+    assert (report["drift"]["model_version"], report["drift"]["decisions"]) == (version, 3)
+    assert report["threshold_near"] == {
+        "note": f"not enough data: 3 screened decisions scored by model version {version}; the "
+        "comparison needs at least 200 with outcomes on both sides"
+    }
+    page = " ".join(render_monitoring(report).split())
+    assert (
+        f"Drift and the threshold-near comparison cover the decisions scored by model version "
+        f"{version}, the model in service: its training data and its cutoff are what they are "
+        "compared with. 4 decisions scored by other versions are left out of those two "
+        "sections." in page
+    )
+    assert f"Over the 3 decisions scored by model version {version}." in page
+
+
+@pytest.mark.parametrize(
+    ("decisions", "reading"),
+    [
+        # Drawn from the model's own holdout: no shift at all. 50 read "shifted" 96% of the
+        # time before; the score's 20 bins need 335 decisions against this holdout.
+        (50, "not enough decisions for a drift reading"),
+        (400, "stable"),
+    ],
+)
+def test_a_drift_reading_needs_enough_decisions(
+    registry_with_champion, sqlite_log, decisions, reading
+) -> None:
+    reference = load_reference(registry_with_champion.root, alias="champion")
+    drawn = reference.holdout.sample(decisions, replace=True, random_state=7)
+    payloads = []
+    for n, (probability, score) in enumerate(
+        drawn[["probability", "score"]].itertuples(index=False)
+    ):
+        payload = _score(
+            f"{n + 1:032x}", int(score), "screener_judgment", model_version=reference.version
+        )
+        payload["probability"] = float(probability)
+        payloads.append(payload)
+    _append_scores(sqlite_log, payloads)
+    report = monitoring_report(decision_frame(sqlite_log), reference, threshold=16, min_cell=1)
+    drift = report["drift"]
+    assert drift["decisions"] == decisions
+    assert (drift["score"]["reading"], drift["score"]["decisions_needed"]) == (reading, 335)
+    assert (drift["probability"]["reading"], drift["probability"]["decisions_needed"]) == (
+        reading,
+        179,
+    )
+    page = " ".join(render_monitoring(report).split())
+    if decisions < 335:
+        assert drift["score"]["psi"] is None
+        assert (
+            "<td>score</td><td></td><td>not enough decisions for a drift reading (50 decisions "
+            "of the 335 it needs)</td>" in page
+        )
+
+
+def _append_outcome(log, subject: str, day: str, number: int) -> None:
+    with transaction(log) as session:
+        lock_chain(session)
+        outcome = {"by": "referral", "subject": subject, "event": "re_referral", "event_date": day}
+        append(session, outcome, kind="outcome", dedupe_key=f"outcome:{number}")
+
+
+def test_no_calibration_bin_describes_fewer_than_the_minimum(sqlite_log) -> None:
+    # 24 white and 24 black families, two at each score 1-12; 10 of both races, two at each
+    # score 1-5; 10 asian families, one at each score 1-10. Each group is shown (10 or more),
+    # but by score bin a group had one or two families a bin, with their outcomes. Each
+    # group's bins are merged until each holds 10 or more: white and black 1-5 and 6-12 (the
+    # remainder 11-12 joins 6-10), asian 1-10, without flattening the others. The any-mention
+    # view shares its namesake's bins, chosen so that the difference (the 10 of both races,
+    # all in 1-5) is never under 10 in a bin either.
+    cells = [("white", s) for s in range(1, 13)] * 2 + [("black", s) for s in range(1, 13)] * 2
+    cells += [("black|white", s) for s in range(1, 6)] * 2 + [("asian", s) for s in range(1, 11)]
+    payloads = []
+    for n, (race, score) in enumerate(cells, start=1):
+        payload = _score(f"{n:032x}", score, "screener_judgment")
+        payload["referral"]["children"] = [{"race": race.split("|")}]
+        payloads.append(payload)
+    _append_scores(sqlite_log, payloads)
+    common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
+    for n, payload in enumerate(payloads):
+        decision = "screened_in" if n % 3 else "screened_out"
+        request = ScreeningRequest(**common, decision=decision, unit="unit-a")
+        record_screening(sqlite_log, payload["decision_id"], request)
+        if n % 2:
+            _append_outcome(sqlite_log, payload["referral_id"], "2026-04-01", n)
+    report = monitoring_report(decision_frame(sqlite_log), None, threshold=16, min_cell=10)
+    audit = report["audit_decisions"]
+    assert len(audit["score_bins"]) == 12  # the chart's axis: one score a bin, as before
+    bins = {
+        view: {
+            group: [(row["label"], row["bin"], row["count"]) for row in rows]
+            for group, rows in groups.items()
+        }
+        for view, groups in audit["calibration"].items()
+    }
+    assert bins == {
+        "race": {
+            "asian": [("1-10", 4.5, 10)],
+            "black": [("1-5", 2.0, 10), ("6-12", 8.0, 14)],
+            "multiracial": [("1-5", 2.0, 10)],
+            "white": [("1-5", 2.0, 10), ("6-12", 8.0, 14)],
+        },
+        "race (any mention)": {
+            "asian": [("1-10", 4.5, 10)],
+            "black": [("1-5", 2.0, 20), ("6-12", 8.0, 14)],
+            "white": [("1-5", 2.0, 20), ("6-12", 8.0, 14)],
+        },
+    }
+    black = audit["calibration"]["race"]["black"][0]
+    assert (black["share"], black["mean_score"], black["low"], black["high"]) == (
+        10 / 24,
+        3.0,
+        1.0,
+        5.0,
+    )
+    page = " ".join(render_monitoring(report).split())
+    assert "<tr><td>race: black</td><td>24</td>" in page  # the group's n (it was left blank)
+    assert (
+        "Score bins of the calibration and score-distribution charts are merged with their "
+        "neighbours until no race group has fewer than 10 decisions in a bin (it has none or "
+        "at least that many), and the threshold-near chart's bins until each holds at least "
+        "10 on its side of the cutoff." in page
+    )

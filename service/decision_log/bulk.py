@@ -1,0 +1,143 @@
+"""Place prepared records at the head of the chain and insert them with multi-row INSERTs.
+
+Used by the group committer (score records) and by outcome imports: both hash each record's
+payload before they take the chain lock (:func:`~service.decision_log.chain.hash_record_head`),
+and under it only read the head, finish the hashes and insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from service.decision_log.chain import GENESIS, finish_record_hash
+from service.decision_log.tables import LogEntry
+
+HEAD_SQL: Final = f"SELECT seq, hash FROM {LogEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
+"""The head of the chain: ``(seq, hash)`` of the last record, no row when the log is empty."""
+
+COLUMNS: Final = (
+    "seq",
+    "kind",
+    "decision_id",
+    "subject_key",
+    "dedupe_key",
+    "recorded_at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+ROWS_PER_INSERT: Final = 500
+"""Rows per INSERT statement: 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """A record waiting for its place in the chain.
+
+    Attributes
+    ----------
+    kind : str
+    payload : str
+        Canonical JSON of the content (:func:`~service.decision_log.chain.canonical_json`).
+    decision_id, subject_key, dedupe_key : str or None
+        See :class:`~service.decision_log.tables.LogEntry`.
+    """
+
+    kind: str
+    payload: str
+    decision_id: str | None = None
+    subject_key: str | None = None
+    dedupe_key: str | None = None
+
+
+def chain_rows(
+    records: Sequence[tuple[PendingRecord, hashlib._Hash]], head: tuple[int, str] | None
+) -> tuple[list[object], list[tuple[int, str]]]:
+    """Give each record the next place after ``head`` and finish its hash.
+
+    Parameters
+    ----------
+    records : sequence of (PendingRecord, hashlib sha256 object)
+        Each with the hash begun by :func:`~service.decision_log.chain.hash_record_head`.
+    head : (int, str) or None
+        ``(seq, hash)`` read with :data:`HEAD_SQL` under the chain lock; None for an empty log.
+
+    Returns
+    -------
+    params : list
+        The column values of every row, row after row, in :data:`COLUMNS` order.
+    chained : list of (int, str)
+        ``(seq, hash)`` of each record.
+    """
+    seq, prev_hash = head if head else (0, GENESIS)
+    params: list[object] = []
+    chained: list[tuple[int, str]] = []
+    for record, payload_hash in records:
+        seq += 1
+        recorded_at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        digest = finish_record_hash(
+            payload_hash,
+            seq=seq,
+            subject_key=record.subject_key,
+            recorded_at=recorded_at,
+            prev_hash=prev_hash,
+        )
+        params += (
+            seq,
+            record.kind,
+            record.decision_id,
+            record.subject_key,
+            record.dedupe_key,
+            recorded_at,
+            record.payload,
+            prev_hash,
+            digest,
+        )
+        chained.append((seq, digest))
+        prev_hash = digest
+    return params, chained
+
+
+def insert_statements(
+    params: Sequence[object], *, qmark: bool
+) -> list[tuple[str, tuple[object, ...]]]:
+    """Split rows from :func:`chain_rows` into multi-row INSERT statements.
+
+    Multi-row INSERTs rather than ``executemany``: that steps the statement once per row, and
+    each step releases the GIL (which the service's busy event loop then holds until its next
+    switch). Chunked, because drivers bound the parameters of one statement.
+
+    Parameters
+    ----------
+    params : sequence
+        Column values, row after row.
+    qmark : bool
+        The driver's placeholder is ``?`` (sqlite3); otherwise ``%s`` (psycopg).
+
+    Returns
+    -------
+    list of (str, tuple)
+        SQL and its parameters, at most :data:`ROWS_PER_INSERT` rows each.
+    """
+    width = len(COLUMNS)
+    rows = len(params) // width
+    statements = []
+    for start in range(0, rows, ROWS_PER_INSERT):
+        count = min(ROWS_PER_INSERT, rows - start)
+        chunk = tuple(params[start * width : (start + count) * width])
+        statements.append((_insert_sql(count, qmark=qmark), chunk))
+    return statements
+
+
+@functools.cache
+def _insert_sql(rows: int, *, qmark: bool) -> str:
+    mark = "?" if qmark else "%s"
+    row = "(" + ", ".join([mark] * len(COLUMNS)) + ")"
+    return f"INSERT INTO {LogEntry.__tablename__} ({', '.join(COLUMNS)}) VALUES " + ", ".join(
+        [row] * rows
+    )
