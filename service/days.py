@@ -15,7 +15,7 @@ from typing import Annotated, Final
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-NOT_A_DAY: Final = "Input should be a valid date"
+NOT_A_DAY: Final = "Input should be a day written YYYY-MM-DD"
 
 
 def _only_a_day(value: object) -> object:

@@ -87,6 +87,7 @@ async def score(request: Request) -> Response:
         referral=referral,
         features=features,
         response_json=body,
+        rules_sha256=outcome.rules_sha256,
         recorded_by=request.state.principal.recorded_as(),
     )
     await state.decision_log.committer.submit_async(record)

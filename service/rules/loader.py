@@ -338,6 +338,6 @@ def _first_error(exc: ValidationError) -> str:
     # Our own validators' messages come as "Value error, ..."; the reader needs only the rest.
     said = str(error["msg"]).removeprefix("Value error, ")
     message = f"{loc}: {said}; got {described(error['input'])}"
-    if error["loc"] and error["loc"][-1] in _DATE_FIELDS:
+    if error["loc"] and error["loc"][-1] in _DATE_FIELDS and "YYYY-MM-DD" not in said:
         message += " (write dates as YYYY-MM-DD)"
     return message

@@ -249,9 +249,9 @@ def test_hostile_rules_preview_is_422_on_rules_yaml(client, condition, message) 
             "Input should be a valid date or datetime, month value is outside expected range "
             "of 1-12",
         ),
-        ("until=0", "query.until", "Input should be a valid date"),
-        ("since=2026-3-1", "query.since", "Input should be a valid date"),
-        ("until=2026-03-01T00:00:00", "query.until", "Input should be a valid date"),
+        ("until=0", "query.until", "Input should be a day written YYYY-MM-DD"),
+        ("since=2026-3-1", "query.since", "Input should be a day written YYYY-MM-DD"),
+        ("until=2026-03-01T00:00:00", "query.until", "Input should be a day written YYYY-MM-DD"),
     ],
 )
 def test_bad_report_period_day_is_422(client, query, field, message) -> None:

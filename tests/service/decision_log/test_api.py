@@ -56,6 +56,8 @@ def test_score_is_written_with_the_fields_of_the_response(client) -> None:
     ):
         assert logged[key] == body[key], key
     assert sorted(logged["features"]) == sorted(FEATURE_NAMES)
+    # Beside the version: two files under one version would otherwise look alike here.
+    assert logged["rules_sha256"] == client.app.state.rules.current.sha256
     assert logged["recorded_by"] == _recorder(client)
     assert record["screening"] is None
     assert record["referral_statuses"] == [] and record["outcomes"] == []

@@ -153,7 +153,7 @@ def test_preview_counts_what_the_proposed_rules_change():
         ),
         (
             one_rule_file(effective_from="0"),
-            "proposed: rule 'r1': effective_from: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+            "proposed: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got number 0",
         ),
     ],
     ids=["tagged-bool", "long-int", "alias", "date-int"],

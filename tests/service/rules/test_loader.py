@@ -297,55 +297,55 @@ MALFORMED = [
     ),
     pytest.param(
         f(effective_from="yesterday"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text 'yesterday' (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got text 'yesterday'",
         id="bad-date2",
     ),
     # Pydantic would read a number (or text of digits) as seconds since 1970, and a
     # midnight time as its day: `effective_from: 0` loaded as 1970-01-01.
     pytest.param(
         f(effective_from="0"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got number 0",
         id="date-int",
     ),
     pytest.param(
         f(effective_from="86400.0"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got number 86400.0 (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got number 86400.0",
         id="date-float",
     ),
     pytest.param(
         f(effective_from="true"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got boolean true (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got boolean true",
         id="date-bool",
     ),
     pytest.param(
         f(effective_from="'0'"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text '0' (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got text '0'",
         id="date-digits-text",
     ),
     pytest.param(
         f(effective_from="'2026-01-01T00:00:00'"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got text '2026-01-01T00:00:00' (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got text '2026-01-01T00:00:00'",
         id="date-with-time-text",
     ),
     pytest.param(
         f(effective_from="!!timestamp 2026-01-01T10:00:00"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got datetime 2026-01-01 10:00:00 (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got datetime 2026-01-01 10:00:00",
         id="date-tagged-datetime",
     ),
     # None is named once: the message had read "got null null".
     pytest.param(
         f(effective_from="null"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got null (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got null",
         id="date-null",
     ),
     pytest.param(
         f(effective_from="{day: 1}"),
-        "r.yaml: rule 'r1': effective_from: Input should be a valid date; got a mapping (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_from: Input should be a day written YYYY-MM-DD; got a mapping",
         id="date-mapping",
     ),
     pytest.param(
         f(effective_to="0"),
-        "r.yaml: rule 'r1': effective_to: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        "r.yaml: rule 'r1': effective_to: Input should be a day written YYYY-MM-DD; got number 0",
         id="date-to-int",
     ),
     pytest.param(
@@ -423,17 +423,17 @@ MALFORMED = [
     ),
     pytest.param(
         'version: "1"\neffective: soon\nrules: []\n',
-        "r.yaml: effective: Input should be a valid date; got text 'soon' (write dates as YYYY-MM-DD)",
+        "r.yaml: effective: Input should be a day written YYYY-MM-DD; got text 'soon'",
         id="effective",
     ),
     pytest.param(
         'version: "1"\neffective: 0\nrules: []\n',
-        "r.yaml: effective: Input should be a valid date; got number 0 (write dates as YYYY-MM-DD)",
+        "r.yaml: effective: Input should be a day written YYYY-MM-DD; got number 0",
         id="effective-int",
     ),
     pytest.param(
         'version: "1"\neffective: false\nrules: []\n',
-        "r.yaml: effective: Input should be a valid date; got boolean false (write dates as YYYY-MM-DD)",
+        "r.yaml: effective: Input should be a day written YYYY-MM-DD; got boolean false",
         id="effective-bool",
     ),
     pytest.param(
