@@ -27,7 +27,14 @@ from service.api import (
 )
 from service.api.error_docs import document_error_bodies
 from service.api.json_body import publish_body_schemas
-from service.auth import AUTH_RESPONSES, KeyVerifier, check_routes, find_key
+from service.auth import (
+    AUTH_RESPONSES,
+    AuthUnavailable,
+    KeyRecord,
+    KeyVerifier,
+    check_routes,
+    find_key,
+)
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
@@ -40,6 +47,11 @@ from service.referrals import load_directory
 from service.rules import RulesHolder
 
 log = logging.getLogger("hotline.service")
+
+LOG_NOT_OPEN = (
+    "The decision log is not up to date (GET /ready says why), so no key is checked and "
+    "nothing is scored or recorded"
+)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -71,9 +83,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     metrics_ = Metrics()
     decision_log.committer.listeners.append(metrics_.observe_batch)
-    keys_verifier = KeyVerifier(
-        lambda key_id: find_key(decision_log, key_id), ttl=settings.key_cache_seconds
-    )
+
+    def find_key_if_log_open(key_id: str) -> KeyRecord | None:
+        # While the log is not brought up to date (unreachable, or migrated by a newer
+        # version of the service: its tables then still take writes, in a shape this code
+        # does not know) no key is checked, so nothing is scored or recorded. /ready retries
+        # the migration and says why.
+        if not getattr(app.state, "log_open", True):
+            raise AuthUnavailable(LOG_NOT_OPEN)
+        return find_key(decision_log, key_id)
+
+    keys_verifier = KeyVerifier(find_key_if_log_open, ttl=settings.key_cache_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
