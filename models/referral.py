@@ -15,6 +15,7 @@ from typing import Annotated, Final
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -33,7 +34,22 @@ ChildAge = Annotated[
     Strict(),
     Field(ge=0, le=21, allow_inf_nan=False, description="Age in years (fractions allowed)."),
 ]
-AdultAge = Annotated[int, Strict(), Field(ge=10, le=120, description="Age in whole years.")]
+
+
+def _whole_number(value: object) -> object:
+    # 29.0 is how json.dumps and pandas write a whole number held as a float: the age 29.
+    # A bool is not a float, so true is still refused below.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+AdultAge = Annotated[
+    int,
+    Strict(),
+    BeforeValidator(_whole_number),
+    Field(ge=10, le=120, description="Age in whole years (29 or 29.0; not 29.5 or true)."),
+]
 Flag = StrictBool
 """A yes/no answer: JSON ``true`` or ``false`` only."""
 

@@ -347,12 +347,13 @@ BOOLEAN = ("Input should be a valid boolean", "bool_type")
         ("children.0.age_years", "2.5", NUMBER),
         ("children.0.age_years", float("nan"), ("Input should be a finite number", "finite_number")),
         ("caregivers.0.age_years", True, INTEGER),
+        ("caregivers.0.age_years", 29.5, INTEGER),
         ("children.0.alleged_victim", "yes", BOOLEAN),
         ("caregivers.0.pregnant", "on", BOOLEAN),
         ("caregivers.0.pregnant", 1, BOOLEAN),
         ("prior_reports.0.screened_in", 0, BOOLEAN),
     ],
-    ids=["age-true", "age-text", "age-nan", "adult-age-true", "victim-yes", "pregnant-on", "pregnant-1", "screened-0"],
+    ids=["age-true", "age-text", "age-nan", "adult-age-true", "adult-age-29.5", "victim-yes", "pregnant-on", "pregnant-1", "screened-0"],
 )  # fmt: skip
 def test_a_wrong_json_type_is_refused_not_coerced(client, field, value, expected) -> None:
     # Lax pydantic scored "age_years": true as a 1-year-old and took "yes", "on" and 1 as
@@ -373,6 +374,16 @@ def test_a_whole_number_is_still_a_childs_age(client) -> None:
     body = json.loads(json.dumps(REFERRAL))
     body["children"][0]["age_years"] = 3
     assert client.post("/v1/score", json=body).status_code == 200
+
+
+def test_a_whole_number_written_as_a_float_is_still_an_adults_age(client) -> None:
+    # json.dumps and pandas write a float column's 29 as 29.0: the same age, the same score.
+    body = json.loads(json.dumps(REFERRAL))
+    body["caregivers"][0]["age_years"] = 29
+    as_int = client.post("/v1/score", json=body).json()
+    body["caregivers"][0]["age_years"] = 29.0
+    as_float = client.post("/v1/score", json=body).json()
+    assert (as_float["probability"], as_float["score"]) == (as_int["probability"], as_int["score"])
 
 
 def test_an_over_long_decision_id_is_refused_not_echoed(client) -> None:
