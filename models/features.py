@@ -150,11 +150,14 @@ def feature_spec_hash() -> str:
     Returns
     -------
     str
-        Hex digest over the declared features and :data:`FEATURE_CODE_VERSION`.
+        Hex digest over the declared features (all but their labels) and
+        :data:`FEATURE_CODE_VERSION`.
     """
+    # The labels are the words a screener reads, not what the numbers mean: rewording one
+    # must not make every trained model refuse to load.
+    features = [{k: v for k, v in asdict(f).items() if k != "label"} for f in FEATURE_SPEC]
     payload = json.dumps(
-        {"code_version": FEATURE_CODE_VERSION, "features": [asdict(f) for f in FEATURE_SPEC]},
-        sort_keys=True,
+        {"code_version": FEATURE_CODE_VERSION, "features": features}, sort_keys=True
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -1,7 +1,9 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 
+import models.features as features_module
 from models import (
     FEATURE_NAMES,
     FEATURE_SPEC,
@@ -91,12 +93,21 @@ def test_parallel_training_loader_equals_the_serving_path(synth_path) -> None:
 
 
 def test_spec_hash_is_pinned() -> None:
-    # Changing a feature's name, window or label changes the hash, and every stored model
-    # is then refused until retrained: update this value only together with such a change
-    # (or FEATURE_CODE_VERSION). Last changed with the labels of screened_in_reports_5y,
-    # substantiated_reports_5y and reports_90d, which now say they count reports on any
-    # household (the values are unchanged, so FEATURE_CODE_VERSION stays 2).
-    assert feature_spec_hash() == "b8f66a8e6c334258629a7e51efd6684f2713150b05637e451cd72b171217bae4"
+    # Changing a feature's name or window changes the hash, and every stored model is then
+    # refused until retrained: update this value only together with such a change (or
+    # FEATURE_CODE_VERSION). Last changed when the labels left the hash.
+    assert feature_spec_hash() == "68645e12642bd145f12078ecc2dfe874ab432dedb8e4b1a623e168ba1ace56fc"
+
+
+def test_rewording_a_label_leaves_the_spec_hash_as_it_was(monkeypatch) -> None:
+    # A label is what a screener reads; a model trained before a rewording must still load.
+    before = feature_spec_hash()
+    reworded = [replace(f, label=f.label.upper()) for f in features_module.FEATURE_SPEC]
+    monkeypatch.setattr(features_module, "FEATURE_SPEC", tuple(reworded))
+    assert feature_spec_hash() == before
+    rewindowed = [replace(f, window_days=(f.window_days or 0) + 1) for f in reworded]
+    monkeypatch.setattr(features_module, "FEATURE_SPEC", tuple(rewindowed))
+    assert feature_spec_hash() != before
 
 
 def test_counts_by_disposition_and_recency_take_other_households_as_their_labels_say() -> None:
