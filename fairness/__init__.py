@@ -11,7 +11,14 @@ the project except, at most, ``models``.
 """
 
 from fairness.audit import AuditResult, disparity_audit
-from fairness.errors import AnalysisError, ColumnError, DataFileError, FairnessError, OptionError
+from fairness.errors import (
+    AnalysisError,
+    ColumnError,
+    DataFileError,
+    FairnessError,
+    OptionError,
+    TreatmentDoesNotVary,
+)
 from fairness.groups import GroupView, build_views, is_recorded, split_cell
 from fairness.intervals import auc_delong, auc_interval, rate_ratio_interval, wilson_interval
 from fairness.io import read_table
@@ -69,4 +76,5 @@ __all__ = [
     "ColumnError",
     "OptionError",
     "AnalysisError",
+    "TreatmentDoesNotVary",
 ]

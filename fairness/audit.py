@@ -8,10 +8,11 @@ the band (default 0.8-1.25, the four-fifths rule applied in both directions, as 
 flagged with probability at most 1 - ``level`` (5% by default), and much less for large groups
 whose estimate rarely strays out of the band. A group whose rate is 0 (e.g. never screened
 in) has a ratio of 0, and a group compared with a reference group at 0 an infinite one: both
-are outside any band, and are flagged when the interval (0.5 added to each count when one is 0)
-excludes 1. Groups smaller than ``min_group_size`` are shown with a warning but never flagged,
-used as reference, or quoted in the summary. Groups without a recorded value (``(missing)``,
-``unknown``) are shown but never compared: not the reference, no ratios, no flags.
+are outside any band, and are flagged when the interval (MOVER-R Wilson, Donner and Zou 2012,
+which keeps its width at rates of 0 and 100%) excludes 1. Groups smaller than
+``min_group_size`` are shown with a warning but never flagged, used as reference, or
+quoted in the summary. Groups without a recorded value (``(missing)``, ``unknown``) are
+shown but never compared: not the reference, no ratios, no flags.
 """
 
 from __future__ import annotations

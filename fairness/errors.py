@@ -33,3 +33,7 @@ class OptionError(FairnessError, ValueError):
 
 class AnalysisError(FairnessError, ValueError):
     """The data cannot support the requested analysis."""
+
+
+class TreatmentDoesNotVary(AnalysisError):
+    """The fuzzy comparison's treatment does not jump at the cutoff; the sharp one may run."""

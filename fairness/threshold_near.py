@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairness.errors import AnalysisError, OptionError
+from fairness.errors import AnalysisError, OptionError, TreatmentDoesNotVary
 from fairness.groups import GroupView, build_views
 from fairness.intervals import z_value
 from fairness.io import binary_column, numeric_column, numeric_or_binary_column
@@ -424,7 +424,7 @@ def _fuzzy(
         return effect, first_stage
     near_below = (x < cutoff) & (x >= cutoff - first_stage["bandwidth_below"])
     near_above = (x >= cutoff) & (x <= cutoff + first_stage["bandwidth_above"])
-    raise AnalysisError(
+    raise TreatmentDoesNotVary(
         f"--treatment '{treatment}' does not vary near the cutoff: within the bandwidth, "
         f"{int(t[near_below].sum())} of {int(near_below.sum())} cases below and "
         f"{int(t[near_above].sum())} of {int(near_above.sum())} above were treated, a jump "

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from service.auth import GuardedRoute, Permission, require
 from service.referrals import Directory, DirectoryError, load_directory
 from service.rules import RulesError
+
+log = logging.getLogger("hotline.service")
 
 router = APIRouter(
     prefix="/v1/admin",
@@ -34,6 +39,11 @@ class Reloaded(BaseModel):
         default=None,
         description="Why the directory was not reloaded; the previous directory stays in use.",
     )
+    directory_problems: list[str] = Field(
+        default=[],
+        description="What was wrong with the reloaded directory's records (skipped or partly "
+        "ignored), the first 20; all of them are logged, as at startup.",
+    )
 
 
 @router.post("/reload")
@@ -46,7 +56,7 @@ def reload(request: Request) -> Reloaded:
     except RulesError as exc:  # a bad file keeps the last good rules serving
         rules_error = str(exc)
     models.refresh()
-    directory_error = _reload_directory(request)
+    directory_error, problems = _reload_directory(request)
     ruleset = rules_holder.current
     return Reloaded(
         rules_version=ruleset.version,
@@ -56,10 +66,11 @@ def reload(request: Request) -> Reloaded:
         model_detail=models.last_error,
         directory_services=_active(request.app.state.directory),
         directory_error=directory_error,
+        directory_problems=problems[:20],
     )
 
 
-def _reload_directory(request: Request) -> str | None:
+def _reload_directory(request: Request) -> tuple[str | None, list[str]]:
     # A new index is built aside and swapped in one assignment: a score in flight keeps the
     # one it read. One that cannot be read, or has no active service (a folder missing its
     # datapackage.json), keeps the last good one, as a bad rules file does.
@@ -67,12 +78,19 @@ def _reload_directory(request: Request) -> str | None:
     try:
         loaded = load_directory(path)
     except DirectoryError as exc:
-        return str(exc)
+        return str(exc), []
+    problems = [str(problem) for problem in loaded.problems]
+    for problem in problems:
+        log.warning("directory: %s", problem)
     if not _active(loaded.directory):
         first = f": {loaded.problems[0].message}" if loaded.problems else ""
-        return f"{path} holds no active service{first}"
+        return f"{path} holds no active service{first}", problems
     request.app.state.directory = loaded.directory
-    return None
+    # As at startup: what lives as long as the process is kept out of the collector's full
+    # passes (a 10,000-service directory made each one take ~70 ms instead of 0.1).
+    gc.collect()
+    gc.freeze()
+    return None, problems
 
 
 def _active(directory: Directory) -> int:

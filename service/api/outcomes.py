@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Depends
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictStr
 
-from models.referral import EARLIEST_RECEIVED
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, Principal, require
-from service.days import ISO_DAY
 from service.decision_log import record_outcomes
 
 router = APIRouter(tags=["outcomes"], route_class=GuardedRoute)
 
 MAX_ROWS: Final = 10_000
-FUTURE_LEEWAY: Final = dt.timedelta(days=1)
-"""How far after today (UTC) an event may be dated: the agency's day may be UTC's next one."""
-
-
-def _plausible_event_day(value: str) -> str:
-    # Only a real YYYY-MM-DD day is bounded here; other text is reported with the row's other
-    # problems ("not a date"), row by row, as an imported CSV's rows are. An event follows a
-    # referral, and no referral is received before 1900-01-01.
-    if not ISO_DAY.fullmatch(value):
-        return value
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        return value
-    latest = dt.datetime.now(dt.UTC).date() + FUTURE_LEEWAY
-    if not EARLIEST_RECEIVED <= day <= latest:
-        raise ValueError(
-            f"{day} is outside {EARLIEST_RECEIVED} to {latest}; accepted: the day the event "
-            "happened (YYYY-MM-DD), not after tomorrow"
-        )
-    return value
 
 
 class OutcomeRow(BaseModel):
     """One later event of a referral's or a household's family.
 
-    Only the JSON types are checked here, and that ``event_date`` is not absurd: a row whose
-    identifier, event or date text is not accepted is reported in ``rejected`` with the row's
-    index, and the other rows are kept.
+    Only the JSON types and columns are checked here: a row whose identifier, event or date
+    is not accepted (a day before 1900 or after tomorrow included) is reported in
+    ``rejected`` with the row's index, and the other rows are kept.
     """
 
     # Strict text: pydantic would store referral_id 123 or true as "123" or "True", an id
@@ -55,7 +31,7 @@ class OutcomeRow(BaseModel):
     referral_id: StrictStr | None = None
     household_id: StrictStr | None = None
     event: StrictStr
-    event_date: Annotated[StrictStr, AfterValidator(_plausible_event_day)]
+    event_date: StrictStr
 
 
 @router.post(

@@ -198,7 +198,12 @@ def database_url_of(database_url: str) -> URL:
 
 def _in_memory(url: URL) -> bool:
     database = url.database or ""
-    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+    # "file::memory:?uri=true" is SQLite's URI spelling of the same thing.
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or url.query.get("mode") == "memory"
+    )
 
 
 _PASSWORD: Final = re.compile(r"(//[^:/@]*:)[^@]*@")

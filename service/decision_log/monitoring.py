@@ -17,7 +17,7 @@ import orjson
 import pandas as pd
 from sqlalchemy import select
 
-from fairness import FairnessError, disparity_audit, threshold_near
+from fairness import FairnessError, TreatmentDoesNotVary, disparity_audit, threshold_near
 from models import FEATURE_SPEC, ScreeningModel
 from service.decision_log.db import DecisionLog
 from service.decision_log.drift import bin_counts, decisions_needed, flag_psi, psi, summarize
@@ -471,13 +471,32 @@ def _threshold_near(
         }
     # The cutoff of the model that scored these decisions (they are that model's only).
     cutoff = float(reference.model.cutpoints[threshold - 2])
+    sharp_only = None
     try:
-        result = threshold_near(
-            decided, running="probability", cutoff=cutoff, outcome=outcome, treatment="screened_in"
-        )
+        try:
+            result = threshold_near(
+                decided,
+                running="probability",
+                cutoff=cutoff,
+                outcome=outcome,
+                treatment="screened_in",
+            )
+        except TreatmentDoesNotVary:
+            # Screeners decided alike on both sides of the cutoff (no overrides near it, or
+            # all of them): the fuzzy comparison divides by no jump, but outcomes on either
+            # side still compare, as the sharp comparison does.
+            result = threshold_near(decided, running="probability", cutoff=cutoff, outcome=outcome)
+            sharp_only = (
+                "screening did not change at the cutoff among these decisions (those near it "
+                "were screened in or out alike on both sides), so only the outcomes are "
+                "compared: the jump below is in outcomes at the cutoff, not an effect of "
+                "screening in"
+            )
     except FairnessError as exc:
         return {"note": f"not estimable yet: {exc}"}
     result = coarsen_plot(result, min_cell=min_cell)
     near: dict[str, Any] = result.to_dict()
+    if sharp_only is not None:
+        near["caveat"] = sharp_only
     near["_result"] = result
     return near

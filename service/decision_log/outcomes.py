@@ -30,6 +30,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.referral import EARLIEST_RECEIVED
 from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
 from service.decision_log.chain import canonical_json, hash_record_head
 from service.decision_log.db import DecisionLog, lock_chain, writers_queue
@@ -38,6 +39,8 @@ from service.decision_log.repository import stamp, transaction
 from service.decision_log.tables import LogEntry
 
 CHUNK_ROWS: Final = 250
+FUTURE_LEEWAY: Final = dt.timedelta(days=1)
+"""How far after today (UTC) an event may be dated: the agency's day may be UTC's next one."""
 """Good rows written per transaction (at most 500 records: one INSERT statement)."""
 
 _PARTIAL: Final = (
@@ -278,7 +281,7 @@ def check_row(row: Mapping[str, Any], *, row_number: int) -> list[RowProblem]:
         )
     day = _text(row.get("event_date"))
     try:
-        dt.date.fromisoformat(day)
+        when = dt.date.fromisoformat(day)
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
             raise ValueError(day)
     except ValueError:
@@ -287,6 +290,19 @@ def check_row(row: Mapping[str, Any], *, row_number: int) -> list[RowProblem]:
                 row_number,
                 "event_date",
                 f"{day!r} is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31",
+            )
+        )
+        return problems
+    # An event follows a referral, and none is received before 1900-01-01; the agency's day
+    # may be UTC's next one. A year 9999 would count as a "later" outcome of every decision.
+    latest = dt.datetime.now(dt.UTC).date() + FUTURE_LEEWAY
+    if not EARLIEST_RECEIVED <= when <= latest:
+        problems.append(
+            RowProblem(
+                row_number,
+                "event_date",
+                f"{day} is outside {EARLIEST_RECEIVED} to {latest}; accepted: the day the "
+                "event happened (YYYY-MM-DD), not after tomorrow",
             )
         )
     return problems

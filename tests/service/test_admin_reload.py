@@ -22,6 +22,20 @@ def _close(directory, service_id: str) -> None:
     services.write_text("".join(closed))
 
 
+def _blank_name(directory, service_id: str) -> None:
+    services = directory / "services.csv"
+    lines = services.read_text().splitlines(keepends=True)
+    blanked = []
+    for line in lines:
+        if line.startswith(f"{service_id},"):
+            cells = line.split(",")
+            cells[3] = ""  # name, required
+            line = ",".join(cells)
+        blanked.append(line)
+    assert blanked != lines
+    services.write_text("".join(blanked))
+
+
 def _search(client: TestClient, key: str) -> list[str]:
     response = client.get(
         "/v1/referrals/search",
@@ -48,8 +62,20 @@ def test_reload_swaps_in_the_directory_and_keeps_the_last_good_one(
         reload = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {scientist}"})
         assert reload.status_code == 200
         assert (reload.json()["directory_services"], reload.json()["directory_error"]) == (47, None)
+        assert reload.json()["directory_problems"] == []
         after = _search(client, supervisor)
         assert "svc-038" not in after
+
+        # A record the loader drops is said in the answer (and logged), as at startup.
+        _blank_name(directory, "svc-002")
+        reload = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {scientist}"})
+        assert reload.json()["directory_services"] == 46
+        problems = reload.json()["directory_problems"]
+        assert problems[0] == (
+            "services.csv: service 'svc-002': name: Field required; the record was skipped"
+        )
+        assert len(problems) == 8  # and each of its links: phones, schedules, areas, ...
+        after = _search(client, supervisor)
 
         # A directory with no service left in it (its descriptor gone) is refused, in the
         # answer; the one loaded before stays in use.
@@ -59,6 +85,6 @@ def test_reload_swaps_in_the_directory_and_keeps_the_last_good_one(
         reload = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {scientist}"})
         assert reload.status_code == 200
         body = reload.json()
-        assert body["directory_services"] == 47
+        assert body["directory_services"] == 46
         assert body["directory_error"].startswith(f"{directory} holds no active service: ")
         assert _search(client, supervisor) == after

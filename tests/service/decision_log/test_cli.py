@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -69,11 +70,13 @@ def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
     csv = tmp_path / "outcomes.csv"
     csv.write_text(
         "referral_id,household_id,event,event_date\n"
-        "ref-0001,,substantiation,2026-12-03\n"
-        ",hh 42,removal,2027-01-01\n"
-        ",hh-0000042,injury,2027-02-30\n"
-        ",hh-0000042,re_referral,2027-03-01\n"
+        "ref-0001,,substantiation,2025-12-03\n"
+        ",hh 42,removal,2026-01-01\n"
+        ",hh-0000042,injury,2026-02-30\n"
+        ",hh-0000042,re_referral,2026-03-01\n"
+        "ref-0001,,removal,9999-12-31\n"
     )
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     runner = CliRunner()
     args = ["outcomes", "import", str(csv), "--database-url", database_url]
     first = runner.invoke(main, args)
@@ -81,11 +84,13 @@ def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
     assert first.output == (
         "row 3, household_id: 'hh 42' is not an identifier; accepted: an agency identifier of "
         "1-64 letters, digits or _ . : -\n"
-        "row 4, event_date: '2027-02-30' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
-        "2 recorded, 0 already on record, 2 rejected\n"
+        "row 4, event_date: '2026-02-30' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
+        f"row 6, event_date: 9999-12-31 is outside 1900-01-01 to {tomorrow}; accepted: the day "
+        "the event happened (YYYY-MM-DD), not after tomorrow\n"
+        "2 recorded, 0 already on record, 3 rejected\n"
     )
     again = runner.invoke(main, args)
-    assert again.output.endswith("0 recorded, 2 already on record, 2 rejected\n")
+    assert again.output.endswith("0 recorded, 2 already on record, 3 rejected\n")
     assert runner.invoke(main, ["log", "verify", "--database-url", database_url]).output == (
         "ok: 2 records\n"
     )
@@ -171,8 +176,8 @@ def test_outcomes_import_reads_excel_csv_utf8_with_its_byte_order_mark(tmp_path)
     csv = tmp_path / "outcomes.csv"
     csv.write_text(
         "referral_id,household_id,event,event_date\n"
-        "ref-0001,,substantiation,2026-12-03\n"
-        "ref-0002,,removal,2027-01-01\n",
+        "ref-0001,,substantiation,2025-12-03\n"
+        "ref-0002,,removal,2026-01-01\n",
         encoding="utf-8-sig",
     )
     url = f"sqlite:///{tmp_path / 'd.db'}"
@@ -187,8 +192,8 @@ def test_outcomes_import_of_a_file_not_in_utf8_is_one_line(tmp_path, mark) -> No
     csv.write_bytes(
         mark
         + "referral_id,household_id,event,event_date\n"
-        "ref-0001,,substantiation,2026-12-03\n"
-        ",hh-Müller,removal,2027-01-01\n".encode("latin-1")
+        "ref-0001,,substantiation,2025-12-03\n"
+        ",hh-Müller,removal,2026-01-01\n".encode("latin-1")
     )
     url = f"sqlite:///{tmp_path / 'd.db'}"
     result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
@@ -204,7 +209,7 @@ def test_outcomes_import_of_a_file_not_in_utf8_is_one_line(tmp_path, mark) -> No
 def test_outcomes_import_names_a_header_it_cannot_use_once(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'd.db'}"
     cases = {
-        "referral_id;event;event_date\nref-1;removal;2026-12-01\n": (
+        "referral_id;event;event_date\nref-1;removal;2025-12-01\n": (
             "the header has no referral_id or household_id and no event and no event_date "
             "column (found: referral_id;event;event_date)"
         ),
@@ -231,7 +236,7 @@ def test_a_database_that_cannot_be_reached_is_one_line_for_every_command(tmp_pat
     # (not the service's "scores will be refused" log line, nor its 503 message).
     url = "postgresql+psycopg://postgres@127.0.0.1:1/hotline"
     csv = tmp_path / "outcomes.csv"
-    csv.write_text("referral_id,event,event_date\nref-1,removal,2026-12-01\n")
+    csv.write_text("referral_id,event,event_date\nref-1,removal,2025-12-01\n")
     expected = (
         "Error: the decision log at postgresql+psycopg://postgres@127.0.0.1:1/hotline cannot be "
         'opened: connection failed: connection to server at "127.0.0.1", port 1 failed: '

@@ -12,7 +12,14 @@ ACCEPTED = "accepted: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
 
 
 @pytest.mark.parametrize(
-    "url", ["sqlite://", "sqlite:///:memory:", "sqlite+pysqlite://", "sqlite:///file:x?mode=memory"]
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite+pysqlite://",
+        "sqlite:///file:x?mode=memory",
+        "sqlite:///file::memory:?uri=true",
+    ],
 )
 def test_an_in_memory_database_is_refused_naming_the_accepted_forms(url) -> None:
     # Before: accepted, but each connection (each thread) had its own empty database, so the

@@ -4,7 +4,9 @@ import datetime as dt
 import shutil
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -16,6 +18,7 @@ from service.decision_log.db import lock_chain
 from service.decision_log.monitoring import (
     PeriodError,
     _reportable,
+    _threshold_near,
     decision_frame,
     in_period,
     monitoring_report,
@@ -312,18 +315,18 @@ def test_a_household_event_counts_from_the_day_after_the_call(sqlite_log) -> Non
     _append_scores(
         sqlite_log,
         [
-            _keyed_score(sqlite_log, 1, referral="R-1", household="hh-9", day="2026-11-20"),
-            _keyed_score(sqlite_log, 2, referral="R-2", household="hh-9", day="2026-11-25"),
+            _keyed_score(sqlite_log, 1, referral="R-1", household="hh-9", day="2026-10-20"),
+            _keyed_score(sqlite_log, 2, referral="R-2", household="hh-9", day="2026-10-25"),
         ],
     )
     rows = [
-        {"household_id": "hh-9", "event": "re_referral", "event_date": "2026-11-25"},
-        {"referral_id": "R-2", "event": "substantiation", "event_date": "2026-11-25"},
+        {"household_id": "hh-9", "event": "re_referral", "event_date": "2026-10-25"},
+        {"referral_id": "R-2", "event": "substantiation", "event_date": "2026-10-25"},
         {
             "referral_id": "R-1",
             "household_id": "hh-9",
             "event": "removal",
-            "event_date": "2026-11-25",
+            "event_date": "2026-10-25",
         },
     ]
     assert record_outcomes(sqlite_log, rows).accepted == 3
@@ -337,7 +340,7 @@ def test_a_household_event_counts_from_the_day_after_the_call(sqlite_log) -> Non
             "referral_id": "R-1",
             "household_id": "hh-9",
             "event": "injury",
-            "event_date": "2026-11-26",
+            "event_date": "2026-10-26",
         }
     ]
     record_outcomes(sqlite_log, later)
@@ -493,3 +496,23 @@ def test_no_calibration_bin_describes_fewer_than_the_minimum(sqlite_log) -> None
         "at least that many), and the threshold-near chart's bins until each holds at least "
         "10 on its side of the cutoff." in page
     )
+
+
+def test_screening_alike_on_both_sides_still_compares_the_outcomes() -> None:
+    # Every decision near the cutoff screened in alike: the fuzzy comparison has no jump to
+    # divide by, and the whole section was lost ("not estimable yet: --treatment ...").
+    rng = np.random.default_rng(0)
+    probability = rng.uniform(0, 0.4, 3000)
+    decided = pd.DataFrame(
+        {
+            "probability": probability,
+            "re_referral": (rng.uniform(size=3000) < 0.1 + 0.3 * probability).astype(float),
+            "screened_in": (probability > 0.03).astype(float),
+        }
+    )
+    cutpoints = np.linspace(0.01, 0.39, 19)
+    reference = SimpleNamespace(version=1, model=SimpleNamespace(cutpoints=cutpoints))
+    near = _threshold_near(decided, reference, threshold=16, outcome="re_referral", min_cell=10)
+    assert "note" not in near
+    assert near["caveat"].startswith("screening did not change at the cutoff")
+    assert (near["_result"].first_stage, near["_result"].effect) == (None, None)

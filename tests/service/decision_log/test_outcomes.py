@@ -128,7 +128,7 @@ def test_a_row_with_both_ids_is_its_referrals_event_and_its_households(log) -> N
         "referral_id": "R-1",
         "household_id": "hh-9",
         "event": "removal",
-        "event_date": "2026-11-25",
+        "event_date": "2026-10-25",
     }
     assert record_outcomes(log, [both]).to_dict() == {
         "accepted": 1,
@@ -146,14 +146,14 @@ def test_a_row_with_both_ids_is_its_referrals_event_and_its_households(log) -> N
     assert [tuple(r) for r in records] == [
         (
             referral,
-            f"outcome:{referral}:removal:2026-11-25",
-            '{"by":"referral","event":"removal","event_date":"2026-11-25",'
+            f"outcome:{referral}:removal:2026-10-25",
+            '{"by":"referral","event":"removal","event_date":"2026-10-25",'
             f'"household":"{household}","subject":"{referral}"}}',
         ),
         (
             household,
-            f"outcome:{household}:removal:2026-11-25",
-            '{"by":"household","event":"removal","event_date":"2026-11-25",'
+            f"outcome:{household}:removal:2026-10-25",
+            '{"by":"household","event":"removal","event_date":"2026-10-25",'
             f'"subject":"{household}"}}',
         ),
     ]
