@@ -43,6 +43,7 @@ from service.decision_log.errors import (
     InvalidScreening,
     OverrideNotPermitted,
     ScreeningAlreadyRecorded,
+    UnknownService,
 )
 from service.observability.request_id import current_request_id
 
@@ -51,6 +52,7 @@ DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     DecisionNotFound: (404, "decision_not_found"),
     ScreeningAlreadyRecorded: (409, "screening_already_recorded"),
     InvalidScreening: (422, "invalid_screening"),
+    UnknownService: (422, "unknown_service"),
     OverrideNotPermitted: (403, "override_not_permitted"),
 }
 """Status and stable code of each decision-log error."""

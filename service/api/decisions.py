@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, Principal, allows, require
@@ -57,21 +58,50 @@ DecisionId = Annotated[
     },
 )
 def post_screening(
-    decision_id: DecisionId, body: ScreeningRequest, log: DecisionLogDep, writer: WriterDep
+    request: Request,
+    decision_id: DecisionId,
+    body: ScreeningRequest,
+    log: DecisionLogDep,
+    writer: WriterDep,
 ) -> Appended:
     """Record the screener's decision, ratings, reason and referral statuses (once)."""
     may_override = allows(writer.role, Permission.decisions_override)
     return record_screening(
-        log, decision_id, body, may_override=may_override, recorded_by=writer.recorded_as()
+        log,
+        decision_id,
+        body,
+        may_override=may_override,
+        recorded_by=writer.recorded_as(),
+        known_services=_directory_ids(request),
     )
 
 
 @router.post("/{decision_id}/referrals", status_code=201, responses=_ERRORS)
 def post_referral_statuses(
-    decision_id: DecisionId, body: ReferralStatusBatch, log: DecisionLogDep, writer: WriterDep
+    request: Request,
+    decision_id: DecisionId,
+    body: ReferralStatusBatch,
+    log: DecisionLogDep,
+    writer: WriterDep,
 ) -> Appended:
-    """Record later statuses of the community referrals (made, accepted, declined...)."""
-    return record_referral_statuses(log, decision_id, body, recorded_by=writer.recorded_as())
+    """Record later statuses of the community referrals (made, accepted, declined...).
+
+    Each must name a service the decision suggested or one in the directory (422
+    ``unknown_service`` otherwise).
+    """
+    return record_referral_statuses(
+        log,
+        decision_id,
+        body,
+        recorded_by=writer.recorded_as(),
+        known_services=_directory_ids(request),
+    )
+
+
+def _directory_ids(request: Request) -> Container[str] | None:
+    # The directory as this worker holds it now; None (no check) if none is loaded.
+    directory = getattr(request.app.state, "directory", None)
+    return None if directory is None else directory.services
 
 
 @router.get("/{decision_id}", responses=_ERRORS)

@@ -19,6 +19,7 @@ from service.decision_log.errors import (
     OverrideNotPermitted,
     SchemaTooNew,
     ScreeningAlreadyRecorded,
+    UnknownService,
 )
 from service.decision_log.migrate import migrate
 from service.decision_log.outcomes import OutcomeImport, RowProblem, record_outcomes
@@ -42,6 +43,7 @@ __all__ = [
     "GroupCommitter",
     "InvalidDatabaseUrl",
     "InvalidScreening",
+    "UnknownService",
     "OverrideNotPermitted",
     "OutcomeImport",
     "PendingRecord",

@@ -10,6 +10,7 @@ Hierarchy::
     ├── ScreeningAlreadyRecorded   a screening decision exists for that id (409)
     ├── OverrideNotPermitted       screening out a required screen-in without the right (403)
     └── InvalidScreening           the decision breaks a documented rule, e.g. no reason (422)
+        └── UnknownService         a referral status names a service nobody can look up (422)
 """
 
 from __future__ import annotations
@@ -71,3 +72,7 @@ class InvalidScreening(DecisionLogError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnknownService(InvalidScreening):
+    """A referral status names a service neither suggested for the decision nor listed."""

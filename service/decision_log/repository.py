@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,7 @@ from service.decision_log.errors import (
     InvalidScreening,
     OverrideNotPermitted,
     ScreeningAlreadyRecorded,
+    UnknownService,
 )
 from service.decision_log.schemas import (
     Appended,
@@ -44,9 +45,15 @@ from service.decision_log.schemas import (
 )
 from service.decision_log.tables import LogEntry
 from service.ids import could_be_issued
+from service.referrals.status import ReferralStatusUpdate
 from service.schemas import ScoreResponse
 
 _NOT_FOUND = "No decision {decision_id!r} is on record; use the decision_id a /v1/score returned"
+_UNKNOWN_SERVICE = (
+    "{service_id!r} is neither one of this decision's suggestions ({suggested}) nor a service "
+    "in the directory; accepted: a service_id from the score's referrals or from "
+    "GET /v1/referrals/search"
+)
 _TWICE = (
     "A screening decision for {decision_id!r} is already on record (seq {seq}); it cannot be "
     "replaced. Record a correction as a note with your supervisor instead"
@@ -266,6 +273,7 @@ def record_screening(
     *,
     may_override: bool = False,
     recorded_by: Mapping[str, str] | None = None,
+    known_services: Container[str] | None = None,
 ) -> Appended:
     """Write a screener's decision (once per decision id) with its referral statuses.
 
@@ -281,6 +289,9 @@ def record_screening(
     recorded_by : mapping, optional
         Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
         record as ``recorded_by``; None (the command line) leaves it out.
+    known_services : container of str, optional
+        The ids of the services in the directory. When given, a status must name one of them
+        or one of the decision's suggestions (:class:`UnknownService` otherwise).
 
     Returns
     -------
@@ -308,6 +319,9 @@ def record_screening(
             if not may_override:
                 raise OverrideNotPermitted(_OVERRIDE.format(decision_id=decision_id))
             _require_override_reason(request)
+        _require_known_services(
+            request.referral_statuses, score, known_services, field="body.referral_statuses"
+        )
         now = utc_now()
         payload = request.model_dump(mode="json")
         payload["decided_at"] = payload["decided_at"] or now
@@ -332,6 +346,7 @@ def record_referral_statuses(
     batch: ReferralStatusBatch,
     *,
     recorded_by: Mapping[str, str] | None = None,
+    known_services: Container[str] | None = None,
 ) -> Appended:
     """Write later status updates of a decision's community referrals.
 
@@ -344,6 +359,9 @@ def record_referral_statuses(
     recorded_by : mapping, optional
         Who wrote it (the API key's id and role, see ``Principal.recorded_as``), kept in the
         record as ``recorded_by``; None (the command line) leaves it out.
+    known_services : container of str, optional
+        The ids of the services in the directory. When given, a status must name one of them
+        or one of the decision's suggestions.
 
     Returns
     -------
@@ -352,10 +370,13 @@ def record_referral_statuses(
     Raises
     ------
     DecisionNotFound, DecisionLogUnavailable
+    UnknownService
+        A status names a service that is neither.
     """
     _require_issued(decision_id)
     with transaction(log) as session:
-        _score_payload(session, decision_id)
+        score = _score_payload(session, decision_id)
+        _require_known_services(batch.statuses, score, known_services, field="body.statuses")
         lock_chain(session)
         now = utc_now()
         # Stamped on each status: the decision's record lists statuses, not their batches.
@@ -460,6 +481,30 @@ def _score_payload(session: Session, decision_id: str) -> dict[str, Any]:
         raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
     payload: dict[str, Any] = json.loads(text)
     return payload
+
+
+def _require_known_services(
+    statuses: Sequence[ReferralStatusUpdate],
+    score: Mapping[str, Any],
+    known: Container[str] | None,
+    *,
+    field: str,
+) -> None:
+    # A status for a service nobody can look up (a typo, an id from another system) would
+    # sit in the closed loop as a referral made; one the decision suggested stays valid
+    # after the service leaves the directory.
+    if known is None:
+        return
+    suggested = [r["service_id"] for r in score.get("referrals", [])]
+    for index, status in enumerate(statuses):
+        if status.service_id not in suggested and status.service_id not in known:
+            raise UnknownService(
+                _UNKNOWN_SERVICE.format(
+                    service_id=status.service_id[:64],
+                    suggested=", ".join(suggested) or "none",
+                ),
+                field=f"{field}.{index}.service_id",
+            )
 
 
 def _require_override_reason(request: ScreeningRequest) -> None:

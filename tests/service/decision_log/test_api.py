@@ -282,6 +282,47 @@ def test_referral_statuses_close_the_loop(client) -> None:
     assert bad.json()["error"]["fields"][0]["field"] == "statuses.0.status"
 
 
+def test_a_status_for_a_service_nobody_can_look_up_is_refused(client) -> None:
+    # "svc-9999" and free text were stored as referrals made or accepted.
+    scored = client.post("/v1/score", json=example()).json()
+    decision_id = scored["decision_id"]
+    suggested = ", ".join(r["service_id"] for r in scored["referrals"])
+    for path, body, field in (
+        (
+            "referrals",
+            {"statuses": [{"service_id": "svc-9999", "status": "made"}]},
+            "body.statuses.0.service_id",
+        ),
+        (
+            "screening",
+            {**screening(), "referral_statuses": [{"service_id": "svc-9999", "status": "made"}]},
+            "body.referral_statuses.0.service_id",
+        ),
+    ):
+        refused = client.post(f"/v1/decisions/{decision_id}/{path}", json=body)
+        assert refused.status_code == 422, path
+        message = (
+            f"'svc-9999' is neither one of this decision's suggestions ({suggested}) nor a "
+            "service in the directory; accepted: a service_id from the score's referrals or "
+            "from GET /v1/referrals/search"
+        )
+        assert refused.json()["error"] == {
+            "code": "unknown_service",
+            "message": message,
+            "fields": [{"field": field, "message": message, "type": "value_error"}],
+        }
+    # One found by search, not suggested for this decision, is a referral all the same.
+    assert "svc-039" not in suggested
+    found = client.post(
+        f"/v1/decisions/{decision_id}/referrals",
+        json={"statuses": [{"service_id": "svc-039", "status": "made"}]},
+    )
+    assert found.status_code == 201
+    record = client.get(f"/v1/decisions/{decision_id}").json()
+    assert record["screening"] is None
+    assert [s["service_id"] for s in record["referral_statuses"]] == ["svc-039"]
+
+
 def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> None:
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
     rows = [
