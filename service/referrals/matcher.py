@@ -60,37 +60,17 @@ def suggest_referrals(
     weights: RankingWeights = DEFAULT_WEIGHTS,
     rule_needs: Iterable[DerivedNeed] = (),
 ) -> list[ReferralSuggestion]:
-    """Suggest community services for the family named on a referral.
-
-    Parameters
-    ----------
-    directory : Directory
-        The loaded directory.
-    referral : Referral
-        The report to the hotline.
-    limit : int
-        Most options to return (3 to 50).
-    weights : RankingWeights
-        Ranking weights; see :mod:`service.referrals.ranking`.
-    rule_needs : Iterable[DerivedNeed]
-        Needs the policy rules that fired suggest (:func:`~service.referrals.needs_from_rules`);
-        they rank first among the family's needs.
+    """Return only the options of :func:`match_referral` (same parameters).
 
     Returns
     -------
     list[ReferralSuggestion]
         Up to ``limit`` options spread across the family's needs; empty if no need is
-        derived or nothing passes the filters (:func:`match_referral` also says which needs
-        are left without an option, and why).
-
-    Raises
-    ------
-    ValueError
-        If ``limit`` is outside 3..50.
+        derived or nothing passes the filters.
     """
-    family = profile_from_referral(referral)
-    needs = derive_needs(referral, rule_needs=rule_needs)
-    return _match(directory, family, needs, limit=limit, weights=weights).suggestions
+    return match_referral(
+        directory, referral, limit=limit, weights=weights, rule_needs=rule_needs
+    ).suggestions
 
 
 def match_referral(
