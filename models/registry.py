@@ -129,12 +129,13 @@ class ModelRegistry:
             # NaN (an AUC on one class) and numpy scalars as JSON can hold them: a NaN
             # written raw made metadata.json invalid JSON for every other reader.
             meta: dict[str, Any] = json_ready(dict(metadata))
+            digests = {name: sha256_file(staging / name) for name in (ARTIFACT, *(files or {}))}
             meta.update(
-                sha256=sha256_file(staging / ARTIFACT),
+                sha256=digests[ARTIFACT],
                 feature_spec_hash=model.feature_spec_hash,
                 registered_at=_now(),
             )
-            meta[FILES] = {name: sha256_file(staging / name) for name in (ARTIFACT, *(files or {}))}
+            meta[FILES] = digests
             # Claim the next number by an atomic rename; a concurrent writer that loses the
             # race simply tries the following number.
             at_least = 0
@@ -142,7 +143,6 @@ class ModelRegistry:
                 version = max(self.next_version(), at_least)
                 at_least = version + 1
                 meta["version"] = version
-                meta.pop(METADATA_DIGEST, None)
                 try:
                     meta[METADATA_DIGEST] = metadata_digest(meta)
                     text = json.dumps(meta, indent=2, sort_keys=True, allow_nan=False)

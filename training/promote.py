@@ -156,10 +156,9 @@ def _promote(
     # would be made and then lost, or leave a bundle saying "promoted" with the alias unmoved.
     registry.check_history_appendable()
     history = registry.history()
-    candidate = load_candidate(registry, version)  # refuses a tampered or mismatched artifact
-    # The load checked the artifact only; the gates also read the held-out rows, their
-    # features and the label. Without the features five gates would merely "skip".
-    registry.verify_files(version, metadata=candidate.metadata)
+    # Refuses a tampered or mismatched artifact, and any file recorded at registration that
+    # is missing or changed (without the features five gates would merely "skip").
+    candidate = load_candidate(registry, version)
     previous = registry.alias(CHAMPION)
     champion, broken = _champion(
         registry, previous, version=version, replace_broken=replace_broken, by=by, reason=reason
