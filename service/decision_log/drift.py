@@ -72,22 +72,6 @@ def bin_counts(values: npt.ArrayLike, *, edges: npt.ArrayLike) -> npt.NDArray[np
     return np.bincount(index, minlength=len(inner) + 1)
 
 
-def psi_of_values(reference: npt.ArrayLike, live: npt.ArrayLike, *, edges: npt.ArrayLike) -> float:
-    """PSI of raw values binned on given inner edges (bins closed on the left).
-
-    Parameters
-    ----------
-    reference, live : array-like
-    edges : array-like
-        Increasing inner bin edges.
-
-    Returns
-    -------
-    float
-    """
-    return psi(bin_counts(reference, edges=edges), bin_counts(live, edges=edges))
-
-
 def decisions_needed(expected: npt.ArrayLike, *, reference_rows: float = math.inf) -> int | None:
     """Fewest live decisions for a PSI over these bins to be read.
 

@@ -31,7 +31,7 @@ class RouteTemplates:
     """
 
     def __init__(self) -> None:
-        self._fixed: dict[str, str] | None = None
+        self._fixed: frozenset[str] | None = None
         self._patterns: list[tuple[re.Pattern[str], str]] = []
 
     def __call__(self, scope: Scope) -> str:
@@ -60,13 +60,12 @@ class RouteTemplates:
         root = scope.get("root_path", "")
         if root and asked.startswith(root):
             asked = asked[len(root) :]
-        found = self._fixed.get(asked)
-        if found is not None:
-            return found
+        if asked in self._fixed:
+            return str(asked)
         return next((t for regex, t in self._patterns if regex.match(asked)), UNMATCHED)
 
     def _build(self, app: object) -> None:
-        fixed: dict[str, str] = {}
+        fixed: set[str] = set()
         for context in iter_route_contexts(getattr(app, "routes", [])):
             template, regex = context.path, getattr(context, "path_regex", None)
             if not isinstance(template, str) or not isinstance(regex, re.Pattern):
@@ -74,5 +73,5 @@ class RouteTemplates:
             if "{" in template:
                 self._patterns.append((regex, template))
             else:
-                fixed.setdefault(template, template)
-        self._fixed = fixed
+                fixed.add(template)
+        self._fixed = frozenset(fixed)

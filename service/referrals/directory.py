@@ -253,28 +253,6 @@ class Directory:
             return self._zip_counties[zip_code], centroid.county
         return None, county
 
-    def candidate_facts(self, need: Need, *, zip_code: str, county: str | None) -> list[MatchFacts]:
-        """Return the matching facts of each service meeting ``need`` in the family's area.
-
-        Parameters
-        ----------
-        need : Need
-            The need to meet.
-        zip_code : str
-            The family's 5-digit ZIP code.
-        county : str or None
-            The family's county name (any spelling); when None or covered by no service
-            area, the county of the ZIP code in the centroid table is used if known.
-
-        Returns
-        -------
-        list[MatchFacts]
-            Each service whose area lists the ZIP or covers the county, once, ZIP-listed
-            services first.
-        """
-        key, _ = self.resolve_county(zip_code, county)
-        return self.candidates(need, zip_code=zip_code, county_key=key)
-
     def candidates(self, need: Need, *, zip_code: str, county_key: str | None) -> list[MatchFacts]:
         """Return the services meeting ``need`` that list the ZIP or cover a county.
 

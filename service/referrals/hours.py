@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from service.referrals.hsds_schema import ScheduleRow
+from service.referrals.hsds_schema import ScheduleRow, is_month_day
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _NAMES = dict(zip(_DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
@@ -199,17 +199,13 @@ def _runs(indexes: Sequence[int]) -> list[str]:
 
 def _month_days(bymonthday: str) -> str | None:
     numbers = sorted(
-        {int(t) for t in (p.strip() for p in bymonthday.split(",")) if _is_month_day(t)},
+        {int(t) for t in (p.strip() for p in bymonthday.split(",")) if is_month_day(t)},
         key=_position,
     )
     names = [_ordinal(n) + (" day" if n < 0 else "") for n in numbers]
     if not names:
         return None
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _is_month_day(token: str) -> bool:
-    return token.lstrip("+-").isdigit() and 1 <= abs(int(token)) <= 31
 
 
 def _position(number: int) -> int:

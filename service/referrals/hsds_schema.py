@@ -29,12 +29,25 @@ def _utc_if_naive(value: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[dt.datetime, AfterValidator(_utc_if_naive)]
 
 
+def is_month_day(token: str) -> bool:
+    """Tell whether ``token`` is a day of the month: 1 to 31, or -1 (the last) to -31.
+
+    Parameters
+    ----------
+    token : str
+
+    Returns
+    -------
+    bool
+    """
+    return token.lstrip("+-").isdigit() and 1 <= abs(int(token)) <= 31
+
+
 def _month_days(value: str) -> str:
     # Checked here, so a schedule whose days cannot be shown is reported, not shown as
     # if it were open every day.
     for token in value.split(","):
-        token = token.strip()
-        if not (token.lstrip("+-").isdigit() and 1 <= abs(int(token)) <= 31):
+        if not is_month_day(token.strip()):
             raise ValueError(
                 "expected days of the month separated by commas: 1 to 31, or -1 (the last "
                 "day) to -31"

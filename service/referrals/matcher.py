@@ -483,9 +483,7 @@ def _spread(
         for index, (derived, candidates) in enumerate(ranked):
             if len(chosen) >= limit:
                 break
-            position = positions[index]
-            while position < len(candidates) and candidates[position][2] in used:
-                position += 1
+            position = _next_unused(candidates, positions[index], used)
             positions[index] = position
             if position >= len(candidates):
                 continue
