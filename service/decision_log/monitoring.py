@@ -288,7 +288,11 @@ def monitoring_report(
     # only the decisions that model scored. After a promotion the others were scored by
     # another model, whose distribution and cutoff they follow.
     version = None if reference is None else reference.version
-    scored = frame if reference is None else frame[frame["model_version"] == version]
+
+    def of_the_model(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows if version is None else rows[rows["model_version"] == version]
+
+    scored = of_the_model(frame)
     return {
         "counts": {
             "decisions": len(frame),
@@ -325,7 +329,7 @@ def monitoring_report(
         # Drift is one figure per feature over the scored decisions: no group, no unit.
         "drift": _drift(scored, reference, min_cell=min_cell),
         "threshold_near": _threshold_near(
-            decided[decided["model_version"] == version] if reference is not None else decided,
+            of_the_model(decided),
             reference,
             threshold=threshold,
             outcome=outcome,

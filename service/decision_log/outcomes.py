@@ -39,9 +39,9 @@ from service.decision_log.repository import stamp, transaction
 from service.decision_log.tables import LogEntry
 
 CHUNK_ROWS: Final = 250
+"""Good rows written per transaction (at most 500 records: one INSERT statement)."""
 FUTURE_LEEWAY: Final = dt.timedelta(days=1)
 """How far after today (UTC) an event may be dated: the agency's day may be UTC's next one."""
-"""Good rows written per transaction (at most 500 records: one INSERT statement)."""
 
 _PARTIAL: Final = (
     "The decision log could not be written from row {row} on: the {accepted} new rows before "
@@ -147,8 +147,6 @@ def record_outcomes(
         sending the same rows again writes only what is missing.
     """
     numbers = range(first_row, first_row + len(rows)) if row_numbers is None else row_numbers
-    if len(numbers) != len(rows):
-        raise ValueError(f"{len(numbers)} row numbers for {len(rows)} rows")
     result = OutcomeImport()
     good: list[_Row] = []
     for number, row in zip(numbers, rows, strict=True):

@@ -75,9 +75,7 @@ def utc_now() -> str:
 
 
 @contextmanager
-def transaction(
-    log: DecisionLog, *, read_only: bool = False, unavailable: str | None = None
-) -> Iterator[Session]:
+def transaction(log: DecisionLog, *, read_only: bool = False) -> Iterator[Session]:
     """Open a session in one transaction; database failures become DecisionLogUnavailable.
 
     Parameters
@@ -87,11 +85,9 @@ def transaction(
         The transaction only reads. On SQLite it then begins deferred, without the write lock
         (see :data:`~service.decision_log.db.READ_ONLY`), so it neither waits for appends nor
         holds them up; it must not write. Otherwise it takes the write lock as it begins, as
-        every transaction that appends must (the head is read under it).
-    unavailable : str, optional
-        The message of the DecisionLogUnavailable raised on a database failure (the 503's
-        text). Default: :data:`~service.decision_log.errors.NOT_READ` for a read-only
-        transaction, :data:`~service.decision_log.errors.NOT_WRITTEN` otherwise.
+        every transaction that appends must (the head is read under it). A database
+        failure says the log could not be read (:data:`~service.decision_log.errors.NOT_READ`)
+        or that nothing was recorded (:data:`~service.decision_log.errors.NOT_WRITTEN`).
 
     Yields
     ------
@@ -103,8 +99,7 @@ def transaction(
         with log.sessions(execution_options=options) as session, session.begin():
             yield session
     except SQLAlchemyError as exc:
-        message = unavailable or (NOT_READ if read_only else NOT_WRITTEN)
-        raise DecisionLogUnavailable(message) from exc
+        raise DecisionLogUnavailable(NOT_READ if read_only else NOT_WRITTEN) from exc
 
 
 def append(

@@ -9,6 +9,7 @@ from service.decision_log import PendingRecord, migrate, open_log, verify_chain
 from service.decision_log.errors import SchemaTooNew
 from service.decision_log.migrate import MIGRATIONS_DIR
 from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
+from tests.service.decision_log.factories import NEWER
 
 EMPTY_THE_LOG = {
     "postgresql": "TRUNCATE log_entries",
@@ -91,12 +92,6 @@ def _at_revision(engine: sa.Engine, revision: str) -> None:
     # What a newer version of the service leaves behind after migrating the database.
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-
-
-NEWER = (
-    "the database is at schema revision 0099, newer than this code (head 0003); run the "
-    "version of the service that migrated it, or restore a backup taken before"
-)
 
 
 def test_a_database_at_an_unknown_revision_is_refused_in_one_line(log) -> None:

@@ -13,12 +13,7 @@ from service.main import LOG_NOT_OPEN, create_app
 from tests.backends import make_settings
 from tests.factories import issue_key
 from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
-from tests.service.decision_log.factories import example
-
-NEWER = (
-    "the database is at schema revision 0099, newer than this code (head 0003); run the "
-    "version of the service that migrated it, or restore a backup taken before"
-)
+from tests.service.decision_log.factories import NEWER, example
 
 
 def _migrated_by_a_newer_version(url: str) -> None:
