@@ -78,7 +78,7 @@ def _preflight(settings: ServiceSettings) -> None:
         loaded = load_directory(settings.directory_path)
     except DirectoryError as exc:
         raise click.ClickException(f"HOTLINE_DIRECTORY_PATH: {exc}") from None
-    if not any(service.status == "active" for service in loaded.directory.services.values()):
+    if not loaded.directory.active_count:
         why = f" ({loaded.problems[0].message})" if loaded.problems else ""
         raise click.ClickException(
             f"HOTLINE_DIRECTORY_PATH: {settings.directory_path} holds no active service, so "

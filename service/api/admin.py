@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from service.auth import GuardedRoute, Permission, require
-from service.referrals import Directory, DirectoryError, load_directory
+from service.referrals import DirectoryError, load_directory
 from service.rules import RulesError
 
 log = logging.getLogger("hotline.service")
@@ -64,7 +64,7 @@ def reload(request: Request) -> Reloaded:
         rules_error=rules_error,
         model_version=models.current.version if models.ready else None,
         model_detail=models.last_error,
-        directory_services=_active(request.app.state.directory),
+        directory_services=request.app.state.directory.active_count,
         directory_error=directory_error,
         directory_problems=problems[:20],
     )
@@ -82,7 +82,7 @@ def _reload_directory(request: Request) -> tuple[str | None, list[str]]:
     problems = [str(problem) for problem in loaded.problems]
     for problem in problems:
         log.warning("directory: %s", problem)
-    if not _active(loaded.directory):
+    if not loaded.directory.active_count:
         first = f": {loaded.problems[0].message}" if loaded.problems else ""
         return f"{path} holds no active service{first}", problems
     request.app.state.directory = loaded.directory
@@ -91,7 +91,3 @@ def _reload_directory(request: Request) -> tuple[str | None, list[str]]:
     gc.collect()
     gc.freeze()
     return None, problems
-
-
-def _active(directory: Directory) -> int:
-    return sum(1 for service in directory.services.values() if service.status == "active")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 
 from models.referral import Need
+from service.api.query import refuse_query
 from service.auth import GuardedRoute, Permission, require
 from service.referrals import (
     Directory,
@@ -80,7 +80,7 @@ async def search_referrals(
     needs = list(dict.fromkeys(_parse("need", _split(need), _as_need)))
     if not needs:
         # "need=" or "need=," passes FastAPI's required check with nothing in it.
-        _refuse("need", _NO_NEED, need)
+        refuse_query("need", _NO_NEED, need)
     languages = _parse("language", _split(language), _as_language)
     age_values = _parse("ages", _split(ages), _as_age)
     # What the screener did not say (ages, pregnancy) is unknown, not "no": a requirement
@@ -109,14 +109,9 @@ def _parse(name: str, values: list[str], convert: Any) -> list[Any]:
     for value in values:
         result = convert(value)
         if isinstance(result, str):
-            _refuse(name, result, value)
+            refuse_query(name, result, value)
         parsed.append(result[0])
     return parsed
-
-
-def _refuse(name: str, message: str, value: Any) -> NoReturn:
-    error = {"loc": ("query", name), "msg": message, "type": "value_error", "input": value}
-    raise RequestValidationError([error])
 
 
 def _as_need(value: str) -> tuple[Need] | str:

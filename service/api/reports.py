@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.api.log_deps import DecisionLogDep
+from service.api.query import refuse_query
 from service.auth import GuardedRoute, Permission, require
 from service.days import Day
 from service.decision_log.monitoring import (
@@ -50,7 +50,7 @@ def monitoring(
         # Before the log is read: a period that holds no day is refused at once.
         check_period(since=since, until=until)
     except PeriodError as exc:
-        _refuse("since", str(exc), str(since))
+        refuse_query("since", str(exc), str(since))
     holder, settings = request.app.state.models, request.app.state.settings
     loaded = holder.current if holder.ready else None
     reference = reference_for(holder.registry, loaded.version, loaded.model) if loaded else None
@@ -67,9 +67,3 @@ def monitoring(
     # The page links /v1/reports/models/N, the audit bundle of the version that scored.
     version = loaded.version if loaded is not None else None
     return HTMLResponse(render_monitoring(report, model_version=version))
-
-
-def _refuse(name: str, message: str, value: Any) -> NoReturn:
-    # The same 422 as a query parameter pydantic refuses, naming query.<name>.
-    error = {"loc": ("query", name), "msg": message, "type": "value_error", "input": value}
-    raise RequestValidationError([error])

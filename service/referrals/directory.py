@@ -186,11 +186,14 @@ class Directory:
         by_zip: defaultdict[tuple[Need, str], list[MatchFacts]] = defaultdict(list)
         by_county: defaultdict[tuple[Need, str], list[MatchFacts]] = defaultdict(list)
         offered: set[Need] = set()
+        self.active_count = 0
+        """Services whose status is active: those a family can be matched with."""
         for service in self.services.values():
             # Status is a hard filter that never depends on the family, so it is applied
             # here once: only active services become candidates.
             if service.status != "active":
                 continue
+            self.active_count += 1
             facts = match_facts(service)
             offered.update(service.needs)
             # A set: "Demo County" and "demo co." in one service's areas are one county.
