@@ -21,7 +21,7 @@ from models.features import (
     build_features,
     feature_spec_hash,
 )
-from models.history import champion_lineage, describe_event, rollback_champion
+from models.history import champion_lineage, describe_event, rollback_champion, was_promoted
 from models.integrity import sha256_file
 from models.json_ready import json_ready
 from models.referral import (
@@ -88,6 +88,7 @@ __all__ = [
     "build_feature_matrix",
     "build_features",
     "champion_lineage",
+    "was_promoted",
     "describe_event",
     "explain",
     "feature_spec_hash",

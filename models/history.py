@@ -9,13 +9,46 @@ recorded but pushes nothing: otherwise the next rollback would "return" to that 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from models.errors import ArtifactTampered, RegistryError
 from models.registry import ModelRegistry
 
 CHAMPION = "champion"
+
+
+def alias_moves(history: list[dict[str, Any]], *, alias: str) -> Iterator[dict[str, Any]]:
+    """Yield the history's moves of one alias (promotions and rollbacks), oldest first.
+
+    Parameters
+    ----------
+    history : list of dict
+        From :meth:`ModelRegistry.history`.
+    alias : str
+
+    Yields
+    ------
+    dict
+    """
+    return (e for e in history if e.get("event") == "alias" and e.get("alias") == alias)
+
+
+def was_promoted(history: list[dict[str, Any]], version: int, *, alias: str) -> bool:
+    """Whether the alias was ever moved to a version, a rollback to it included.
+
+    Parameters
+    ----------
+    history : list of dict
+        From :meth:`ModelRegistry.history`.
+    version : int
+    alias : str
+
+    Returns
+    -------
+    bool
+    """
+    return any(e.get("version") == version for e in alias_moves(history, alias=alias))
 
 
 def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) -> list[int]:
@@ -33,9 +66,7 @@ def champion_lineage(history: list[dict[str, Any]], *, alias: str = CHAMPION) ->
         The last element is the version the alias points at now; no two neighbours are equal.
     """
     stack: list[int] = []
-    for event in history:
-        if event.get("event") != "alias" or event.get("alias") != alias:
-            continue
+    for event in alias_moves(history, alias=alias):
         if event.get("action") == "rollback":
             if stack:
                 stack.pop()
@@ -114,11 +145,7 @@ def rollback_champion(
 def _check_same_artifact(
     history: list[dict[str, Any]], version: int, sha256: object, *, alias: str
 ) -> None:
-    moves = [
-        e
-        for e in history
-        if e.get("event") == "alias" and e.get("alias") == alias and e.get("sha256")
-    ]
+    moves = [e for e in alias_moves(history, alias=alias) if e.get("sha256")]
     recorded = next((e for e in reversed(moves) if e.get("version") == version), None)
     # Moves recorded before the digest was (no "sha256") are taken on trust, as before.
     if recorded is not None and recorded["sha256"] != sha256:

@@ -75,12 +75,14 @@ def check_appendable(path: Path) -> None:
     )
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
+def read_records(path: Path, *, strict: bool = True) -> list[dict[str, Any]]:
     """Read every record, oldest first.
 
     Parameters
     ----------
     path : pathlib.Path
+    strict : bool, default True
+        Refuse a line that is not a JSON object; False skips it.
 
     Returns
     -------
@@ -104,6 +106,8 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         except ValueError:  # JSONDecodeError, UnicodeDecodeError
             event = None
         if not isinstance(event, dict):
+            if not strict:
+                continue
             raise RegistryError(
                 f"{path}, line {number}: not a JSON object; the history is append-only, "
                 "so repair or remove that line by hand (the alias files are unaffected)"
@@ -126,15 +130,11 @@ def recorded_versions(path: Path) -> set[int]:
     -------
     set of int
     """
-    found: set[int] = set()
-    for line in path.read_bytes().splitlines() if path.is_file() else []:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            found.update(as_version(event.get(key)) for key in ("version", "previous"))
-    return found
+    return {
+        as_version(event.get(key))
+        for event in read_records(path, strict=False)
+        for key in ("version", "previous")
+    }
 
 
 def as_version(value: object) -> int:

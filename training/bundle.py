@@ -15,33 +15,12 @@ import datetime as dt
 import itertools
 import json
 from pathlib import Path
-from typing import Any
 
 from fairness import write_audit, write_threshold_near
 from models import json_ready
 from training.gates import Candidate, GatePolicy, GateRun
 from training.model_card import write_model_card
 from training.provenance import file_name
-
-
-def was_promoted(history: list[dict[str, Any]], version: int, *, alias: str) -> bool:
-    """Whether the alias was ever moved to a version, a rollback to it included.
-
-    Parameters
-    ----------
-    history : list of dict
-        From :meth:`models.ModelRegistry.history`.
-    version : int
-    alias : str
-
-    Returns
-    -------
-    bool
-    """
-    return any(
-        e.get("event") == "alias" and e.get("alias") == alias and e.get("version") == version
-        for e in history
-    )
 
 
 def new_run_dir(audit: Path) -> Path:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from models import FeatureSpecMismatch, ModelError, ModelRegistry, json_ready
-from training.bundle import new_run_dir, was_promoted, write_bundle
+from models import FeatureSpecMismatch, ModelError, ModelRegistry, json_ready, was_promoted
+from training.bundle import new_run_dir, write_bundle
 from training.errors import ChampionBroken, PromotionRefused, WaiverInvalid
 from training.gates import (
     Champion,
