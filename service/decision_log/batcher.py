@@ -37,7 +37,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
-from service.decision_log.chain import hash_record_head
 from service.decision_log.checkpoint import WalCheckpointer
 from service.decision_log.db import CHAIN_LOCK_KEY, sqlite_file, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
@@ -173,12 +172,7 @@ class GroupCommitter:
     def _enqueue(self, record: PendingRecord, future: _Waiter) -> None:
         # The payload (kilobytes) is hashed here, in the caller's thread, before the writer
         # takes the chain lock; the writer only finishes a copy with the record's place.
-        head = hash_record_head(
-            kind=record.kind,
-            decision_id=record.decision_id,
-            dedupe_key=record.dedupe_key,
-            payload_text=record.payload,
-        )
+        head = record.begin_hash()
         # Under the lock, so a record is never queued after a dying writer's last look at
         # the queue (see _run): it is either answered there or served by a new writer.
         with self._lock:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from service.decision_log.chain import GENESIS, finish_record_hash
+from service.decision_log.chain import GENESIS, finish_record_hash, hash_record_head
 from service.decision_log.tables import LogEntry
 
 HEAD_SQL: Final = f"SELECT seq, hash FROM {LogEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
@@ -53,6 +53,21 @@ class PendingRecord:
     decision_id: str | None = None
     subject_key: str | None = None
     dedupe_key: str | None = None
+
+    def begin_hash(self) -> hashlib._Hash:
+        """Hash all of the record but its place, before the chain lock is taken.
+
+        Returns
+        -------
+        hashlib._Hash
+            To be finished with ``seq`` and ``prev_hash`` under the lock.
+        """
+        return hash_record_head(
+            kind=self.kind,
+            decision_id=self.decision_id,
+            dedupe_key=self.dedupe_key,
+            payload_text=self.payload,
+        )
 
 
 def chain_rows(

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from models.referral import EARLIEST_RECEIVED
 from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
-from service.decision_log.chain import canonical_json, hash_record_head
+from service.decision_log.chain import canonical_json
 from service.decision_log.db import DecisionLog, lock_chain, writers_queue
 from service.decision_log.errors import NOT_WRITTEN, DecisionLogUnavailable
 from service.decision_log.repository import stamp, transaction
@@ -194,12 +194,7 @@ def _write_chunk(log: DecisionLog, chunk: list[_Row], on_record: set[str]) -> li
                 fresh[record.dedupe_key] = record
                 owner[record.dedupe_key] = i
     # Hashed before the lock: the writer then only finishes each hash with its place.
-    begun = {
-        key: hash_record_head(
-            kind=r.kind, decision_id=r.decision_id, dedupe_key=key, payload_text=r.payload
-        )
-        for key, r in fresh.items()
-    }
+    begun = {key: r.begin_hash() for key, r in fresh.items()}
     if fresh:
         with writers_queue(log.engine), transaction(log) as session:
             lock_chain(session)
