@@ -57,3 +57,11 @@ def pg_schema(prefix: str) -> Iterator[tuple[str, sa.Engine, str]]:
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+
+
+def find_middleware(app, kind):
+    """The first middleware of a kind in an app's stack (e.g. to fill its admission slots)."""
+    while app is not None and not isinstance(app, kind):
+        app = getattr(app, "app", None)
+    assert app is not None
+    return app

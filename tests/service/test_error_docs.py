@@ -6,7 +6,7 @@ import pytest
 
 from service.middleware.admission import AdmissionMiddleware
 from service.schemas import ErrorBody
-from tests.backends import unstarted_app
+from tests.backends import find_middleware, unstarted_app
 from tests.factories import BASE_REFERRAL
 
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -55,9 +55,7 @@ def test_a_route_that_lists_its_own_503_keeps_it_and_gains_the_others() -> None:
 def test_the_refusals_sent_match_the_document(app_client, role_keys) -> None:
     document = app_client.get("/openapi.json").json()
     admin = {"Authorization": f"Bearer {role_keys['admin']}"}
-    admission = app_client.app.middleware_stack
-    while not isinstance(admission, AdmissionMiddleware):
-        admission = admission.app
+    admission = find_middleware(app_client.app.middleware_stack, AdmissionMiddleware)
     admission.in_flight = admission.max_in_flight
     try:
         overloaded = app_client.post("/v1/score", json=BASE_REFERRAL, headers=admin)

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from service.middleware.admission import AdmissionMiddleware
+from tests.backends import find_middleware
 from tests.service.observability.conftest import as_role
 
 
@@ -66,7 +67,7 @@ def test_the_app_counts_rejections_in_metrics(app_factory) -> None:
     with TestClient(app) as client:
         admin = issue_key(app.state.decision_log, "admin")
         # Stand in for a request in flight: the next one is over the limit.
-        admission = _find(app.middleware_stack, AdmissionMiddleware)
+        admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
         admission.in_flight = 1
         refused = client.get("/v1/rules", headers={"Authorization": f"Bearer {admin}"})
         admission.in_flight = 0
@@ -76,10 +77,3 @@ def test_the_app_counts_rejections_in_metrics(app_factory) -> None:
         client.keys = {"admin": admin}
         metrics = client.get("/metrics", headers=as_role(client, "admin")).text
         assert "hotline_admission_rejections_total 1.0" in metrics
-
-
-def _find(app, kind):
-    while app is not None and not isinstance(app, kind):
-        app = getattr(app, "app", None)
-    assert app is not None
-    return app

@@ -7,6 +7,8 @@ from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.cli import serve
+from service.middleware.admission import AdmissionMiddleware
+from tests.backends import find_middleware
 from tests.service.observability.conftest import as_role, example
 
 
@@ -115,7 +117,7 @@ def test_refusals_before_routing_are_counted_under_the_route_asked_for(app_facto
     app = app_factory(max_body_bytes=1024)
     with TestClient(app) as client:
         client.keys = {"admin": issue_key(app.state.decision_log, "admin")}
-        admission = _find_admission(app.middleware_stack)
+        admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
         admission.in_flight = admission.max_in_flight  # one more is over the limit
         assert client.post("/v1/score", json=example()).status_code == 503
         admission.in_flight = 0
@@ -138,11 +140,3 @@ def test_refusals_before_routing_are_counted_under_the_route_asked_for(app_facto
     assert count("POST", "/v1/decisions/{decision_id}/screening", "413") == 1
     assert count("GET", "/openapi.json", "200") == 1
     assert not any(dict(labels).get("route") == "unmatched" for _, labels in samples)
-
-
-def _find_admission(app):
-    from service.middleware.admission import AdmissionMiddleware
-
-    while not isinstance(app, AdmissionMiddleware):
-        app = app.app
-    return app
