@@ -379,7 +379,6 @@ class _Builder:
             latitude=coordinates[0] if coordinates else None,
             longitude=coordinates[1] if coordinates else None,
             phone=_first_phone(phones),
-            hours=format_hours(self._site_schedules(sal), on=self.as_of),
         )
 
     def _site_schedules(self, sal: ServiceAtLocationRow) -> list[ScheduleRow]:

@@ -32,7 +32,6 @@ class ServiceSite:
     latitude: float | None
     longitude: float | None
     phone: str | None
-    hours: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,6 @@ def service(
         latitude=at[0] if at else None,
         longitude=at[1] if at else None,
         phone="555-0100",
-        hours="Mon-Fri 09:00-17:00",
     )
     return IndexedService(
         id=service_id,
