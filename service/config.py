@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
         How long a replica trusts a looked-up API key; a revoke takes effect within this.
     max_body_bytes : int
         Largest request body accepted (413 beyond), ``HOTLINE_MAX_BODY_BYTES``.
+    body_timeout_seconds : float
+        Longest a request's whole body may take to arrive (408 beyond),
+        ``HOTLINE_BODY_TIMEOUT_SECONDS``.
     max_in_flight : int
         Requests one worker handles at once; the excess gets 503 ``overloaded`` with
         ``Retry-After`` at once (``HOTLINE_MAX_IN_FLIGHT``).
@@ -75,6 +78,7 @@ class ServiceSettings(BaseSettings):
     report_min_cell: int = Field(default=10, ge=1, le=1000)
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_in_flight: int = Field(default=32, ge=1, le=10_000)
     log_max_batch: int = Field(default=256, ge=1, le=10_000)
 

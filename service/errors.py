@@ -80,6 +80,7 @@ AUTH_HTTP: dict[type[AuthError], tuple[int, str]] = {
 _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
+    408: "body_timeout",
     413: "body_too_large",
     415: "unsupported_media_type",
 }
@@ -323,7 +324,8 @@ class RequestRefused(StarletteHTTPException):
     """Raised by ASGI middleware inside the app (e.g. a body that grows past the limit).
 
     An HTTPException, so FastAPI's body reader lets it through to :func:`_on_http_error`
-    instead of turning it into a 400; ``field`` names the part of the request at fault.
+    instead of turning it into a 400; ``field`` names the part of the request at fault, if
+    one is (an overloaded worker faults none), and ``code`` overrides the status's own code.
     """
 
     def __init__(
@@ -331,11 +333,13 @@ class RequestRefused(StarletteHTTPException):
         status_code: int,
         message: str,
         *,
-        field: str,
+        field: str | None,
+        code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(status_code=status_code, detail=message, headers=headers)
         self.field = field
+        self.code = code
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -350,7 +354,9 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     fields = []
     if isinstance(exc, RequestRefused):
-        fields = [{"field": exc.field, "message": str(exc.detail), "type": code}]
+        code = exc.code or code
+        if exc.field is not None:
+            fields = [{"field": exc.field, "message": str(exc.detail), "type": code}]
     return JSONResponse(
         status_code=exc.status_code,
         content=error_body(code, str(exc.detail), fields),

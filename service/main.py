@@ -159,7 +159,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     # Innermost: HEAD is served as the GET of the same URL, headers only.
     app.add_middleware(HeadAsGetMiddleware)
     # Hostile input is refused before any route code runs (added last = outermost of these).
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(JsonContentTypeMiddleware)
     # Outermost: refuse the excess before reading any body; and around everything, the request
     # id, timing, access log and metrics (so refusals are logged and counted too).

@@ -6,7 +6,7 @@ other statuses a route lists without a body. Every error this service sends is a
 schemathesis run in ``make test`` should see that, and check it.
 
 Some answers come from outside the route, so no route lists them: the middleware's 503
-``overloaded``, 413 and 415 (any route), and the key guard's 503 ``auth_unavailable`` (any
+``overloaded``, 408, 413 and 415 (any route), and the key guard's 503 ``auth_unavailable`` (any
 protected route, whose own 503 would otherwise hide it). They are added to every operation
 they can come from.
 """
@@ -26,6 +26,10 @@ from service.schemas import ErrorBody
 _REF: Final = "#/components/schemas/{model}"
 _FASTAPI_422: Final = ("HTTPValidationError", "ValidationError")
 _ANY_ROUTE: Final[dict[str, dict[str, Any]]] = {
+    "408": {
+        "description": "The body did not arrive within HOTLINE_BODY_TIMEOUT_SECONDS "
+        "(code body_timeout)."
+    },
     "413": {"description": "The body is larger than HOTLINE_MAX_BODY_BYTES (code body_too_large)."},
     "415": {
         "description": "The request has a body that is not application/json "

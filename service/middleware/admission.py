@@ -5,6 +5,12 @@ Without a bound, a burst queues inside the worker and every request waits behind
 answered immediately with 503 ``overloaded`` and ``Retry-After: 1``, so the client (or the
 proxy, which may try the other replica) retries instead of waiting. Health, readiness and
 metrics are never refused: probes must see a busy worker as alive.
+
+A request with a body is counted from the moment its whole body has arrived, not from its
+headers: a request costs the worker nothing while its body is on the way, and counting it
+then let 64 clients that sent their headers and then a byte now and again refuse every
+screener on a two-worker server. Its excess is refused at that moment, before any of it is
+parsed. (How long a body may take is the body limit's concern.)
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import Overloaded, service_error_response
+from service.errors import Overloaded, RequestRefused, service_error_response
 
 EXEMPT_PATHS: Final = frozenset({"/health", "/ready", "/metrics"})
 RETRY_AFTER_SECONDS: Final = 1
@@ -33,7 +39,8 @@ class AdmissionMiddleware:
     ----------
     app : ASGI app
     max_in_flight : int
-        Most requests handled at once by this worker (exempt paths not counted).
+        Most requests handled at once by this worker (exempt paths not counted, nor
+        requests whose body is still arriving).
     on_reject : callable, optional
         Called once per refused request (the rejection counter).
     """
@@ -57,17 +64,65 @@ class AdmissionMiddleware:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.max_in_flight:
-            if self.on_reject is not None:
-                self.on_reject()
-            refusal = Overloaded(
-                _MESSAGE.format(limit=self.max_in_flight, retry=RETRY_AFTER_SECONDS)
-            )
-            response = service_error_response(refusal, retry_after=RETRY_AFTER_SECONDS)
-            await response(scope, receive, send)
+        if not _has_body(scope):
+            if self._full():
+                response = service_error_response(
+                    Overloaded(self._message()), retry_after=RETRY_AFTER_SECONDS
+                )
+                await response(scope, receive, send)
+                return
+            self.in_flight += 1
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.in_flight -= 1
             return
-        self.in_flight += 1
+        admitted = False
+
+        async def admitting_receive() -> Message:
+            nonlocal admitted
+            message = await receive()
+            if (
+                not admitted
+                and message["type"] == "http.request"
+                and not message.get("more_body", False)
+            ):
+                if self._full():
+                    # Raised inside the app, so its handlers answer (the same body and
+                    # Retry-After as a refusal at the door) and the access log names the route.
+                    raise RequestRefused(
+                        Overloaded.status_code,
+                        self._message(),
+                        field=None,
+                        code=Overloaded.code,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    )
+                self.in_flight += 1
+                admitted = True
+            return message
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, admitting_receive, send)
         finally:
-            self.in_flight -= 1
+            if admitted:
+                self.in_flight -= 1
+
+    def _full(self) -> bool:
+        # True when no slot is free; the refusal that follows is counted here, once.
+        if self.in_flight < self.max_in_flight:
+            return False
+        if self.on_reject is not None:
+            self.on_reject()
+        return True
+
+    def _message(self) -> str:
+        return _MESSAGE.format(limit=self.max_in_flight, retry=RETRY_AFTER_SECONDS)
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+    return False

@@ -29,9 +29,10 @@ OPERATIONS = [
 def test_every_operation_lists_the_middlewares_and_the_guards_answers(
     path, method, operation
 ) -> None:
-    # 413 and 415 can answer any request; 503 overloaded any but the probes and /metrics;
-    # the guard's 503 auth_unavailable any protected route. None was listed before.
+    # 408, 413 and 415 can answer any request; 503 overloaded any but the probes and
+    # /metrics; the guard's 503 auth_unavailable any protected route. None was listed before.
     responses = operation["responses"]
+    assert responses["408"]["content"] == ERROR_BODY
     assert responses["413"]["content"] == ERROR_BODY
     assert responses["415"]["content"] == ERROR_BODY
     codes = responses.get("503", {}).get("description", "")

@@ -7,7 +7,7 @@ import pytest
 
 from service.middleware.admission import AdmissionMiddleware
 from tests.backends import find_middleware
-from tests.service.observability.conftest import as_role
+from tests.service.observability.conftest import as_role, example
 
 
 async def _slow_app(scope, receive, send) -> None:
@@ -77,3 +77,87 @@ def test_the_app_counts_rejections_in_metrics(app_factory) -> None:
         client.keys = {"admin": admin}
         metrics = client.get("/metrics", headers=as_role(client, "admin")).text
         assert "hotline_admission_rejections_total 1.0" in metrics
+
+
+async def _reading_app(scope, receive, send) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _post_scope(length: int) -> dict:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(length).encode())]
+    return {"type": "http", "method": "POST", "path": "/v1/score", "headers": headers}
+
+
+def test_a_request_is_counted_once_its_body_has_arrived() -> None:
+    # A client that sent its headers and part of its body used to hold a slot for as long
+    # as it cared to wait: enough of them refused every screener.
+    app = AdmissionMiddleware(_reading_app, max_in_flight=1)
+
+    async def run() -> tuple[list[int], list[dict], int]:
+        rest_of_body = asyncio.Event()
+        parts = iter([{"type": "http.request", "body": b'{"a"', "more_body": True}])
+
+        async def slow_receive() -> dict:
+            part = next(parts, None)
+            if part is not None:
+                return part
+            await rest_of_body.wait()
+            return {"type": "http.request", "body": b": 1}", "more_body": False}
+
+        slow_sent: list[dict] = []
+
+        async def slow_send(message: dict) -> None:
+            slow_sent.append(message)
+
+        slow = asyncio.create_task(app(_post_scope(8), slow_receive, slow_send))
+        await asyncio.sleep(0.05)
+        waiting = app.in_flight
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            others = [await c.post("/v1/score", content=b"{}") for _ in range(3)]
+        rest_of_body.set()
+        await slow
+        return [r.status_code for r in others], slow_sent, waiting
+
+    statuses, slow_sent, waiting = asyncio.run(run())
+    assert waiting == 0
+    assert statuses == [200, 200, 200]
+    assert slow_sent[0]["status"] == 200 and slow_sent[1]["body"] == b'{"a": 1}'
+    assert app.in_flight == 0
+
+
+def test_a_body_that_arrives_at_a_full_worker_gets_the_usual_refusal(app_factory) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.factories import issue_key
+
+    rejected: list[int] = []
+    app = app_factory(max_in_flight=1)
+    with TestClient(app) as client:
+        screener = issue_key(app.state.decision_log, "screener")
+        admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
+        admission.on_reject = lambda: rejected.append(1)
+        admission.in_flight = 1
+        auth = {"Authorization": f"Bearer {screener}"}
+        refused = client.post("/v1/score", json=example(), headers=auth)
+        admission.in_flight = 0
+        assert client.post("/v1/score", json=example(), headers=auth).status_code == 200
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json() == {
+        "error": {
+            "code": "overloaded",
+            "message": "This worker is handling 1 requests already (HOTLINE_MAX_IN_FLIGHT); "
+            "retry in 1 second",
+            "fields": [],
+        },
+        "request_id": refused.headers["x-request-id"],
+    }
+    assert rejected == [1]

@@ -114,17 +114,18 @@ def test_refusals_before_routing_are_counted_under_the_route_asked_for(app_facto
 
     from tests.factories import issue_key
 
-    app = app_factory(max_body_bytes=1024)
+    app = app_factory()
     with TestClient(app) as client:
         client.keys = {"admin": issue_key(app.state.decision_log, "admin")}
         admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
         admission.in_flight = admission.max_in_flight  # one more is over the limit
-        assert client.post("/v1/score", json=example()).status_code == 503
+        admin = as_role(client, "admin")
+        assert client.post("/v1/score", json=example(), headers=admin).status_code == 503
         admission.in_flight = 0
         assert client.post("/v1/score", content=b"x", headers={}).status_code == 415
         too_large = client.post(
             f"/v1/decisions/{'a' * 32}/screening",
-            content=b"{" + b" " * 1100 + b"}",
+            content=b"{" + b" " * 300_000 + b"}",  # past the default 256 KiB
             headers={"content-type": "application/json"},
         )
         assert too_large.status_code == 413
