@@ -27,7 +27,8 @@ class ServiceSettings(BaseSettings):
     model_alias : str
         Alias to load (``champion``).
     model_poll_seconds : float
-        How often the service checks whether the alias moved (``HOTLINE_MODEL_POLL_SECONDS``).
+        How often each worker checks whether the alias moved and whether the rules file or
+        the directory changed (``HOTLINE_MODEL_POLL_SECONDS``).
     rules_file : pathlib.Path
         Policy rules (YAML). The service refuses to start on an invalid file.
     directory_path : pathlib.Path

@@ -38,7 +38,9 @@ from service.auth import (
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
 from service.decision_log.startup import start_log
+from service.directory_holder import DirectoryHolder
 from service.errors import install_error_handlers, internal_error_response
+from service.follow import Follower
 from service.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, JsonContentTypeMiddleware
 from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
@@ -75,7 +77,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     directory_load = load_directory(settings.directory_path)
     for problem in directory_load.problems:
         log.warning("directory: %s", problem)
+    directory = DirectoryHolder(settings.directory_path, directory_load)
     holder = ModelHolder(ModelRegistry(settings.registry_dir), alias=settings.model_alias)
+    follower = Follower(holder, rules_holder, directory, interval=settings.model_poll_seconds)
     decision_log = open_log(
         settings.database_url,
         key=settings.pseudonym_key.get_secret_value().encode(),
@@ -103,8 +107,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # Refuse the bad artifact but keep running, so /ready can say why.
             holder.last_error = str(exc)
             log.error("model not loaded: %s", exc)
-        # Follow the champion: a promotion or rollback is picked up without a restart.
-        watcher, stop_watching = holder.start_watching(interval=settings.model_poll_seconds)
+        # Follow the champion, the rules file and the directory: a promotion, a rollback or
+        # an edited file reaches every worker without a restart.
+        follower.start()
         # A log that cannot be migrated does not stop the service: /v1/score answers 503, and
         # /ready too (it retries, so a database that comes up later makes the service ready).
         app.state.log_open = start_log(decision_log)
@@ -116,8 +121,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
-        stop_watching.set()
-        watcher.join(timeout=5)
+        follower.stop()
         decision_log.dispose()
         metrics_.close()
 
@@ -133,7 +137,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = holder
     app.state.rules = rules_holder
-    app.state.directory = directory_load.directory
+    app.state.directory = directory
+    app.state.follower = follower
     app.state.decision_log = decision_log
     app.state.keys = keys_verifier
     app.state.metrics = metrics_

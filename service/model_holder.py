@@ -1,7 +1,7 @@
 """The model the service is scoring with, swappable without a restart.
 
-The holder follows an alias (``champion``): :meth:`ModelHolder.watch` runs in a background
-thread and calls :meth:`ModelHolder.refresh` every few seconds. Loading (hashing and
+The holder follows an alias (``champion``): each worker's follower thread
+(:mod:`service.follow`) calls :meth:`ModelHolder.refresh` every few seconds. Loading (hashing and
 unpickling the artifact) happens in that thread, never on the event loop; the swap itself is
 one reference assignment, atomic in CPython, so a request that has already read
 :attr:`ModelHolder.current` finishes on the old model while new requests get the new one.
@@ -10,7 +10,6 @@ one reference assignment, atomic in CPython, so a request that has already read
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from models import ModelError, ModelRegistry, ScreeningModel
@@ -104,42 +103,6 @@ class ModelHolder:
             was = f" (was version {before.version})" if before is not None else ""
             log.warning("now scoring with model version %s%s", loaded.version, was)
         return loaded
-
-    def watch(self, stop: threading.Event, *, interval: float) -> None:
-        """Poll the alias every ``interval`` seconds until ``stop`` is set (thread target).
-
-        Parameters
-        ----------
-        stop : threading.Event
-        interval : float
-            Seconds between checks.
-        """
-        while not stop.wait(interval):
-            self.refresh()
-
-    def start_watching(self, *, interval: float) -> tuple[threading.Thread, threading.Event]:
-        """Start :meth:`watch` in a daemon thread.
-
-        Parameters
-        ----------
-        interval : float
-            Seconds between checks.
-
-        Returns
-        -------
-        tuple of threading.Thread and threading.Event
-            Set the event (then join the thread) to stop it.
-        """
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=self.watch,
-            args=(stop,),
-            kwargs={"interval": interval},
-            name=f"follow-{self.alias}",
-            daemon=True,
-        )
-        thread.start()
-        return thread, stop
 
     @property
     def current(self) -> LoadedModel:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from service.auth import GuardedRoute, Permission, require
-from service.referrals import DirectoryError, load_directory
 from service.rules import RulesError
-
-log = logging.getLogger("hotline.service")
 
 router = APIRouter(
     prefix="/v1/admin",
@@ -23,7 +17,7 @@ router = APIRouter(
 
 
 class Reloaded(BaseModel):
-    """What this replica serves after a reload (other replicas reload on their own)."""
+    """What this worker serves after a reload (the others follow the files on their own)."""
 
     rules_version: str
     rules_sha256: str
@@ -48,46 +42,27 @@ class Reloaded(BaseModel):
 
 @router.post("/reload")
 def reload(request: Request) -> Reloaded:
-    """Reload the rules file and follow the champion alias now, on this replica."""
-    rules_holder, models = request.app.state.rules, request.app.state.models
+    """Reload the rules file and the directory and follow the champion alias now.
+
+    This worker does it at once and says what came of it; every other worker, of this
+    replica and of the others, does the same by itself within HOTLINE_MODEL_POLL_SECONDS.
+    """
+    state = request.app.state
     rules_error = None
     try:
-        rules_holder.reload()
+        state.rules.reload()
     except RulesError as exc:  # a bad file keeps the last good rules serving
         rules_error = str(exc)
-    models.refresh()
-    directory_error, problems = _reload_directory(request)
-    ruleset = rules_holder.current
+    state.models.refresh()
+    directory = state.directory.reload()
+    ruleset = state.rules.current
     return Reloaded(
         rules_version=ruleset.version,
         rules_sha256=ruleset.sha256,
         rules_error=rules_error,
-        model_version=models.current.version if models.ready else None,
-        model_detail=models.last_error,
-        directory_services=request.app.state.directory.active_count,
-        directory_error=directory_error,
-        directory_problems=problems[:20],
+        model_version=state.models.current.version if state.models.ready else None,
+        model_detail=state.models.last_error,
+        directory_services=state.directory.current.active_count,
+        directory_error=directory.error,
+        directory_problems=directory.problems[:20],
     )
-
-
-def _reload_directory(request: Request) -> tuple[str | None, list[str]]:
-    # A new index is built aside and swapped in one assignment: a score in flight keeps the
-    # one it read. One that cannot be read, or has no active service (a folder missing its
-    # datapackage.json), keeps the last good one, as a bad rules file does.
-    path = request.app.state.settings.directory_path
-    try:
-        loaded = load_directory(path)
-    except DirectoryError as exc:
-        return str(exc), []
-    problems = [str(problem) for problem in loaded.problems]
-    for problem in problems:
-        log.warning("directory: %s", problem)
-    if not loaded.directory.active_count:
-        first = f": {loaded.problems[0].message}" if loaded.problems else ""
-        return f"{path} holds no active service{first}", problems
-    request.app.state.directory = loaded.directory
-    # As at startup: what lives as long as the process is kept out of the collector's full
-    # passes (a 10,000-service directory made each one take ~70 ms instead of 0.1).
-    gc.collect()
-    gc.freeze()
-    return None, problems

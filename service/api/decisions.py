@@ -100,8 +100,8 @@ def post_referral_statuses(
 
 def _directory_ids(request: Request) -> Container[str] | None:
     # The directory as this worker holds it now; None (no check) if none is loaded.
-    directory = getattr(request.app.state, "directory", None)
-    return None if directory is None else directory.services
+    holder = getattr(request.app.state, "directory", None)
+    return None if holder is None else holder.current.services
 
 
 @router.get("/{decision_id}", responses=_ERRORS)

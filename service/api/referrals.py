@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from models.referral import Need
 from service.api.query import refuse_query
 from service.auth import GuardedRoute, Permission, require
+from service.directory_holder import DirectoryHolder
 from service.referrals import (
     Directory,
     ReferralSearchResponse,
@@ -32,10 +33,10 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 
 def get_directory(request: Request) -> Directory:
     """Return the directory the app loaded at startup (or last reload)."""
-    directory = getattr(request.app.state, "directory", None)
-    if not isinstance(directory, Directory):
+    holder = getattr(request.app.state, "directory", None)
+    if not isinstance(holder, DirectoryHolder):
         raise HTTPException(status_code=503, detail=_NOT_LOADED, headers={"Retry-After": "30"})
-    return directory
+    return holder.current
 
 
 def get_today() -> dt.date:

@@ -53,7 +53,7 @@ async def score(request: Request) -> Response:
     )
     # The needs the rules that fired suggest come first (docs/referrals.md).
     matched = match_referral(
-        state.directory,
+        state.directory.current,
         referral,
         limit=state.settings.referral_limit,
         rule_needs=needs_from_rules(outcome.rule_hits),

@@ -20,7 +20,7 @@ _FIELDS: Final = "fields"
 
 
 class JsonFormatter(logging.Formatter):
-    """Format a record as one JSON line: time, level, logger, message and its fields.
+    """Format a record as one JSON line: time, level, logger, process, message and its fields.
 
     Structured fields are passed as ``extra={"fields": {...}}``; the current request id is
     added when there is one.
@@ -44,6 +44,8 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Which worker: with --workers N, N processes write to one stream.
+            "pid": record.process,
             "message": record.getMessage(),
         }
         # The id stamped on the record when it was made (RequestIdFilter), else the current

@@ -2,10 +2,14 @@
 
 A reload is refused when the file's content changed but its version did not: decisions are
 logged with the version, and two different rule sets under one version could not be told apart.
+:meth:`RulesHolder.follow` reloads when the file's content changes (each worker's follower
+thread calls it, :mod:`service.follow`), so every worker applies the file on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
 from pathlib import Path
@@ -13,6 +17,8 @@ from pathlib import Path
 from service.rules.errors import RulesError, VersionNotRaised
 from service.rules.loader import load_rules
 from service.rules.ruleset import RuleSet
+
+log = logging.getLogger("hotline.service.rules")
 
 
 class RulesHolder:
@@ -34,6 +40,9 @@ class RulesHolder:
         # Reloads are serialised so two concurrent reloads cannot interleave; readers need no
         # lock because replacing one attribute reference is atomic.
         self._lock = threading.Lock()
+        # The content follow() last acted on: a refused file is not reloaded (nor its error
+        # logged) again every poll, only once it changes.
+        self._looked_at = ruleset.sha256
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> RulesHolder:
@@ -106,3 +115,30 @@ class RulesHolder:
             self._current = loaded
             self._last_error = None
             return loaded
+
+    def follow(self) -> RuleSet | None:
+        """Reload if the file's content changed since the last look; never raise.
+
+        Returns
+        -------
+        RuleSet or None
+            The newly active rule set, or ``None`` if nothing changed or the new content
+            was refused (logged once; :attr:`last_error` says why).
+        """
+        path = Path(self._current.source)
+        try:
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:  # gone or unreadable: reload() names the fault, once
+            content = f"unreadable: {exc.strerror}"
+        before = self._current
+        if content in (self._looked_at, before.sha256):  # unchanged, or reloaded already
+            self._looked_at = content
+            return None
+        self._looked_at = content
+        try:
+            loaded = self.reload()
+        except RulesError as exc:
+            log.error("rules not reloaded, version %s stays in use: %s", before.version, exc)
+            return None
+        log.warning("now applying rules version %s (was %s)", loaded.version, before.version)
+        return loaded

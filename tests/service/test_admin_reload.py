@@ -9,17 +9,7 @@ from fastapi.testclient import TestClient
 from service.main import create_app
 from tests.backends import ROOT, make_settings
 from tests.factories import issue_key
-
-
-def _close(directory, service_id: str) -> None:
-    services = directory / "services.csv"
-    lines = services.read_text().splitlines(keepends=True)
-    closed = [
-        line.replace(",active,", ",inactive,", 1) if line.startswith(f"{service_id},") else line
-        for line in lines
-    ]
-    assert closed != lines
-    services.write_text("".join(closed))
+from tests.service.referrals.factories import close_service
 
 
 def _blank_name(directory, service_id: str) -> None:
@@ -58,7 +48,7 @@ def test_reload_swaps_in_the_directory_and_keeps_the_last_good_one(
         scientist, supervisor = issue_key(log, "data_scientist"), issue_key(log, "supervisor")
         assert "svc-038" in _search(client, supervisor)
 
-        _close(directory, "svc-038")
+        close_service(directory, "svc-038")
         reload = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {scientist}"})
         assert reload.status_code == 200
         assert (reload.json()["directory_services"], reload.json()["directory_error"]) == (47, None)

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import sys
 
 from service.observability import JsonFormatter, log_config
@@ -22,6 +23,7 @@ def test_one_access_line_per_request_with_template_status_and_model(client, capl
     assert len(access) == 2
     for line in access:
         assert isinstance(line.pop("ts"), str)
+        assert line.pop("pid") == os.getpid()
         assert line.pop("duration_ms") > 0
     assert access == [
         {

@@ -15,6 +15,19 @@ SHARED = REPO / ".." / "shared"
 OFFICIAL = SHARED / "referral-sample" / "hsds-3.0-official-example"
 DEMO = REPO / "data" / "directory"
 
+
+def close_service(folder: Path, service_id: str) -> None:
+    """Mark one service of a tabular directory copy inactive, as a directory update would."""
+    services = folder / "services.csv"
+    lines = services.read_text().splitlines(keepends=True)
+    closed = [
+        line.replace(",active,", ",inactive,", 1) if line.startswith(f"{service_id},") else line
+        for line in lines
+    ]
+    assert closed != lines
+    services.write_text("".join(closed))
+
+
 # Three ZIPs on a line, 0.1 degree of latitude (about 11.1 km) apart.
 CENTROIDS = {
     "90001": ZipCentroid(zip="90001", county="Demo County", latitude=34.0, longitude=-118.0),

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from service.api.referrals import get_today, router
 from service.auth import Principal, Role, authenticate
+from service.directory_holder import DirectoryHolder
 from service.referrals import load_directory
 
 from .factories import DEMO
@@ -34,7 +35,7 @@ class Client:
 def client():
     app = FastAPI()
     app.include_router(router)
-    app.state.directory = load_directory(DEMO).directory
+    app.state.directory = DirectoryHolder(DEMO, load_directory(DEMO))
     app.dependency_overrides[get_today] = lambda: dt.date(2025, 4, 1)
     # Access control is tested in tests/service/auth; here every call is a screener's.
     app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.screener)

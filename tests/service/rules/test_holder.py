@@ -69,3 +69,47 @@ def test_reload_refuses_other_rules_under_a_version_already_served(tmp_path):
     with pytest.raises(VersionNotRaised):
         holder.reload()
     assert holder.current.sha256 == first.sha256
+
+
+def test_follow_applies_a_changed_file_and_reports_a_refused_one_once(tmp_path, caplog):
+    # Every worker's follower thread calls follow(): an edited file reaches them all, and a
+    # bad one is logged once per content, not every poll.
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    holder = RulesHolder.from_path(path)
+    assert holder.follow() is None  # nothing changed
+
+    path.write_text(one_rule_file(version='"v2"'))
+    assert holder.follow().version == "v2"
+    assert holder.current.version == "v2"
+    assert holder.follow() is None
+
+    path.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="hotline.service.rules"):
+        assert holder.follow() is None
+        assert holder.follow() is None
+    assert holder.current.version == "v2"
+    assert isinstance(holder.last_error, VersionNotRaised)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"rules not reloaded, version v2 stays in use: {holder.last_error}"
+    ]
+
+    path.unlink()
+    assert holder.follow() is None
+    assert isinstance(holder.last_error, RulesFileError)
+    path.write_text(one_rule_file(version='"v3"'))
+    assert holder.follow().version == "v3"
+    assert holder.last_error is None
+
+
+def test_follow_after_a_reload_of_the_same_file_changes_nothing(tmp_path, caplog):
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    holder = RulesHolder.from_path(path)
+    path.write_text(one_rule_file(version='"v2"'))
+    reloaded = holder.reload()  # POST /v1/admin/reload, before the next poll
+    with caplog.at_level("WARNING", logger="hotline.service.rules"):
+        assert holder.follow() is None
+    assert holder.current is reloaded
+    assert caplog.records == []

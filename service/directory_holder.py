@@ -1,0 +1,132 @@
+"""The community-services directory the service matches against, swappable without a restart.
+
+Like the rules and the model, the directory is followed: :meth:`DirectoryHolder.follow` runs
+in the worker's follower thread (:mod:`service.follow`) and reloads when the directory's files
+change, so every worker of every replica serves the directory on disk within a poll interval.
+A directory that cannot be read, or holds no active service, never replaces a good one.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.referrals import Directory, DirectoryError, DirectoryLoad, load_directory
+
+log = logging.getLogger("hotline.service.directory")
+
+Signature = tuple[tuple[str, int, int], ...]
+"""What the folder's files look like on disk: name, size and modification time of each."""
+
+
+@dataclass(frozen=True)
+class DirectoryReload:
+    """What became of a reload: why the new directory was refused, and its records' problems."""
+
+    error: str | None
+    problems: list[str] = field(default_factory=list)
+
+
+class DirectoryHolder:
+    """Holds the active directory; a request reads :attr:`current` once and keeps it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        What ``HOTLINE_DIRECTORY_PATH`` names: a folder, a ``datapackage.json`` or JSON.
+    loaded : DirectoryLoad
+        The directory loaded at startup (the service refuses to start without a good one).
+    """
+
+    def __init__(self, path: Path, loaded: DirectoryLoad) -> None:
+        self.path = path
+        self._current = loaded.directory
+        self._seen = signature(path)
+        # Reloads are serialised (the follower thread and POST /v1/admin/reload); readers
+        # need no lock because replacing one attribute reference is atomic.
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Directory:
+        """The directory in use."""
+        return self._current
+
+    def reload(self) -> DirectoryReload:
+        """Read the directory again and swap it in; keep the current one if it is bad.
+
+        Returns
+        -------
+        DirectoryReload
+            Why the new one was refused (``None`` if it is in use) and what was wrong with
+            its records, each also logged.
+        """
+        with self._lock:
+            self._seen = signature(self.path)
+            return self._reload()
+
+    def follow(self) -> DirectoryReload | None:
+        """Reload if the directory's files changed since the last look; never raise.
+
+        Returns
+        -------
+        DirectoryReload or None
+            ``None`` when nothing changed. A refused directory is not retried until its
+            files change again: re-reading it every poll would only repeat the same log line.
+        """
+        with self._lock:
+            now = signature(self.path)
+            if now == self._seen:
+                return None
+            self._seen = now
+            outcome = self._reload()
+        if outcome.error is None:
+            log.warning("directory reloaded: %d active services", self._current.active_count)
+        return outcome
+
+    def _reload(self) -> DirectoryReload:
+        try:
+            loaded = load_directory(self.path)
+        except DirectoryError as exc:
+            log.error("directory not reloaded, the previous one stays in use: %s", exc)
+            return DirectoryReload(error=str(exc))
+        problems = [str(problem) for problem in loaded.problems]
+        for problem in problems:
+            log.warning("directory: %s", problem)
+        if not loaded.directory.active_count:
+            # A folder missing its datapackage.json, or every service closed: keep serving.
+            first = f": {loaded.problems[0].message}" if loaded.problems else ""
+            error = f"{self.path} holds no active service{first}"
+            log.error("directory not reloaded, the previous one stays in use: %s", error)
+            return DirectoryReload(error=error, problems=problems)
+        self._current = loaded.directory
+        # As at startup: what lives as long as the process is kept out of the collector's full
+        # passes (a 10,000-service directory made each one take ~70 ms instead of 0.1).
+        gc.collect()
+        gc.freeze()
+        return DirectoryReload(error=None, problems=problems)
+
+
+def signature(path: Path) -> Signature:
+    """Describe the files a directory is read from, cheaply enough to check every poll.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder, or a file (then its folder is described: the ZIP centroids sit beside it).
+
+    Returns
+    -------
+    Signature
+        Name, size and modification time (ns) of each file; empty if the folder is gone.
+    """
+    folder = path if path.is_dir() else path.parent
+    try:
+        with os.scandir(folder) as entries:
+            files = [entry for entry in entries if entry.is_file()]
+        return tuple(sorted((f.name, (s := f.stat()).st_size, s.st_mtime_ns) for f in files))
+    except OSError:  # the folder is gone, or a file went between listing and stat
+        return ()
