@@ -9,12 +9,15 @@ from pathlib import Path
 import click
 
 from service.config import ServiceSettings, get_settings
-from service.decision_log import InvalidDatabaseUrl
+from service.decision_log import InvalidDatabaseUrl, open_log
 from service.decision_log.db import database_url_of
+from service.decision_log.errors import DecisionLogUnavailable
+from service.decision_log.rules_versions import find_claim
 from service.observability import log_config
 from service.observability.metrics import MULTIPROC_ENV
 from service.referrals import DirectoryError, load_directory
-from service.rules import RulesError, RulesHolder
+from service.rules import RulesError, RuleSet, RulesHolder
+from service.rules.holder import claimed_for_other_content
 
 WORKER_HEALTHCHECK_SECONDS = 60
 
@@ -85,9 +88,26 @@ def _preflight(settings: ServiceSettings) -> None:
             f"no family would get a referral suggestion{why}"
         )
     try:
-        RulesHolder.from_path(settings.rules_file)
+        rules = RulesHolder.from_path(settings.rules_file).current
     except RulesError as exc:
         raise click.ClickException(str(exc)) from exc
+    _refuse_a_version_served_with_other_rules(settings, rules)
+
+
+def _refuse_a_version_served_with_other_rules(settings: ServiceSettings, rules: RuleSet) -> None:
+    # Every worker would stop at its startup (service.main): say it once, here. A log that
+    # cannot be read, or holds no claims yet, is left to the workers (/ready says why).
+    key = settings.pseudonym_key.get_secret_value().encode()
+    decision_log = open_log(settings.database_url, key=key, create=False)
+    try:
+        claim = find_claim(decision_log, rules.version)
+    except DecisionLogUnavailable:
+        return
+    finally:
+        decision_log.dispose()
+    if claim is not None and claim.sha256 != rules.sha256:
+        refusal = claimed_for_other_content(rules, since=claim.first_served_at)
+        raise click.ClickException(f"HOTLINE_RULES_FILE: {refusal}")
 
 
 def _prepare_multiprocess_metrics() -> None:

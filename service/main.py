@@ -37,6 +37,8 @@ from service.auth import (
 )
 from service.config import ServiceSettings, get_settings
 from service.decision_log import open_log
+from service.decision_log.errors import DecisionLogUnavailable
+from service.decision_log.rules_versions import claim_rules_version
 from service.decision_log.startup import start_log
 from service.directory_holder import DirectoryHolder
 from service.errors import install_error_handlers, internal_error_response
@@ -46,7 +48,8 @@ from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
 from service.observability import Metrics, ObservabilityMiddleware
 from service.referrals import load_directory
-from service.rules import RulesHolder
+from service.rules import RuleSet, RulesHolder, VersionNotRaised
+from service.rules.holder import claimed_for_other_content
 
 log = logging.getLogger("hotline.service")
 
@@ -54,6 +57,35 @@ LOG_NOT_OPEN = (
     "The decision log is not up to date (GET /ready says why), so no key is checked and "
     "nothing is scored or recorded"
 )
+
+
+def claim_rules(app: FastAPI, ruleset: RuleSet) -> bool:
+    """Claim a rule set's version for its content in the decision log (RulesHolder's claim).
+
+    Parameters
+    ----------
+    app : fastapi.FastAPI
+    ruleset : RuleSet
+
+    Returns
+    -------
+    bool
+        Whether the claim was checked; not while the log is down (it is retried).
+
+    Raises
+    ------
+    VersionNotRaised
+        The version was first served with other content.
+    """
+    if not getattr(app.state, "log_open", False):
+        return False
+    try:
+        claim = claim_rules_version(app.state.decision_log, ruleset.version, ruleset.sha256)
+    except DecisionLogUnavailable:
+        return False
+    if claim.sha256 != ruleset.sha256:
+        raise claimed_for_other_content(ruleset, since=claim.first_served_at)
+    return True
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -73,7 +105,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     fastapi.FastAPI
     """
     settings = settings or get_settings()
-    rules_holder = RulesHolder.from_path(settings.rules_file)
+    rules_holder = RulesHolder.from_path(
+        settings.rules_file, claim=lambda ruleset: claim_rules(app, ruleset)
+    )
     directory_load = load_directory(settings.directory_path)
     for problem in directory_load.problems:
         log.warning("directory: %s", problem)
@@ -113,6 +147,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # A log that cannot be migrated does not stop the service: /v1/score answers 503, and
         # /ready too (it retries, so a database that comes up later makes the service ready).
         app.state.log_open = start_log(decision_log)
+        # A version first served (by any worker, any earlier run) with other content is not
+        # served again: every decision is logged by version (the preflight of `hotline
+        # serve` says so in one line; a worker started otherwise stops here).
+        try:
+            rules_holder.claim_current()
+        except VersionNotRaised as exc:
+            log.error("the service cannot start: %s", exc)
+            raise
         if holder.ready:
             metrics_.model_version.set(holder.current.version)
         # Everything loaded so far (libraries, model, rules, directory: ~230k objects) lives

@@ -57,3 +57,26 @@ class LogEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class RulesVersion(Base):
+    """The content each rules version was first served with, by any worker of any replica.
+
+    Outside the hash chain, like ``api_keys``: it guards what a version means (a version is
+    claimed once and keeps its content); the score records carry version and SHA-256 each.
+
+    Attributes
+    ----------
+    version : str
+        The rules file's ``version``.
+    sha256 : str
+        SHA-256 of the file first served under it.
+    first_served_at : str
+        ISO 8601 UTC time of the claim.
+    """
+
+    __tablename__ = "rules_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    first_served_at: Mapped[str] = mapped_column(String(40))

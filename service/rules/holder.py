@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from service.rules.errors import RulesError, VersionNotRaised
@@ -19,6 +20,14 @@ from service.rules.loader import load_rules
 from service.rules.ruleset import RuleSet
 
 log = logging.getLogger("hotline.service.rules")
+
+Claimer = Callable[[RuleSet], bool]
+"""Claims a rule set's version for its content (see :class:`RulesHolder`)."""
+
+BUMP = (
+    "bump `version` in the file (decisions are logged by version, so two different rule sets "
+    "must not share one)"
+)
 
 
 class RulesHolder:
@@ -29,10 +38,19 @@ class RulesHolder:
     ruleset : RuleSet
         The rule set to serve first. The service refuses to start without a good one, so
         there is no "empty" holder.
+    claim : callable, optional
+        Claims a rule set's version for its content where every worker sees it (the
+        decision log): returns whether it could (``False``: not now, the log is down; the
+        claim is retried by :meth:`follow`), raises :class:`VersionNotRaised` when the
+        version was claimed for other content.
     """
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, *, claim: Claimer | None = None) -> None:
         self._current = ruleset
+        self._claim = claim
+        # (version, SHA-256) pairs claimed, and those found claimed for other content.
+        self._claimed: set[tuple[str, str]] = set()
+        self._disputed: set[tuple[str, str]] = set()
         self._last_error: RulesError | None = None
         # Every version this holder has served, with the SHA-256 of its file: a version goes
         # back to its own content (a rollback) but never to other content.
@@ -45,13 +63,17 @@ class RulesHolder:
         self._looked_at = ruleset.sha256
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str]) -> RulesHolder:
+    def from_path(
+        cls, path: str | os.PathLike[str], *, claim: Claimer | None = None
+    ) -> RulesHolder:
         """Load a rules file and hold it.
 
         Parameters
         ----------
         path : str or os.PathLike
             The rules file.
+        claim : callable, optional
+            As for the class.
 
         Returns
         -------
@@ -63,7 +85,7 @@ class RulesHolder:
         RulesFileError
             If the file is invalid (the service must not start).
         """
-        return cls(load_rules(path))
+        return cls(load_rules(path), claim=claim)
 
     @property
     def current(self) -> RuleSet:
@@ -105,9 +127,9 @@ class RulesHolder:
                 if served != loaded.sha256:
                     raise VersionNotRaised(
                         f"{target}: the rules differ from those served as version "
-                        f"'{loaded.version}'; bump `version` in the file (decisions are logged "
-                        "by version, so two different rule sets must not share one)"
+                        f"'{loaded.version}'; {BUMP}"
                     )
+                self._claim_once(loaded)
             except RulesError as exc:
                 self._last_error = exc
                 raise
@@ -131,6 +153,7 @@ class RulesHolder:
         except OSError as exc:  # gone or unreadable: reload() names the fault, once
             content = f"unreadable: {exc.strerror}"
         before = self._current
+        self._claim_current()
         if content in (self._looked_at, before.sha256):  # unchanged, or reloaded already
             self._looked_at = content
             return None
@@ -142,3 +165,54 @@ class RulesHolder:
             return None
         log.warning("now applying rules version %s (was %s)", loaded.version, before.version)
         return loaded
+
+    def claim_current(self) -> None:
+        """Claim the version in use for its content, if not done yet (at startup).
+
+        Raises
+        ------
+        VersionNotRaised
+            The version was claimed for other content, by another worker or an earlier run:
+            the service must not serve this file.
+        """
+        with self._lock:
+            self._claim_once(self._current)
+
+    def _claim_current(self) -> None:
+        # A claim the log could not take at startup or reload is taken once it is back. If
+        # another worker claimed the version for other content meanwhile, this worker has
+        # been serving it already: say so (once), and leave the fix to the file's owner.
+        current = self._current
+        key = (current.version, current.sha256)
+        if key in self._disputed:
+            return
+        try:
+            self.claim_current()
+        except VersionNotRaised as exc:
+            self._disputed.add(key)
+            log.error("rules version %s is served with other content elsewhere: %s", key[0], exc)
+
+    def _claim_once(self, ruleset: RuleSet) -> None:
+        key = (ruleset.version, ruleset.sha256)
+        if self._claim is not None and key not in self._claimed and self._claim(ruleset):
+            self._claimed.add(key)
+
+
+def claimed_for_other_content(ruleset: RuleSet, *, since: str) -> VersionNotRaised:
+    """Build the refusal of a file whose version was first served with other content.
+
+    Parameters
+    ----------
+    ruleset : RuleSet
+        The file refused.
+    since : str
+        When the version was first served (the claim's time).
+
+    Returns
+    -------
+    VersionNotRaised
+    """
+    return VersionNotRaised(
+        f"{ruleset.source}: version '{ruleset.version}' was first served on {since} with "
+        f"other rules; {BUMP}"
+    )

@@ -39,10 +39,9 @@ def database_url(request, tmp_path):
     # One schema per session; each test starts from an empty log in it.
     with engine.begin() as conn:
         schema = base.rsplit("%3D", 1)[1]
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.log_entries CASCADE"))
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.alembic_version"))
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.api_keys"))
-        conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {schema}.log_entries_append_only()"))
+        # Everything in it, whatever later migrations add.
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     return base
 
 

@@ -24,6 +24,6 @@ def screening(**overrides) -> dict:
 
 # What the log says of a database a newer version migrated (revision 0099), one line.
 NEWER = (
-    "the database is at schema revision 0099, newer than this code (head 0003); run the "
+    "the database is at schema revision 0099, newer than this code (head 0004); run the "
     "version of the service that migrated it, or restore a backup taken before"
 )

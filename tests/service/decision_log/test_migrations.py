@@ -64,7 +64,7 @@ def test_downgrading_0003_drops_only_the_truncate_trigger(log) -> None:
         _empty(log.engine)
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
 def test_a_log_with_records_at_an_older_revision_is_upgraded(database_url, revision) -> None:
     # The logs that exist were written at these revisions: upgrading keeps every record and
     # the chain, and adds what later revisions add (the key table, the TRUNCATE trigger).
@@ -77,10 +77,11 @@ def test_a_log_with_records_at_an_older_revision_is_upgraded(database_url, revis
         migrate(older.engine)
         with older.engine.connect() as connection:
             version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
-            assert version.scalars().all() == ["0003"]
+            assert version.scalars().all() == ["0004"]
             payloads = connection.execute(sa.text("SELECT payload FROM log_entries ORDER BY seq"))
             assert payloads.scalars().all() == ['{"n":0}', '{"n":1}', '{"n":2}']
             assert sa.inspect(connection).has_table("api_keys")
+            assert sa.inspect(connection).has_table("rules_versions")
         assert verify_chain(older).line() == "ok: 3 records"
         with pytest.raises(sa.exc.DBAPIError, match="log_entries is append-only"):
             _empty(older.engine)

@@ -113,3 +113,33 @@ def test_follow_after_a_reload_of_the_same_file_changes_nothing(tmp_path, caplog
         assert holder.follow() is None
     assert holder.current is reloaded
     assert caplog.records == []
+
+
+def test_a_claim_the_log_could_not_take_is_taken_by_follow(tmp_path, caplog):
+    # The log was down at startup: the version is claimed once it is back. Should another
+    # worker have claimed it for other content meanwhile, that is logged once.
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    answers = iter([False, True])
+    calls = []
+
+    def claim(ruleset) -> bool:
+        calls.append(ruleset.version)
+        return next(answers)
+
+    holder = RulesHolder.from_path(path, claim=claim)
+    holder.claim_current()  # at startup: the log is down
+    assert holder.follow() is None  # claimed now
+    assert holder.follow() is None  # and not again
+    assert calls == ["v1", "v1"]
+
+    def taken(ruleset) -> bool:
+        raise VersionNotRaised("v1 means other rules")
+
+    disputed = RulesHolder.from_path(path, claim=taken)
+    with caplog.at_level("ERROR", logger="hotline.service.rules"):
+        disputed.follow()
+        disputed.follow()
+    assert [r.getMessage() for r in caplog.records] == [
+        "rules version v1 is served with other content elsewhere: v1 means other rules"
+    ]

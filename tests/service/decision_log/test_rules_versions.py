@@ -1,0 +1,136 @@
+"""A rules version keeps the content it was first served with, across workers and restarts.
+
+Before, the refusal of a file changed under an unchanged version lived in one process: a
+worker started after the edit (a restart, a respawn, another replica) served the new rules
+under the old version, and the log could no longer say by version which rules decided.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from hotline_cli import main
+from service.config import get_settings
+from service.decision_log import migrate, open_log
+from service.decision_log.rules_versions import claim_rules_version, find_claim
+from service.main import create_app
+from service.rules import VersionNotRaised
+from tests.backends import make_settings
+from tests.service.decision_log.conftest import PSEUDONYM_KEY
+from tests.service.rules.factories import one_rule_file
+
+A, B = "a" * 64, "b" * 64
+
+
+def test_the_first_claim_on_a_version_stands(database_url) -> None:
+    log = open_log(database_url, key=PSEUDONYM_KEY)
+    try:
+        migrate(log.engine)
+        assert find_claim(log, "2026.1") is None
+        first = claim_rules_version(log, "2026.1", A)
+        assert (first.version, first.sha256) == ("2026.1", A)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", first.first_served_at)
+        assert claim_rules_version(log, "2026.1", B) == first  # refused by the caller
+        assert claim_rules_version(log, "2026.1", A) == first
+        assert find_claim(log, "2026.1") == first
+        assert claim_rules_version(log, "2026.2", B).sha256 == B
+    finally:
+        log.dispose()
+
+
+def test_a_log_not_migrated_this_far_has_no_claims(tmp_path) -> None:
+    log = open_log(f"sqlite:///{tmp_path / 'd.db'}", key=PSEUDONYM_KEY)
+    try:
+        migrate(log.engine, revision="0003")
+        assert find_claim(log, "2026.1") is None
+    finally:
+        log.dispose()
+
+
+def _edit_under_the_same_version(path) -> None:
+    path.write_text(path.read_text().replace("value: 3", "value: 4"))
+
+
+def test_a_restart_on_rules_edited_under_the_same_version_is_refused(
+    registry_with_champion, database_url, tmp_path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(one_rule_file(version='"v1"'))
+    settings = make_settings(registry_with_champion.root, database_url).model_copy(
+        update={"rules_file": rules}
+    )
+    with TestClient(create_app(settings)) as first:
+        served = first.app.state.rules.current
+    _edit_under_the_same_version(rules)
+    restarted = create_app(settings)
+    with pytest.raises(VersionNotRaised) as refused, TestClient(restarted):
+        pass
+    log = restarted.state.decision_log
+    claim = find_claim(log, "v1")
+    assert claim is not None and claim.sha256 == served.sha256
+    assert str(refused.value) == (
+        f"{rules}: version 'v1' was first served on {claim.first_served_at} with other rules; "
+        "bump `version` in the file (decisions are logged by version, so two different rule "
+        "sets must not share one)"
+    )
+    # Raised, it serves: the claim now names the new content under the new version.
+    rules.write_text(rules.read_text().replace('"v1"', '"v2"'))
+    with TestClient(create_app(settings)) as again:
+        assert again.app.state.rules.current.version == "v2"
+    assert find_claim(log, "v2").sha256 == again.app.state.rules.current.sha256
+
+
+def test_a_worker_refuses_a_reload_to_content_another_worker_claimed_first(
+    registry_with_champion, database_url, tmp_path
+) -> None:
+    # Two workers of one replica (two apps on one log): the first to serve v2 claims it.
+    rules_a, rules_b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    for path in (rules_a, rules_b):
+        path.write_text(one_rule_file(version='"v1"'))
+    base = make_settings(registry_with_champion.root, database_url)
+    apps = [create_app(base.model_copy(update={"rules_file": p})) for p in (rules_a, rules_b)]
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        rules_a.write_text(one_rule_file(version='"v2"'))
+        assert one.app.state.rules.follow().version == "v2"
+        rules_b.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+        assert two.app.state.rules.follow() is None
+        assert two.app.state.rules.current.version == "v1"
+        assert isinstance(two.app.state.rules.last_error, VersionNotRaised)
+
+
+def test_serve_refuses_such_a_file_in_one_line(
+    registry_with_champion, tmp_path, monkeypatch
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'd.db'}"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(one_rule_file(version='"v1"'))
+    settings = make_settings(registry_with_champion.root, database_url).model_copy(
+        update={"rules_file": rules}
+    )
+    with TestClient(create_app(settings)):
+        pass
+    _edit_under_the_same_version(rules)
+    started: list[object] = []  # were it not refused, no server is started
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: started.append(kw))
+    monkeypatch.setenv("HOTLINE_RULES_FILE", str(rules))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_PSEUDONYM_KEY", settings.pseudonym_key.get_secret_value())
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    log = open_log(database_url, key=PSEUDONYM_KEY)
+    claim = find_claim(log, "v1")
+    log.dispose()
+    assert started == []
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: HOTLINE_RULES_FILE: {rules}: version 'v1' was first served on "
+        f"{claim.first_served_at} with other rules; bump `version` in the file (decisions are "
+        "logged by version, so two different rule sets must not share one)\n",
+    )
