@@ -13,20 +13,16 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 import pandas as pd
-from sqlalchemy import select
 
 from fairness import FairnessError, TreatmentDoesNotVary, disparity_audit, threshold_near
 from models import FEATURE_SPEC, ScreeningModel
 from service.decision_log.db import DecisionLog
+from service.decision_log.decision_rows import TOOL_IN, Outcome, read_decisions
 from service.decision_log.drift import bin_counts, decisions_needed, flag_psi, psi, summarize
 from service.decision_log.outcomes import OutcomeEvent
-from service.decision_log.repository import transaction
 from service.decision_log.small_cells import coarsen_calibration, coarsen_plot
-from service.decision_log.tables import LogEntry
 
-TOOL_IN: Final = ("screen_in_required", "screen_in_recommended")
 MIN_THRESHOLD_NEAR: Final = 200
 """Screened decisions needed before the threshold-near comparison is attempted."""
 POOLED: Final = "other (each under {min_cell})"
@@ -63,6 +59,8 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     Parameters
     ----------
     log : DecisionLog
+        Read through :func:`~service.decision_log.decision_rows.read_decisions`: only the
+        records written since the last report are read and parsed.
 
     Returns
     -------
@@ -74,70 +72,14 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
         outcome event (the referral's own event on or after the day of the call, a household
         event after it; see :func:`_join_outcomes`), and one column per feature.
     """
-    # Read-only: on SQLite a report over a long log must not hold up the scores being written.
-    with transaction(log, read_only=True) as session:
-        rows = session.execute(
-            select(LogEntry.kind, LogEntry.decision_id, LogEntry.payload)
-            .where(LogEntry.kind.in_(("score", "screening", "outcome")))
-            .order_by(LogEntry.seq)
-        ).all()
-    scores, screenings, outcomes = [], {}, []
-    for kind, decision_id, text in rows:
-        # orjson: a report parses every ~9 KB score record; json.loads took 7 of the 14 s
-        # of a report over 100,000 decisions here.
-        payload = orjson.loads(text)
-        if kind == "score":
-            scores.append(_score_row(payload))
-        elif kind == "screening":
-            screenings[decision_id] = payload
-        else:
-            outcomes.append(payload)
-    frame = pd.DataFrame(scores, columns=_SCORE_COLUMNS)
-    features = pd.DataFrame(list(frame.pop("features")), columns=[f.name for f in FEATURE_SPEC])
-    frame = pd.concat([frame, features], axis=1)
-    decided = [screenings.get(d) for d in frame["decision_id"]]
-    frame["screened_in"] = [
-        np.nan if s is None else float(s["decision"] == "screened_in") for s in decided
-    ]
-    frame["unit"] = [None if s is None else s["unit"] for s in decided]
-    frame["reason_code"] = [None if s is None else s.get("reason_code") for s in decided]
-    frame["tool_in"] = frame["tool_in"].astype(float)
-    _join_outcomes(frame, outcomes)
+    decisions = read_decisions(log)
+    frame = decisions.scores
+    decided = [decisions.screenings.get(d) for d in frame["decision_id"]]
+    frame["screened_in"] = [np.nan if s is None else float(s.screened_in) for s in decided]
+    frame["unit"] = [None if s is None else s.unit for s in decided]
+    frame["reason_code"] = [None if s is None else s.reason_code for s in decided]
+    _join_outcomes(frame, decisions.outcomes)
     return frame
-
-
-_SCORE_COLUMNS: Final = [
-    "decision_id",
-    "model_version",
-    "referral_key",
-    "household_key",
-    "received_date",
-    "probability",
-    "score",
-    "recommendation",
-    "race",
-    "tool_in",
-    "features",
-]
-
-
-def _score_row(payload: dict[str, Any]) -> list[Any]:
-    referral = payload["referral"]
-    races = sorted({r for child in referral["children"] for r in child.get("race", [])})
-    recommendation = payload["recommendation"]["value"]
-    return [
-        payload["decision_id"],
-        payload.get("model_version"),
-        payload["referral_id"],
-        payload["household_id"],
-        referral["received_at"][:10],
-        payload["probability"],
-        payload["score"],
-        recommendation,
-        "|".join(races) or "unknown",
-        recommendation in TOOL_IN,
-        payload["features"],
-    ]
 
 
 def _override(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -146,35 +88,38 @@ def _override(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
     return np.where(frame["screened_in"].isna(), np.nan, disagrees)
 
 
-def _join_outcomes(frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> None:
+def _join_outcomes(frame: pd.DataFrame, outcomes: list[Outcome]) -> None:
     # Which events count as a decision's outcome: an event of its own referral from the day
     # of the call on (the call's own day may hold its substantiation), an event of its
     # household only from the next day on. A household event dated the day of the call may
     # be that call itself (the agency's feed lists the call that made the decision as the
     # household's re-referral), not something that followed it; outcomes carry a day, not
     # a time, so the day after is the first that surely follows.
-    referral_events: dict[tuple[str, str], list[str]] = {}
-    household_events: dict[tuple[str, str], list[str]] = {}
-    for o in outcomes:
-        events = household_events if o.get("by") == "household" else referral_events
-        events.setdefault((o["subject"], o["event"]), []).append(o["event_date"])
-    # As lists: iterating pandas' (Arrow) string columns costs a call per value per event.
-    keys = list(
-        zip(
-            frame["referral_key"].tolist(),
-            frame["household_key"].tolist(),
-            frame["received_date"].tolist(),
-            strict=True,
+    #
+    # As joins, not a loop per decision and event: 85% of a report's reading at 100,000
+    # decisions was that loop once the records were read (docs/performance.md).
+    columns = {event.value: j for j, event in enumerate(OutcomeEvent)}
+    hits = np.zeros((len(frame), len(columns)))
+    if outcomes and len(frame):  # (an empty frame's columns have no type to compare)
+        events = pd.DataFrame(outcomes, columns=["subject", "event", "event_date", "by"])
+        events = events[events["event"].isin(columns)]
+        calls = pd.DataFrame(
+            {
+                "row": np.arange(len(frame)),
+                "referral": frame["referral_key"].tolist(),
+                "household": frame["household_key"].tolist(),
+                "received": frame["received_date"].tolist(),
+            }
         )
-    )
-    for event in OutcomeEvent:
-        frame[event.value] = [
-            float(
-                any(day >= received for day in referral_events.get((ref, event), ()))
-                or any(day > received for day in household_events.get((hh, event), ()))
-            )
-            for ref, hh, received in keys
-        ]
+        by_household = events["by"] == "household"
+        own = calls.merge(events[~by_household], left_on="referral", right_on="subject")
+        own = own[own["event_date"] >= own["received"]]
+        later = calls.merge(events[by_household], left_on="household", right_on="subject")
+        later = later[later["event_date"] > later["received"]]
+        found = pd.concat([own[["row", "event"]], later[["row", "event"]]])
+        hits[found["row"].to_numpy(), found["event"].map(columns).to_numpy(dtype=int)] = 1.0
+    for event, j in columns.items():
+        frame[event] = hits[:, j]
 
 
 class PeriodError(ValueError):

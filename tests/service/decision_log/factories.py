@@ -1,6 +1,10 @@
 import json
 from pathlib import Path
 
+from models import FEATURE_SPEC
+from service.decision_log.db import lock_chain
+from service.decision_log.repository import append, transaction
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
@@ -27,3 +31,35 @@ NEWER = (
     "the database is at schema revision 0099, newer than this code (head 0004); run the "
     "version of the service that migrated it, or restore a backup taken before"
 )
+
+
+def score_payload(
+    decision_id: str, score: int, recommendation: str, *, model_version: int = 1
+) -> dict:
+    """A score record's payload with the fields the monitoring report reads."""
+    return {
+        "decision_id": decision_id,
+        "model_version": model_version,
+        "referral_id": f"r-{decision_id}",
+        "household_id": f"h-{decision_id}",
+        "referral": {"children": [{"race": ["white"]}], "received_at": "2026-03-01T10:00:00Z"},
+        "probability": 0.3,
+        "score": score,
+        "recommendation": {"value": recommendation},
+        "features": {f.name: 0.0 for f in FEATURE_SPEC},
+    }
+
+
+def append_scores(log, payloads: list[dict]) -> None:
+    """Append score records as the service writes them, in one transaction on the chain."""
+    with transaction(log) as session:
+        lock_chain(session)
+        for payload in payloads:
+            decision_id = payload["decision_id"]
+            append(
+                session,
+                payload,
+                kind="score",
+                decision_id=decision_id,
+                dedupe_key=f"score:{decision_id}",
+            )

@@ -27,20 +27,7 @@ from service.decision_log.reference import load_reference
 from service.decision_log.render import render_monitoring
 from service.decision_log.repository import append, record_screening, transaction
 from service.decision_log.schemas import ScreeningRequest
-
-
-def _score(decision_id: str, score: int, recommendation: str, *, model_version: int = 1) -> dict:
-    return {
-        "decision_id": decision_id,
-        "model_version": model_version,
-        "referral_id": f"r-{decision_id}",
-        "household_id": f"h-{decision_id}",
-        "referral": {"children": [{"race": ["white"]}], "received_at": "2026-03-01T10:00:00Z"},
-        "probability": 0.3,
-        "score": score,
-        "recommendation": {"value": recommendation},
-        "features": {f.name: 0.0 for f in FEATURE_SPEC},
-    }
+from tests.service.decision_log.factories import append_scores, score_payload
 
 
 def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
@@ -49,7 +36,7 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
     d1, d2, d3, d4 = (f"{n:032x}" for n in range(1, 5))  # ids as the service issues them
     scored = [(d1, 17, "screener_judgment"), (d2, 17, "screener_judgment")]
     scored += [(d3, 9, "screen_in_required"), (d4, 9, "screener_judgment")]
-    _append_scores(sqlite_log, [_score(*row) for row in scored])
+    append_scores(sqlite_log, [score_payload(*row) for row in scored])
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     decisions = {
         d1: {"decision": "screened_in", "unit": "unit-a"},
@@ -85,10 +72,10 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
     cells = [("white", "unit-a")] * 14 + [("black", "unit-a")] * 11 + [("asian", "unit-a")] * 3
     cells += [("black|white", "unit-b")] * 2 + [("", "unit-b")] * 2
     ids = [f"{n:032x}" for n in range(1, len(cells) + 1)]
-    payloads = [_score(decision_id, 12, "screener_judgment") for decision_id in ids]
+    payloads = [score_payload(decision_id, 12, "screener_judgment") for decision_id in ids]
     for (race, _), payload in zip(cells, payloads, strict=True):
         payload["referral"]["children"] = [{"race": race.split("|") if race else []}]
-    _append_scores(sqlite_log, payloads)
+    append_scores(sqlite_log, payloads)
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     for n, ((_, unit), decision_id) in enumerate(zip(cells, ids, strict=True)):
         decision = {"decision": "screened_in"} if n % 2 else {"decision": "screened_out"}
@@ -134,33 +121,18 @@ def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
     assert kept["unit"].value_counts().to_dict() == {"u1": 41}
 
 
-def _append_score(log, number: int, score: int, *, model_version: int = 1) -> str:
+def _appendscore_payload(log, number: int, score: int, *, model_version: int = 1) -> str:
     decision_id = f"{number:032x}"
-    _append_scores(
-        log, [_score(decision_id, score, "screener_judgment", model_version=model_version)]
+    append_scores(
+        log, [score_payload(decision_id, score, "screener_judgment", model_version=model_version)]
     )
     return decision_id
-
-
-def _append_scores(log, payloads: list[dict]) -> None:
-    # Score records as the service writes them, in one transaction on the chain.
-    with transaction(log) as session:
-        lock_chain(session)
-        for payload in payloads:
-            decision_id = payload["decision_id"]
-            append(
-                session,
-                payload,
-                kind="score",
-                decision_id=decision_id,
-                dedupe_key=f"score:{decision_id}",
-            )
 
 
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
     # A report over a long log is a long read: on SQLite it must not queue behind (or hold
     # up) the appends of scores. Here another connection holds the write lock throughout.
-    decision_id = _append_score(sqlite_log, 1, 12)
+    decision_id = _appendscore_payload(sqlite_log, 1, 12)
     writer = sqlite3.connect(sqlite_log.engine.url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -198,7 +170,7 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
         holdout.write_bytes(damage)
     reference = load_reference(tmp_path / "registry", alias="champion")
     assert reference is not None and reference.holdout is None
-    _append_score(sqlite_log, 2, 12, model_version=version)
+    _appendscore_payload(sqlite_log, 2, 12, model_version=version)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
     drift = report["drift"]
     assert drift["holdout_note"] == (
@@ -216,10 +188,10 @@ def _log_on_days(sqlite_log, days: list[str], screened: set[int]) -> list[str]:
     # One decision per day listed (received that day), screened in where its index is in
     # `screened`; returns their ids.
     ids = [f"{n:032x}" for n in range(1, len(days) + 1)]
-    payloads = [_score(decision_id, 12, "screener_judgment") for decision_id in ids]
+    payloads = [score_payload(decision_id, 12, "screener_judgment") for decision_id in ids]
     for day, payload in zip(days, payloads, strict=True):
         payload["referral"]["received_at"] = f"{day}T10:00:00-05:00"
-    _append_scores(sqlite_log, payloads)
+    append_scores(sqlite_log, payloads)
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     for n in sorted(screened):
         request = ScreeningRequest(**common, decision="screened_in", unit="unit-a")
@@ -300,7 +272,7 @@ def test_the_page_states_its_period(sqlite_log) -> None:
 
 
 def _keyed_score(log, number: int, *, referral: str, household: str, day: str) -> dict:
-    payload = _score(f"{number:032x}", 12, "screener_judgment")
+    payload = score_payload(f"{number:032x}", 12, "screener_judgment")
     payload["referral_id"] = log.pseudonymizer("referral", referral)
     payload["household_id"] = log.pseudonymizer("household", household)
     payload["referral"]["received_at"] = f"{day}T10:00:00-05:00"
@@ -312,7 +284,7 @@ def test_a_household_event_counts_from_the_day_after_the_call(sqlite_log) -> Non
     # feed lists the second call as the household's re-referral, dated 11-25: that is R-1's
     # later outcome, not R-2's (before, it counted for both). An event of a referral's own
     # counts from the day of its call on; a row naming both ids is both kinds of event.
-    _append_scores(
+    append_scores(
         sqlite_log,
         [
             _keyed_score(sqlite_log, 1, referral="R-1", household="hh-9", day="2026-10-20"),
@@ -356,12 +328,12 @@ def test_drift_and_threshold_near_cover_only_the_model_in_service(
     reference = load_reference(registry_with_champion.root, alias="champion")
     version = reference.version
     payloads = [
-        _score(
+        score_payload(
             f"{n:032x}", 12, "screener_judgment", model_version=version - 1 if n > 3 else version
         )
         for n in range(1, 8)
     ]
-    _append_scores(sqlite_log, payloads)
+    append_scores(sqlite_log, payloads)
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     for payload in payloads:
         request = ScreeningRequest(**common, decision="screened_in", unit="unit-a")
@@ -405,12 +377,12 @@ def test_a_drift_reading_needs_enough_decisions(
     for n, (probability, score) in enumerate(
         drawn[["probability", "score"]].itertuples(index=False)
     ):
-        payload = _score(
+        payload = score_payload(
             f"{n + 1:032x}", int(score), "screener_judgment", model_version=reference.version
         )
         payload["probability"] = float(probability)
         payloads.append(payload)
-    _append_scores(sqlite_log, payloads)
+    append_scores(sqlite_log, payloads)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=16, min_cell=1)
     drift = report["drift"]
     assert drift["decisions"] == decisions
@@ -447,10 +419,10 @@ def test_no_calibration_bin_describes_fewer_than_the_minimum(sqlite_log) -> None
     cells += [("black|white", s) for s in range(1, 6)] * 2 + [("asian", s) for s in range(1, 11)]
     payloads = []
     for n, (race, score) in enumerate(cells, start=1):
-        payload = _score(f"{n:032x}", score, "screener_judgment")
+        payload = score_payload(f"{n:032x}", score, "screener_judgment")
         payload["referral"]["children"] = [{"race": race.split("|")}]
         payloads.append(payload)
-    _append_scores(sqlite_log, payloads)
+    append_scores(sqlite_log, payloads)
     common = {"screener_risk": "high", "screener_safety": "no_threat", "screener_id": "s1"}
     for n, payload in enumerate(payloads):
         decision = "screened_in" if n % 3 else "screened_out"
