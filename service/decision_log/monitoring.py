@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairness import FairnessError, TreatmentDoesNotVary, disparity_audit, threshold_near
+from fairness import (
+    FairnessError,
+    TreatmentDoesNotVary,
+    disparity_audit,
+    is_recorded,
+    split_cell,
+    threshold_near,
+)
 from models import FEATURE_SPEC, ScreeningModel
 from service.decision_log.db import DecisionLog
 from service.decision_log.decision_rows import TOOL_IN, Outcome, read_decisions
@@ -289,26 +296,36 @@ def _reportable(rows: pd.DataFrame, columns: list[str], *, min_cell: int) -> pd.
     rows = rows.copy()
     while True:
         for column in columns:
-            rows[column] = _pooled(rows[column], min_cell=min_cell)
+            rows[column] = _pooled(
+                rows[column], min_cell=min_cell, unrecorded_apart=column == "race"
+            )
         kept = rows.dropna(subset=columns)
         if len(kept) == len(rows):
             return kept
         rows = kept
 
 
-def _pooled(column: pd.Series, *, min_cell: int) -> pd.Series:
+def _pooled(column: pd.Series, *, min_cell: int, unrecorded_apart: bool = False) -> pd.Series:
     # Whole cells are pooled (a multi-race cell such as "black|white" is one cell), so no
     # row of any view, the any-mention one included, rests on fewer than min_cell families.
     label = POOLED.format(min_cell=min_cell)
     counts = column.value_counts()
     small = column.isin(counts.index[counts < min_cell])
+    alone = pd.Series(False, index=column.index)
+    if unrecorded_apart:
+        # A cell whose race nobody recorded is never pooled with recorded groups: the pool
+        # is compared as a group, and the audit keeps unrecorded race out of every
+        # comparison. Under the limit it is left out on its own.
+        unrecorded = [v for v in counts.index[counts < min_cell] if not is_recorded(split_cell(v))]
+        alone = column.isin(unrecorded)
+        small &= ~alone
     if small.any():
         # A group that fell under the limit on a later pass joins the pool already made.
         small |= column.eq(label)
     pooled = column.mask(small, label)
     if 0 < small.sum() < min_cell:
         pooled = pooled.mask(small)  # still too few together: left out (NaN)
-    return pooled
+    return pooled.mask(alone)
 
 
 def _audit(

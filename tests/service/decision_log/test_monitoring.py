@@ -121,7 +121,31 @@ def test_a_group_that_falls_under_the_limit_later_joins_the_pool() -> None:
     assert kept["unit"].value_counts().to_dict() == {"u1": 41}
 
 
-def _appendscore_payload(log, number: int, score: int, *, model_version: int = 1) -> str:
+def test_families_with_no_race_recorded_are_never_pooled_with_recorded_groups() -> None:
+    # The pool is compared with the other groups as one; before, 4 families with no race
+    # recorded joined 6 asian and 5 Pacific Islander families in it, and their rates entered
+    # a comparison between races (which the audit keeps unrecorded race out of).
+    cells = [("white", "u1")] * 14 + [("black", "u1")] * 11 + [("asian", "u1")] * 6
+    cells += [("native_hawaiian_pacific_islander", "u1")] * 5 + [("unknown", "u1")] * 4
+    rows = pd.DataFrame(cells, columns=["race", "unit"])
+    kept = _reportable(rows, ["race", "unit"], min_cell=10)
+    assert kept["race"].value_counts().to_dict() == {
+        "white": 14,
+        "black": 11,
+        "other (each under 10)": 11,
+    }
+    # Enough of them is a row of its own, shown and (by the audit) never compared.
+    rows = pd.DataFrame(cells + [("unknown", "u1")] * 6, columns=["race", "unit"])
+    kept = _reportable(rows, ["race", "unit"], min_cell=10)
+    assert kept["race"].value_counts().to_dict() == {
+        "white": 14,
+        "black": 11,
+        "other (each under 10)": 11,
+        "unknown": 10,
+    }
+
+
+def _append_score(log, number: int, score: int, *, model_version: int = 1) -> str:
     decision_id = f"{number:032x}"
     append_scores(
         log, [score_payload(decision_id, score, "screener_judgment", model_version=model_version)]
@@ -132,7 +156,7 @@ def _appendscore_payload(log, number: int, score: int, *, model_version: int = 1
 def test_the_report_reads_without_waiting_for_the_write_lock(sqlite_log) -> None:
     # A report over a long log is a long read: on SQLite it must not queue behind (or hold
     # up) the appends of scores. Here another connection holds the write lock throughout.
-    decision_id = _appendscore_payload(sqlite_log, 1, 12)
+    decision_id = _append_score(sqlite_log, 1, 12)
     writer = sqlite3.connect(sqlite_log.engine.url.database, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -170,7 +194,7 @@ def test_a_holdout_that_cannot_be_read_leaves_the_rest_of_the_report(
         holdout.write_bytes(damage)
     reference = load_reference(tmp_path / "registry", alias="champion")
     assert reference is not None and reference.holdout is None
-    _appendscore_payload(sqlite_log, 2, 12, model_version=version)
+    _append_score(sqlite_log, 2, 12, model_version=version)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=11, min_cell=1)
     drift = report["drift"]
     assert drift["holdout_note"] == (

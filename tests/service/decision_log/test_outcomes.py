@@ -40,24 +40,42 @@ def _outcomes_on_record(log) -> int:
         return session.scalar(select(func.count()).where(LogEntry.kind == "outcome"))
 
 
-def test_a_score_is_written_while_a_large_import_runs(log) -> None:
+def test_a_score_is_written_while_a_large_import_runs(log, monkeypatch) -> None:
     # Before: the whole import was one transaction under the chain lock, so every score of
-    # every worker waited for it (on SQLite, past the 30 s busy timeout: 503s). Now a score
-    # queued once the import's first chunk is on record is written before its last one.
+    # every worker waited for it (on SQLite, past the 30 s busy timeout: 503s). Now no lock
+    # is held between chunks: the import is held there (as a slow import is, between any
+    # two of its 40 chunks) and a score is written meanwhile, right after the first chunk.
     rows = _rows(outcomes.CHUNK_ROWS * 40)
+    real, lookups = outcomes._on_record, 0
+    between, resume = threading.Event(), threading.Event()
+
+    def held_before_the_second_chunk(log_, keys):
+        nonlocal lookups
+        lookups += 1
+        if lookups == 2:  # the first chunk is committed; the second not yet begun
+            between.set()
+            assert resume.wait(timeout=60)
+        return real(log_, keys)
+
+    monkeypatch.setattr(outcomes, "_on_record", held_before_the_second_chunk)
     done: dict[str, object] = {}
     importing = threading.Thread(
         target=lambda: done.update(result=record_outcomes(log, rows)), daemon=True
     )
     importing.start()
-    while importing.is_alive() and _outcomes_on_record(log) == 0:
-        pass
-    score = log.committer.append(PendingRecord(kind="score", payload="{}", dedupe_key="score:1"))
-    importing.join()
+    try:
+        assert between.wait(timeout=60)
+        score = log.committer.append(
+            PendingRecord(kind="score", payload="{}", dedupe_key="score:1")
+        )
+    finally:
+        resume.set()
+        importing.join()
     assert done["result"].to_dict() == {"accepted": len(rows), "duplicates": 0, "rejected": []}
+    assert score.seq == outcomes.CHUNK_ROWS + 1
     with transaction(log, read_only=True) as session:
         last = session.scalar(select(func.max(LogEntry.seq)).where(LogEntry.kind == "outcome"))
-    assert 1 < score.seq < last == len(rows) + 1
+    assert last == len(rows) + 1
     assert verify_chain(log).line() == f"ok: {len(rows) + 1} records"
     again = record_outcomes(log, rows)
     assert again.to_dict() == {"accepted": 0, "duplicates": len(rows), "rejected": []}
