@@ -133,15 +133,21 @@ class DecisionRows:
             if rows:
                 self._add(rows)
                 self._last = (rows[-1].seq, rows[-1].hash)
+            # Each batch's types are its own (a batch of old records without model_version
+            # has it as None only): inferred again over all of them, as one read would.
             scores = (
-                pd.concat(self._chunks, ignore_index=True) if self._chunks else _score_frame([])
+                pd.concat(self._chunks, ignore_index=True).infer_objects()
+                if self._chunks
+                else _score_frame([])
             )
             if len(self._chunks) > _MAX_CHUNKS:
                 self._chunks = [scores]
             return Decisions(scores.copy(), dict(self._screenings), list(self._outcomes))
 
     def _add(self, rows: Iterable[Any]) -> None:
-        scores = []
+        # Parsed whole before any of it is kept: a record that fails to parse leaves the rows
+        # as they were, and the next report tries from the same place.
+        scores, screenings, outcomes = [], {}, []
         for row in rows:
             # orjson: a report parses every ~9 KB score record; json.loads took 7 of the 14 s
             # of a report over 100,000 decisions here.
@@ -149,13 +155,13 @@ class DecisionRows:
             if row.kind == "score":
                 scores.append(_score_row(payload))
             elif row.kind == "screening":
-                self._screenings[row.decision_id] = Screening(
+                screenings[row.decision_id] = Screening(
                     screened_in=payload["decision"] == "screened_in",
                     unit=payload["unit"],
                     reason_code=payload.get("reason_code"),
                 )
             else:
-                self._outcomes.append(
+                outcomes.append(
                     Outcome(
                         subject=payload["subject"],
                         event=payload["event"],
@@ -165,6 +171,8 @@ class DecisionRows:
                 )
         if scores:
             self._chunks.append(_score_frame(scores))
+        self._screenings.update(screenings)
+        self._outcomes.extend(outcomes)
 
 
 _ROWS: WeakKeyDictionary[DecisionLog, DecisionRows] = WeakKeyDictionary()
@@ -209,4 +217,6 @@ def _score_row(payload: dict[str, Any]) -> list[Any]:
 
 
 def _score_frame(rows: Sequence[list[Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=[*SCORE_COLUMNS, *(f.name for f in FEATURE_SPEC)])
+    frame = pd.DataFrame(rows, columns=[*SCORE_COLUMNS, *(f.name for f in FEATURE_SPEC)])
+    frame["tool_in"] = frame["tool_in"].astype(float)  # a number even with no row
+    return frame

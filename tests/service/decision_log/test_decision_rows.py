@@ -78,7 +78,8 @@ def test_a_second_report_parses_only_the_new_records_and_sees_the_same_frame(
 
 def test_a_database_replaced_underneath_is_read_again_from_the_start(tmp_path) -> None:
     path, other = tmp_path / "d.db", tmp_path / "other.db"
-    for file, ids in ((path, _ids(1, 11)), (other, _ids(101, 106))):
+    # As long as the first and longer: the record read last is there, with another hash.
+    for file, ids in ((path, _ids(1, 11)), (other, _ids(101, 113))):
         log = open_log(f"sqlite:///{file}", key=PSEUDONYM_KEY)
         migrate(log.engine)
         _fill(log, ids)
@@ -90,7 +91,7 @@ def test_a_database_replaced_underneath_is_read_again_from_the_start(tmp_path) -
         for suffix in ("-wal", "-shm"):
             (tmp_path / f"d.db{suffix}").unlink(missing_ok=True)
         shutil.copy(other, path)
-        assert decision_frame(log)["decision_id"].tolist() == _ids(101, 106)
+        assert decision_frame(log)["decision_id"].tolist() == _ids(101, 113)
     finally:
         log.dispose()
 
@@ -101,3 +102,28 @@ def test_outcomes_before_any_score_make_an_empty_report_frame(sqlite_log) -> Non
     assert record_outcomes(sqlite_log, rows).accepted == 1
     frame = decision_frame(sqlite_log)
     assert len(frame) == 0 and frame["removal"].tolist() == []
+
+
+def test_batches_of_different_shapes_make_the_frame_one_read_makes(sqlite_log) -> None:
+    # Records written before model_version was logged, or before a feature existed, have
+    # None there: read as a batch of their own, the column was left as objects where one
+    # read of everything gives numbers.
+    old = [score_payload(d, 12, "screener_judgment") for d in _ids(1, 4)]
+    for payload in old:
+        del payload["model_version"]
+        del payload["features"]["youngest_child_age"]
+    append_scores(sqlite_log, old)
+    decision_frame(sqlite_log)
+    _fill(sqlite_log, _ids(4, 8))
+    later = decision_frame(sqlite_log)
+    fresh = open_log(str(sqlite_log.engine.url), key=PSEUDONYM_KEY)
+    try:
+        pd.testing.assert_frame_equal(later, decision_frame(fresh))
+    finally:
+        fresh.dispose()
+    assert later["model_version"].dtype == "float64"
+    assert later["model_version"].isna().tolist() == [True] * 3 + [False] * 4
+
+
+def test_an_empty_log_gives_the_numeric_columns_as_numbers(sqlite_log) -> None:
+    assert decision_frame(sqlite_log)["tool_in"].dtype == "float64"

@@ -65,9 +65,9 @@ def test_a_score_is_written_while_a_large_import_runs(log, monkeypatch) -> None:
     importing.start()
     try:
         assert between.wait(timeout=60)
-        score = log.committer.append(
-            PendingRecord(kind="score", payload="{}", dedupe_key="score:1")
-        )
+        # With a timeout: on PostgreSQL a lock held across chunks would wait forever.
+        pending = PendingRecord(kind="score", payload="{}", dedupe_key="score:1")
+        score = log.committer.submit(pending).result(timeout=30)
     finally:
         resume.set()
         importing.join()
