@@ -10,7 +10,7 @@ import click
 
 from service.config import ServiceSettings, get_settings
 from service.decision_log import InvalidDatabaseUrl, open_log
-from service.decision_log.db import database_url_of
+from service.decision_log.db import database_url_of, sqlite_file
 from service.decision_log.errors import DecisionLogUnavailable
 from service.decision_log.rules_versions import find_claim
 from service.observability import log_config
@@ -99,7 +99,10 @@ def _refuse_a_version_served_with_other_rules(settings: ServiceSettings, rules: 
     # cannot be read, or holds no claims yet, is left to the workers (/ready says why).
     key = settings.pseudonym_key.get_secret_value().encode()
     decision_log = open_log(settings.database_url, key=key, create=False)
+    database = sqlite_file(decision_log.engine)
     try:
+        if database is not None and not Path(database).is_file():
+            return  # connecting would create it: a new log holds no claims anyway
         claim = find_claim(decision_log, rules.version)
     except DecisionLogUnavailable:
         return

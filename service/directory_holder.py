@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.referrals import Directory, DirectoryError, DirectoryLoad, load_directory
+from service.referrals.loader import source_files
 
 log = logging.getLogger("hotline.service.directory")
 
 Signature = tuple[tuple[str, int, int], ...]
-"""What the folder's files look like on disk: name, size and modification time of each."""
+"""What the directory's files look like on disk: name, size and modification time of each."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class DirectoryHolder:
         self.path = path
         self._current = loaded.directory
         self._seen = signature(path)
+        self._pending: Signature | None = None
         # Reloads are serialised (the follower thread and POST /v1/admin/reload); readers
         # need no lock because replacing one attribute reference is atomic.
         self._lock = threading.Lock()
@@ -69,19 +70,26 @@ class DirectoryHolder:
             return self._reload()
 
     def follow(self) -> DirectoryReload | None:
-        """Reload if the directory's files changed since the last look; never raise.
+        """Reload if the directory's files changed and stayed so for one look; never raise.
 
         Returns
         -------
         DirectoryReload or None
-            ``None`` when nothing changed. A refused directory is not retried until its
-            files change again: re-reading it every poll would only repeat the same log line.
+            ``None`` when nothing changed or the change is seen for the first time. A
+            refused directory is not retried until its files change again: re-reading it
+            every poll would only repeat the same log line.
         """
         with self._lock:
             now = signature(self.path)
             if now == self._seen:
+                self._pending = None
                 return None
-            self._seen = now
+            if now != self._pending:
+                # Loaded once a second look finds the files as they were: a directory copied
+                # file by file is not read half old, half new.
+                self._pending = now
+                return None
+            self._seen, self._pending = now, None
             outcome = self._reload()
         if outcome.error is None:
             log.warning("directory reloaded: %d active services", self._current.active_count)
@@ -116,17 +124,20 @@ def signature(path: Path) -> Signature:
     Parameters
     ----------
     path : pathlib.Path
-        A folder, or a file (then its folder is described: the ZIP centroids sit beside it).
+        What ``HOTLINE_DIRECTORY_PATH`` names.
 
     Returns
     -------
     Signature
-        Name, size and modification time (ns) of each file; empty if the folder is gone.
+        Name, size and modification time (ns) of each file :func:`load_directory` reads
+        (size and time -1 for one that does not exist); only those, so a log file written
+        beside a JSON directory does not reload it.
     """
-    folder = path if path.is_dir() else path.parent
-    try:
-        with os.scandir(folder) as entries:
-            files = [entry for entry in entries if entry.is_file()]
-        return tuple(sorted((f.name, (s := f.stat()).st_size, s.st_mtime_ns) for f in files))
-    except OSError:  # the folder is gone, or a file went between listing and stat
-        return ()
+    described = []
+    for file in source_files(path):
+        try:
+            stat = file.stat()
+            described.append((str(file), stat.st_size, stat.st_mtime_ns))
+        except OSError:  # missing (or going): its appearing is a change
+            described.append((str(file), -1, -1))
+    return tuple(described)

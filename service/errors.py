@@ -46,6 +46,7 @@ from service.decision_log.errors import (
     UnknownService,
 )
 from service.observability.request_id import current_request_id
+from service.rules.errors import RulesBlocked
 
 DECISION_LOG_HTTP: dict[type[DecisionLogError], tuple[int, str]] = {
     DecisionLogUnavailable: (503, "decision_log_unavailable"),
@@ -203,6 +204,22 @@ async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:
         status_code=exc.status_code,
         content=error_body(exc.code, message, fields),
         headers=headers,
+    )
+
+
+RULES_BLOCKED: Final = (
+    "This worker applies no rules: its rules file was changed under a version already served "
+    "with other rules, and must raise its version. Nothing is scored meanwhile; the "
+    "service's log names the file"
+)
+
+
+async def _on_rules_blocked(request: Request, exc: Exception) -> JSONResponse:
+    # The exception names the file on the server: the log has it, the client gets the gist.
+    return JSONResponse(
+        status_code=503,
+        content=error_body("rules_unavailable", RULES_BLOCKED),
+        headers={"Retry-After": "30"},
     )
 
 
@@ -373,6 +390,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(ServiceError, _on_service_error)
+    app.add_exception_handler(RulesBlocked, _on_rules_blocked)
     app.add_exception_handler(DecisionLogError, _on_decision_log_error)
     app.add_exception_handler(AuthError, _on_auth_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

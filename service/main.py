@@ -141,20 +141,22 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # Refuse the bad artifact but keep running, so /ready can say why.
             holder.last_error = str(exc)
             log.error("model not loaded: %s", exc)
-        # Follow the champion, the rules file and the directory: a promotion, a rollback or
-        # an edited file reaches every worker without a restart.
-        follower.start()
         # A log that cannot be migrated does not stop the service: /v1/score answers 503, and
         # /ready too (it retries, so a database that comes up later makes the service ready).
         app.state.log_open = start_log(decision_log)
         # A version first served (by any worker, any earlier run) with other content is not
-        # served again: every decision is logged by version (the preflight of `hotline
-        # serve` says so in one line; a worker started otherwise stops here).
+        # served again: every decision is logged by version. `hotline serve` refuses such a
+        # file in one line; a worker started with one anyway (respawned after the file was
+        # edited, while the others keep serving the version's own rules) applies no rules
+        # and answers 503 until the file is fixed, rather than stopping the whole server.
         try:
             rules_holder.claim_current()
         except VersionNotRaised as exc:
-            log.error("the service cannot start: %s", exc)
-            raise
+            rules_holder.block(exc)
+            log.error("no rules applied, scores refused until the file is fixed: %s", exc)
+        # Follow the champion, the rules file and the directory: a promotion, a rollback or
+        # an edited file reaches every worker without a restart.
+        follower.start()
         if holder.ready:
             metrics_.model_version.set(holder.current.version)
         # Everything loaded so far (libraries, model, rules, directory: ~230k objects) lives

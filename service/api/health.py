@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth.enforce import RETRY_AFTER
 from service.decision_log.startup import start_log
-from service.errors import NO_MODEL_PUBLIC, in_production
+from service.errors import NO_MODEL_PUBLIC, RULES_BLOCKED, in_production
 from service.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -40,8 +40,8 @@ async def health() -> Health:
     responses={
         503: {
             "model": Readiness,
-            "description": "Not ready: no model is loaded, or the decision log cannot be "
-            "opened; detail says which.",
+            "description": "Not ready: no model is loaded, the decision log cannot be "
+            "opened, or the rules file is refused; detail says which.",
             "headers": RETRY_AFTER,
         }
     },
@@ -49,7 +49,8 @@ async def health() -> Health:
 async def ready(request: Request) -> Readiness | JSONResponse:
     """Say whether a model is loaded and the decision log is open, so scoring can be served."""
     holder = request.app.state.models
-    rules_version = request.app.state.rules.current.version
+    rules = request.app.state.rules
+    rules_version = rules.version
     detail = holder.last_error
     if detail is not None and in_production(request):
         # /ready answers anyone (load balancers): in production it does not say where the
@@ -57,9 +58,11 @@ async def ready(request: Request) -> Readiness | JSONResponse:
         # GET /v1/models (data scientists) and the service's log.
         detail = _PUBLIC_DETAIL[holder.ready]
     log_open = await _log_open(request)
-    if not holder.ready or not log_open:
+    blocked = None if rules.blocked is None else RULES_BLOCKED
+    if not holder.ready or not log_open or blocked:
         # Each part that is down, in one sentence each.
-        reasons = [reason for reason in (detail, None if log_open else LOG_DOWN) if reason]
+        down = (detail, None if log_open else LOG_DOWN, blocked)
+        reasons = [reason for reason in down if reason]
         body = Readiness(
             status="not_ready",
             model_version=holder.current.version if holder.ready else None,

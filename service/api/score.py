@@ -19,8 +19,9 @@ router = APIRouter(tags=["scoring"], route_class=GuardedRoute)
 _ERRORS = {
     422: {"description": "The referral is invalid; the body names each field at fault."},
     503: {
-        "description": "No model is loaded, or the decision log cannot be written "
-        "(code decision_log_unavailable): no score is returned unrecorded."
+        "description": "No model is loaded; the decision log cannot be written (code "
+        "decision_log_unavailable: no score is returned unrecorded); or this worker's rules "
+        "file is refused (code rules_unavailable)."
     },
 }
 

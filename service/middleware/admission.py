@@ -6,11 +6,12 @@ answered immediately with 503 ``overloaded`` and ``Retry-After: 1``, so the clie
 proxy, which may try the other replica) retries instead of waiting. Health, readiness and
 metrics are never refused: probes must see a busy worker as alive.
 
-A request with a body is counted from the moment its whole body has arrived, not from its
-headers: a request costs the worker nothing while its body is on the way, and counting it
-then let 64 clients that sent their headers and then a byte now and again refuse every
-screener on a two-worker server. Its excess is refused at that moment, before any of it is
-parsed. (How long a body may take is the body limit's concern.)
+A request is not counted while the app waits for its body: a request costs the worker nothing
+while its body is on the way, and counting it then let 64 clients that sent their headers and
+then a byte now and again refuse every screener on a two-worker server. It is counted from the
+door, as any request, and again once its body has arrived (refused then if the worker filled
+up meanwhile, before any of the body is parsed); a route that never reads its body (a body sent
+to a GET) is counted throughout. How long a body may take is the body limit's concern.
 """
 
 from __future__ import annotations
@@ -64,29 +65,25 @@ class AdmissionMiddleware:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
             await self.app(scope, receive, send)
             return
-        if not _has_body(scope):
-            if self._full():
-                response = service_error_response(
-                    Overloaded(self._message()), retry_after=RETRY_AFTER_SECONDS
-                )
-                await response(scope, receive, send)
-                return
-            self.in_flight += 1
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self.in_flight -= 1
+        if self._full():
+            response = service_error_response(
+                Overloaded(self._message()), retry_after=RETRY_AFTER_SECONDS
+            )
+            await response(scope, receive, send)
             return
-        admitted = False
+        self.in_flight += 1
+        counted, body_done = True, not _has_body(scope)
 
-        async def admitting_receive() -> Message:
-            nonlocal admitted
+        async def counting_receive() -> Message:
+            nonlocal counted, body_done
+            if body_done:
+                return await receive()
+            if counted:  # not counted while the body is on its way
+                self.in_flight -= 1
+                counted = False
             message = await receive()
-            if (
-                not admitted
-                and message["type"] == "http.request"
-                and not message.get("more_body", False)
-            ):
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            if body_done and message["type"] == "http.request":
                 if self._full():
                     # Raised inside the app, so its handlers answer (the same body and
                     # Retry-After as a refusal at the door) and the access log names the route.
@@ -98,13 +95,13 @@ class AdmissionMiddleware:
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                     )
                 self.in_flight += 1
-                admitted = True
+                counted = True
             return message
 
         try:
-            await self.app(scope, admitting_receive, send)
+            await self.app(scope, counting_receive, send)
         finally:
-            if admitted:
+            if counted:
                 self.in_flight -= 1
 
     def _full(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -105,6 +106,40 @@ def load_directory(
     return DirectoryLoad(
         directory=directory, problems=problems, source=str(path), format=kind, skipped_files=skipped
     )
+
+
+def source_files(path: Path | str) -> list[Path]:
+    """List the files :func:`load_directory` reads for a path, to watch them for changes.
+
+    Parameters
+    ----------
+    path : Path or str
+        As for :func:`load_directory`.
+
+    Returns
+    -------
+    list of Path
+        The descriptor and the resources it names (a subfolder's too), or the JSON file(s),
+        and the ZIP centroids beside them; those that do not exist are listed all the same
+        (their appearing is a change).
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    descriptor = path if path.name == "datapackage.json" else folder / "datapackage.json"
+    if path.name == "datapackage.json" or (path.is_dir() and descriptor.exists()):
+        files = [descriptor]
+        try:
+            resources = json.loads(descriptor.read_text("utf-8")).get("resources", [])
+            for resource in resources:
+                name = resource.get("name")
+                files.append(folder / str(resource.get("path", f"{name}.csv")))
+        except (OSError, ValueError, AttributeError, TypeError, RecursionError):
+            pass  # the descriptor alone: load_directory says what is wrong with it
+    elif path.is_dir():
+        files = sorted(path.glob("*.json"))
+    else:
+        files = [path]
+    return [*files, folder / CENTROIDS_FILE]
 
 
 def read_zip_centroids(

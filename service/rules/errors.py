@@ -7,6 +7,7 @@ Hierarchy::
     ├── RuleInvalid        one fragment of a rule is invalid (the loader turns it into a
     │                      RulesFileError that names the file and the rule id)
     ├── VersionNotRaised   a reload found different rules under a version already served
+    ├── RulesBlocked       the file a worker started with is refused: no rules are in use
     ├── CasesError         a ``rules test`` cases file has a bad line
     └── FactInputError     evaluation was given inputs of the wrong shape (e.g. an unknown band)
 """
@@ -35,6 +36,15 @@ class VersionNotRaised(RulesError):
 
     Decisions are logged with the rules version; two different rule sets under one version
     could not be told apart afterwards, so the file must raise its ``version`` first.
+    """
+
+
+class RulesBlocked(RulesError):
+    """No rule set is in use: the file this worker started with was refused.
+
+    A worker started after its rules file was changed under a version already served (a
+    respawn, while the others keep serving the version's own rules) applies no rules until
+    the file is fixed; its scores are refused meanwhile (503) rather than the service stopped.
     """
 
 

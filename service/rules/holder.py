@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from service.rules.errors import RulesError, VersionNotRaised
+from service.rules.errors import RulesBlocked, RulesError, VersionNotRaised
 from service.rules.loader import load_rules
 from service.rules.ruleset import RuleSet
 
@@ -48,6 +48,7 @@ class RulesHolder:
     def __init__(self, ruleset: RuleSet, *, claim: Claimer | None = None) -> None:
         self._current = ruleset
         self._claim = claim
+        self._blocked: str | None = None
         # (version, SHA-256) pairs claimed, and those found claimed for other content.
         self._claimed: set[tuple[str, str]] = set()
         self._disputed: set[tuple[str, str]] = set()
@@ -61,6 +62,7 @@ class RulesHolder:
         # The content follow() last acted on: a refused file is not reloaded (nor its error
         # logged) again every poll, only once it changes.
         self._looked_at = ruleset.sha256
+        self._pending: str | None = None
 
     @classmethod
     def from_path(
@@ -89,8 +91,40 @@ class RulesHolder:
 
     @property
     def current(self) -> RuleSet:
-        """The rule set in use."""
+        """The rule set in use.
+
+        Raises
+        ------
+        RulesBlocked
+            None is: the file this holder started with was refused (:meth:`block`).
+        """
+        if self._blocked is not None:
+            raise RulesBlocked(self._blocked)
         return self._current
+
+    @property
+    def version(self) -> str:
+        """The version of the file last loaded, in use or (while blocked) refused."""
+        return self._current.version
+
+    @property
+    def blocked(self) -> str | None:
+        """Why no rule set is in use, or ``None`` while one is."""
+        return self._blocked
+
+    def block(self, reason: VersionNotRaised) -> None:
+        """Use no rule set until a reload succeeds (the file started with was refused).
+
+        Parameters
+        ----------
+        reason : VersionNotRaised
+        """
+        self._blocked = str(reason)
+        self._last_error = reason
+        refused = self._current
+        # Never served: the version's own rules (the claimed ones) may come back under it.
+        self._served.pop(refused.version, None)
+        self._disputed.add((refused.version, refused.sha256))  # said once, here
 
     @property
     def last_error(self) -> RulesError | None:
@@ -136,16 +170,18 @@ class RulesHolder:
             self._served[loaded.version] = loaded.sha256
             self._current = loaded
             self._last_error = None
+            self._blocked = None
             return loaded
 
     def follow(self) -> RuleSet | None:
-        """Reload if the file's content changed since the last look; never raise.
+        """Reload if the file's content changed and stayed so for one look; never raise.
 
         Returns
         -------
         RuleSet or None
-            The newly active rule set, or ``None`` if nothing changed or the new content
-            was refused (logged once; :attr:`last_error` says why).
+            The newly active rule set, or ``None`` if nothing changed, the change is seen
+            for the first time, or the new content was refused (logged once;
+            :attr:`last_error` says why).
         """
         path = Path(self._current.source)
         try:
@@ -155,9 +191,15 @@ class RulesHolder:
         before = self._current
         self._claim_current()
         if content in (self._looked_at, before.sha256):  # unchanged, or reloaded already
-            self._looked_at = content
+            self._looked_at, self._pending = content, None
             return None
-        self._looked_at = content
+        if content != self._pending:
+            # New content is loaded once a second look finds it unchanged: a file written
+            # in place may be read half-written, and a prefix of a rules file is often a
+            # valid one (whose version would then be claimed for it).
+            self._pending = content
+            return None
+        self._looked_at, self._pending = content, None
         try:
             loaded = self.reload()
         except RulesError as exc:
@@ -175,8 +217,9 @@ class RulesHolder:
             The version was claimed for other content, by another worker or an earlier run:
             the service must not serve this file.
         """
-        with self._lock:
-            self._claim_once(self._current)
+        # Not under the reload lock: the claim is a database call, which an admin reload must
+        # not queue behind (claims are idempotent, and the set it may add to is only a cache).
+        self._claim_once(self._current)
 
     def _claim_current(self) -> None:
         # A claim the log could not take at startup or reload is taken once it is back. If

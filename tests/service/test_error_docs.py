@@ -46,8 +46,9 @@ def test_every_operation_lists_the_middlewares_and_the_guards_answers(
 def test_a_route_that_lists_its_own_503_keeps_it_and_gains_the_others() -> None:
     (score,) = [op for path, method, op in OPERATIONS if (path, method) == ("/v1/score", "post")]
     assert score["responses"]["503"]["description"] == (
-        "No model is loaded, or the decision log cannot be written (code "
-        "decision_log_unavailable): no score is returned unrecorded. The key store (the "
+        "No model is loaded; the decision log cannot be written (code "
+        "decision_log_unavailable: no score is returned unrecorded); or this worker's rules "
+        "file is refused (code rules_unavailable). The key store (the "
         "decision-log database) cannot be read or written (code auth_unavailable). This worker "
         "has too many requests in flight (code overloaded)."
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -17,10 +16,13 @@ from hotline_cli import main
 from service.config import get_settings
 from service.decision_log import migrate, open_log
 from service.decision_log.rules_versions import claim_rules_version, find_claim
+from service.errors import RULES_BLOCKED
 from service.main import create_app
 from service.rules import VersionNotRaised
 from tests.backends import make_settings
+from tests.factories import authorize
 from tests.service.decision_log.conftest import PSEUDONYM_KEY
+from tests.service.decision_log.factories import example
 from tests.service.rules.factories import one_rule_file
 
 A, B = "a" * 64, "b" * 64
@@ -55,9 +57,11 @@ def _edit_under_the_same_version(path) -> None:
     path.write_text(path.read_text().replace("value: 3", "value: 4"))
 
 
-def test_a_restart_on_rules_edited_under_the_same_version_is_refused(
+def test_a_worker_started_on_rules_edited_under_the_same_version_applies_none(
     registry_with_champion, database_url, tmp_path
 ) -> None:
+    # A worker respawned after the file was edited (the others keep serving the version's
+    # own rules): it refuses the file and answers 503, rather than stopping the server.
     rules = tmp_path / "rules.yaml"
     rules.write_text(one_rule_file(version='"v1"'))
     settings = make_settings(registry_with_champion.root, database_url).model_copy(
@@ -66,22 +70,37 @@ def test_a_restart_on_rules_edited_under_the_same_version_is_refused(
     with TestClient(create_app(settings)) as first:
         served = first.app.state.rules.current
     _edit_under_the_same_version(rules)
-    restarted = create_app(settings)
-    with pytest.raises(VersionNotRaised) as refused, TestClient(restarted):
-        pass
-    log = restarted.state.decision_log
-    claim = find_claim(log, "v1")
-    assert claim is not None and claim.sha256 == served.sha256
-    assert str(refused.value) == (
-        f"{rules}: version 'v1' was first served on {claim.first_served_at} with other rules; "
-        "bump `version` in the file (decisions are logged by version, so two different rule "
-        "sets must not share one)"
-    )
-    # Raised, it serves: the claim now names the new content under the new version.
-    rules.write_text(rules.read_text().replace('"v1"', '"v2"'))
-    with TestClient(create_app(settings)) as again:
-        assert again.app.state.rules.current.version == "v2"
-    assert find_claim(log, "v2").sha256 == again.app.state.rules.current.sha256
+    with TestClient(create_app(settings)) as respawned:
+        authorize(respawned, "screener")
+        log = respawned.app.state.decision_log
+        claim = find_claim(log, "v1")
+        assert claim is not None and claim.sha256 == served.sha256
+        holder = respawned.app.state.rules
+        assert holder.blocked == (
+            f"{rules}: version 'v1' was first served on {claim.first_served_at} with other "
+            "rules; bump `version` in the file (decisions are logged by version, so two "
+            "different rule sets must not share one)"
+        )
+        ready = respawned.get("/ready")
+        assert ready.status_code == 503 and ready.json()["detail"] == RULES_BLOCKED
+        refused = respawned.post("/v1/score", json=example())
+        assert refused.status_code == 503
+        assert refused.json()["error"] == {
+            "code": "rules_unavailable",
+            "message": RULES_BLOCKED,
+            "fields": [],
+        }
+        # Put back as served, the version's own rules apply again (by the follower).
+        rules.write_text(one_rule_file(version='"v1"'))
+        holder.follow()
+        assert holder.follow() is not None and holder.current.sha256 == served.sha256
+        assert respawned.post("/v1/score", json=example()).status_code == 200
+        # Or raised, the new content serves under the new version.
+        rules.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+        holder.follow()
+        assert holder.follow().version == "v2"
+        assert respawned.get("/ready").status_code == 200
+    assert find_claim(log, "v2").sha256 == holder.current.sha256
 
 
 def test_a_worker_refuses_a_reload_to_content_another_worker_claimed_first(
@@ -95,8 +114,10 @@ def test_a_worker_refuses_a_reload_to_content_another_worker_claimed_first(
     apps = [create_app(base.model_copy(update={"rules_file": p})) for p in (rules_a, rules_b)]
     with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
         rules_a.write_text(one_rule_file(version='"v2"'))
+        assert one.app.state.rules.follow() is None  # first seen
         assert one.app.state.rules.follow().version == "v2"
         rules_b.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+        assert two.app.state.rules.follow() is None
         assert two.app.state.rules.follow() is None
         assert two.app.state.rules.current.version == "v1"
         assert isinstance(two.app.state.rules.last_error, VersionNotRaised)
@@ -134,3 +155,17 @@ def test_serve_refuses_such_a_file_in_one_line(
         f"{claim.first_served_at} with other rules; bump `version` in the file (decisions are "
         "logged by version, so two different rule sets must not share one)\n",
     )
+
+
+def test_serve_looks_for_claims_without_creating_a_log(tmp_path, monkeypatch) -> None:
+    # A mistyped path would have left an empty database behind.
+    typo = tmp_path / "typo.db"
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: None)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{typo}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert not typo.exists()

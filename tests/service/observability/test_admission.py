@@ -79,15 +79,19 @@ def test_the_app_counts_rejections_in_metrics(app_factory) -> None:
         assert "hotline_admission_rejections_total 1.0" in metrics
 
 
-async def _reading_app(scope, receive, send) -> None:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": body})
+def _reading_app(admission_of: list) -> object:
+    async def app(scope, receive, send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        counted = str(admission_of[0].in_flight).encode()  # while handling, body read
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body + b" " + counted})
+
+    return app
 
 
 def _post_scope(length: int) -> dict:
@@ -95,10 +99,12 @@ def _post_scope(length: int) -> dict:
     return {"type": "http", "method": "POST", "path": "/v1/score", "headers": headers}
 
 
-def test_a_request_is_counted_once_its_body_has_arrived() -> None:
+def test_a_request_is_not_counted_while_its_body_is_on_its_way() -> None:
     # A client that sent its headers and part of its body used to hold a slot for as long
     # as it cared to wait: enough of them refused every screener.
-    app = AdmissionMiddleware(_reading_app, max_in_flight=1)
+    holder: list = []
+    app = AdmissionMiddleware(_reading_app(holder), max_in_flight=1)
+    holder.append(app)
 
     async def run() -> tuple[list[int], list[dict], int]:
         rest_of_body = asyncio.Event()
@@ -129,7 +135,8 @@ def test_a_request_is_counted_once_its_body_has_arrived() -> None:
     statuses, slow_sent, waiting = asyncio.run(run())
     assert waiting == 0
     assert statuses == [200, 200, 200]
-    assert slow_sent[0]["status"] == 200 and slow_sent[1]["body"] == b'{"a": 1}'
+    # Counted while it was handled, once its body was in: one request of one allowed.
+    assert slow_sent[0]["status"] == 200 and slow_sent[1]["body"] == b'{"a": 1} 1'
     assert app.in_flight == 0
 
 
@@ -161,3 +168,24 @@ def test_a_body_that_arrives_at_a_full_worker_gets_the_usual_refusal(app_factory
         "request_id": refused.headers["x-request-id"],
     }
     assert rejected == [1]
+
+
+def test_a_body_the_route_does_not_read_does_not_get_past_the_limit(app_factory) -> None:
+    # Before, any request with a body was counted only once the route read it: a body sent
+    # to a route that takes none (a reload, a GET) was never counted, so adding one got any
+    # number of them past the limit.
+    from fastapi.testclient import TestClient
+
+    from tests.factories import issue_key
+
+    app = app_factory(max_in_flight=1)
+    with TestClient(app) as client:
+        admin = {"Authorization": f"Bearer {issue_key(app.state.decision_log, 'admin')}"}
+        admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
+        admission.in_flight = 1
+        reload = client.post("/v1/admin/reload", json={}, headers=admin)
+        rules = client.request("GET", "/v1/rules", json={"x": 1}, headers=admin)
+        admission.in_flight = 0
+        assert client.post("/v1/admin/reload", json={}, headers=admin).status_code == 200
+    assert (reload.status_code, reload.json()["error"]["code"]) == (503, "overloaded")
+    assert (rules.status_code, rules.json()["error"]["code"]) == (503, "overloaded")
