@@ -1,0 +1,76 @@
+"""A worker respawned on a rules file edited under a served version does not stop the server.
+
+Before, the respawned worker raised at startup and uvicorn stopped the whole server, the
+healthy worker too (exit code 0, so a supervisor that restarts on failure did not). The
+respawned worker now applies no rules and answers 503 until the file is fixed.
+"""
+
+import os
+import re
+import shutil
+import signal
+import time
+
+import httpx
+
+from service.config import PACKAGE_DIR
+from tests.deploy.replica import free_port, start, stop, wait_ready
+from tests.factories import issue_key_at
+from tests.service.decision_log.factories import example
+
+STARTED = r'"pid": (\d+)[^\n]*Application startup complete'
+
+
+def _wait_for(log, pattern: str, count: int, proc) -> list[str]:
+    deadline = time.monotonic() + 90
+    found: list[str] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = sorted(set(re.findall(pattern, log.read_text())))
+        if len(found) >= count:
+            break
+        time.sleep(0.3)
+    return found
+
+
+def test_a_worker_respawned_on_refused_rules_answers_503_and_the_server_stays(
+    registry_with_champion, tmp_path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    shutil.copy(PACKAGE_DIR / "rules" / "default_rules.yaml", rules)
+    port, log, database = free_port(), tmp_path / "serve.log", f"sqlite:///{tmp_path / 'l.db'}"
+    proc = start(
+        registry_with_champion.root,
+        database,
+        port,
+        log,
+        workers=2,
+        env_extra={"HOTLINE_RULES_FILE": str(rules), "HOTLINE_MODEL_POLL_SECONDS": "0.3"},
+    )
+    answers: list[tuple[int, str]] = []
+    try:
+        wait_ready(port, proc, log)
+        pids = _wait_for(log, STARTED, 2, proc)
+        assert len(pids) == 2, log.read_text()[-2000:]
+        key = issue_key_at(database, "screener")
+        rules.write_text(rules.read_text() + "\n# edited under the same version\n")
+        refused = r'"pid": (\d+)[^\n]*rules not reloaded, version 2026\.1 stays in use'
+        assert len(_wait_for(log, refused, 2, proc)) == 2  # both keep the version's rules
+        os.kill(int(pids[0]), signal.SIGKILL)  # one worker dies (out of memory, a crash)
+        blocked = _wait_for(log, r'"pid": (\d+)[^\n]*no rules applied, scores refused', 1, proc)
+        assert len(blocked) == 1 and blocked[0] not in pids, log.read_text()[-3000:]
+        for _ in range(20):
+            response = httpx.post(
+                f"http://127.0.0.1:{port}/v1/score",
+                json=example(),
+                headers={"Authorization": f"Bearer {key}", "Connection": "close"},
+                timeout=20,
+            )
+            body = response.json()
+            answers.append(
+                (response.status_code, body.get("rules_version") or body["error"]["code"])
+            )
+        assert proc.poll() is None, "the server stopped"
+    finally:
+        stop(proc)
+    # The healthy worker scores under the version's own rules; the respawned one refuses.
+    assert set(answers) <= {(200, "2026.1"), (503, "rules_unavailable")}, answers
