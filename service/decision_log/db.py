@@ -52,6 +52,8 @@ it where the transaction begins (``Session(execution_options=...)``,
 :func:`~service.decision_log.repository.transaction`.
 """
 
+CONNECT_TIMEOUT_SECONDS: Final = 10
+"""How long a new PostgreSQL connection may take (libpq's ``connect_timeout``)."""
 BACKSTOP_PAGES: Final = 16_384
 """SQLite ``wal_autocheckpoint``: 64 MB of WAL before a commit checkpoints by itself.
 
@@ -142,7 +144,18 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
         # REPEATABLE READ (a server or role default) the snapshot is taken by the advisory
         # lock's SELECT, before the append it waited for committed: the head read after it
         # would be stale and the insert a unique violation.
-        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+        # A host that does not answer (a firewall dropping packets) fails a connection after
+        # CONNECT_TIMEOUT_SECONDS, not the operating system's two minutes, in which every
+        # score, key lookup and report waiting on it would hang. The URL may set its own.
+        connect_args = (
+            {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        )
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            isolation_level="READ COMMITTED",
+            connect_args=connect_args,
+        )
     engine = create_engine(url, connect_args={"timeout": 30})
     database = sqlite_file(engine)
     if database is not None and create:

@@ -51,3 +51,31 @@ def test_a_writers_queue_that_cannot_be_opened_does_not_stop_the_writes(tmp_path
         f"decision log writers not queued ({database}.writers): [Errno 21] Is a directory: "
         f"'{database}.writers'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgresql+psycopg://hotline@db.invalid:5432/hotline", 10),
+        ("postgresql+psycopg://hotline@db.invalid:5432/hotline?connect_timeout=3", "3"),
+    ],
+)
+def test_a_postgresql_connection_gives_up_after_a_bound(url, timeout) -> None:
+    # Before: no bound, so against a host dropping packets every score, key lookup and
+    # report waited the operating system's two minutes for each new connection.
+    import sqlalchemy as sa
+
+    from service.decision_log.db import make_engine
+
+    engine = make_engine(url)
+    asked: list[dict] = []
+
+    @sa.event.listens_for(engine, "do_connect")
+    def capture(dialect, record, cargs, cparams):
+        asked.append(dict(cparams))
+        raise ConnectionRefusedError("not connecting in a test")
+
+    with pytest.raises(ConnectionRefusedError):
+        engine.connect()
+    engine.dispose()
+    assert asked[0]["connect_timeout"] == timeout
