@@ -24,6 +24,12 @@ class Reloaded(BaseModel):
     rules_error: str | None = Field(
         description="Why the rules file was not loaded; the previous rules stay active."
     )
+    rules_blocked: str | None = Field(
+        default=None,
+        description="Why this worker applies no rules at all (it started on a file refused "
+        "under a version already served): scores are refused (503) until a reload succeeds. "
+        "rules_version and rules_sha256 then name the refused file.",
+    )
     model_version: int | None
     model_detail: str | None = Field(description="Why the champion is not served, if it is not.")
     directory_services: int = Field(
@@ -55,11 +61,12 @@ def reload(request: Request) -> Reloaded:
         rules_error = str(exc)
     state.models.refresh()
     directory = state.directory.reload()
-    ruleset = state.rules.current
+    ruleset = state.rules.loaded  # not .current: a blocked worker says so here, not by a 503
     return Reloaded(
         rules_version=ruleset.version,
         rules_sha256=ruleset.sha256,
         rules_error=rules_error,
+        rules_blocked=state.rules.blocked,
         model_version=state.models.current.version if state.models.ready else None,
         model_detail=state.models.last_error,
         directory_services=state.directory.current.active_count,

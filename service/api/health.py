@@ -50,7 +50,7 @@ async def ready(request: Request) -> Readiness | JSONResponse:
     """Say whether a model is loaded and the decision log is open, so scoring can be served."""
     holder = request.app.state.models
     rules = request.app.state.rules
-    rules_version = rules.version
+    rules_version = rules.loaded.version
     detail = holder.last_error
     if detail is not None and in_production(request):
         # /ready answers anyone (load balancers): in production it does not say where the

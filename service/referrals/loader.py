@@ -12,7 +12,7 @@ from service.referrals.assemble import assemble
 from service.referrals.directory import Directory, ZipCentroid
 from service.referrals.errors import DirectoryError
 from service.referrals.hsds_json import read_json
-from service.referrals.hsds_schema import DirectoryProblem
+from service.referrals.hsds_schema import ROW_MODELS, DirectoryProblem
 from service.referrals.hsds_tabular import read_csv_rows, read_tabular, unreadable_file
 from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap
 
@@ -132,7 +132,8 @@ def source_files(path: Path | str) -> list[Path]:
             resources = json.loads(descriptor.read_text("utf-8")).get("resources", [])
             for resource in resources:
                 name = resource.get("name")
-                files.append(folder / str(resource.get("path", f"{name}.csv")))
+                if isinstance(name, str) and name in ROW_MODELS:  # those read_tabular reads
+                    files.append(folder / str(resource.get("path", f"{name}.csv")))
         except (OSError, ValueError, AttributeError, TypeError, RecursionError):
             pass  # the descriptor alone: load_directory says what is wrong with it
     elif path.is_dir():

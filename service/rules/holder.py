@@ -103,9 +103,9 @@ class RulesHolder:
         return self._current
 
     @property
-    def version(self) -> str:
-        """The version of the file last loaded, in use or (while blocked) refused."""
-        return self._current.version
+    def loaded(self) -> RuleSet:
+        """The rule set last loaded: in use, or (while blocked) refused."""
+        return self._current
 
     @property
     def blocked(self) -> str | None:
@@ -163,7 +163,15 @@ class RulesHolder:
                         f"{target}: the rules differ from those served as version "
                         f"'{loaded.version}'; {BUMP}"
                     )
-                self._claim_once(loaded)
+                claimed = self._claim_once(loaded)
+                refused = self._current
+                if self._blocked is not None and not claimed and loaded.version == refused.version:
+                    # The log is down: whether this content is the version's own cannot be
+                    # told, and the file this worker started with was refused under it.
+                    raise RulesBlocked(
+                        f"{target}: version '{loaded.version}' cannot be checked while the "
+                        "decision log is down; this worker applies no rules until it can"
+                    )
             except RulesError as exc:
                 self._last_error = exc
                 raise
@@ -171,6 +179,9 @@ class RulesHolder:
             self._current = loaded
             self._last_error = None
             self._blocked = None
+            # What the follower compares the file with: a change it had seen once before this
+            # reload (and a return to the old content after it) is judged against this.
+            self._looked_at, self._pending = loaded.sha256, None
             return loaded
 
     def follow(self) -> RuleSet | None:
@@ -222,9 +233,7 @@ class RulesHolder:
         self._claim_once(self._current)
 
     def _claim_current(self) -> None:
-        # A claim the log could not take at startup or reload is taken once it is back. If
-        # another worker claimed the version for other content meanwhile, this worker has
-        # been serving it already: say so (once), and leave the fix to the file's owner.
+        # A claim the log could not take at startup or reload is taken once it is back.
         current = self._current
         key = (current.version, current.sha256)
         if key in self._disputed:
@@ -232,13 +241,20 @@ class RulesHolder:
         try:
             self.claim_current()
         except VersionNotRaised as exc:
-            self._disputed.add(key)
-            log.error("rules version %s is served with other content elsewhere: %s", key[0], exc)
+            # Claimed meanwhile for other content (this worker started, or reloaded, while the
+            # log was down): the version is that content's, so this worker applies no rules.
+            self.block(exc)
+            log.error("no rules applied, scores refused until the file is fixed: %s", exc)
 
-    def _claim_once(self, ruleset: RuleSet) -> None:
+    def _claim_once(self, ruleset: RuleSet) -> bool:
+        # Whether the version is claimed for this content (True with no claimer to ask).
         key = (ruleset.version, ruleset.sha256)
-        if self._claim is not None and key not in self._claimed and self._claim(ruleset):
+        if self._claim is None or key in self._claimed:
+            return True
+        if self._claim(ruleset):
             self._claimed.add(key)
+            return True
+        return False
 
 
 def claimed_for_other_content(ruleset: RuleSet, *, since: str) -> VersionNotRaised:

@@ -20,7 +20,7 @@ from service.errors import RULES_BLOCKED
 from service.main import create_app
 from service.rules import VersionNotRaised
 from tests.backends import make_settings
-from tests.factories import authorize
+from tests.factories import authorize, issue_key
 from tests.service.decision_log.conftest import PSEUDONYM_KEY
 from tests.service.decision_log.factories import example
 from tests.service.rules.factories import one_rule_file
@@ -90,6 +90,13 @@ def test_a_worker_started_on_rules_edited_under_the_same_version_applies_none(
             "message": RULES_BLOCKED,
             "fields": [],
         }
+        # An admin reload of the same file says so, with what it did reload.
+        scientist = {"Authorization": f"Bearer {issue_key(log, 'data_scientist')}"}
+        reloaded = respawned.post("/v1/admin/reload", headers=scientist)
+        assert reloaded.status_code == 200
+        assert reloaded.json()["rules_blocked"] == holder.blocked
+        assert reloaded.json()["rules_error"] == holder.blocked
+        assert reloaded.json()["directory_services"] == 48
         # Put back as served, the version's own rules apply again (by the follower).
         rules.write_text(one_rule_file(version='"v1"'))
         holder.follow()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.rules import RulesError, RulesFileError, RulesHolder, VersionNotRaised
+from service.rules.errors import RulesBlocked
 from tests.service.rules.factories import one_rule_file
 
 
@@ -146,5 +147,65 @@ def test_a_claim_the_log_could_not_take_is_taken_by_follow(tmp_path, caplog):
         disputed.follow()
         disputed.follow()
     assert [r.getMessage() for r in caplog.records] == [
-        "rules version v1 is served with other content elsewhere: v1 means other rules"
+        "no rules applied, scores refused until the file is fixed: v1 means other rules"
     ]
+    assert disputed.blocked == "v1 means other rules"
+
+
+def _claims(state: dict):
+    # A claimer as the service's: False while the log is down, VersionNotRaised once the
+    # version turns out claimed for other content.
+    def claim(ruleset) -> bool:
+        if state["down"]:
+            return False
+        raise VersionNotRaised(f"{ruleset.version} means other rules")
+
+    return claim
+
+
+def test_a_blocked_worker_stays_blocked_on_the_refused_file_while_the_log_is_down(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"').replace("value: 3", "value: 4"))
+    state = {"down": False}
+    holder = RulesHolder.from_path(path, claim=_claims(state))
+    with pytest.raises(VersionNotRaised) as refused:
+        holder.claim_current()
+    holder.block(refused.value)
+    state["down"] = True  # an admin reload during a blip of the log: the same file
+    with pytest.raises(RulesBlocked):
+        holder.reload()
+    state["down"] = False
+    for _ in range(3):
+        holder.follow()
+    assert holder.blocked is not None
+    with pytest.raises(RulesBlocked):
+        holder.current  # noqa: B018
+
+
+def test_a_worker_started_while_the_log_was_down_is_blocked_once_it_is_back(tmp_path, caplog):
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    state = {"down": True}
+    holder = RulesHolder.from_path(path, claim=_claims(state))
+    holder.claim_current()  # at startup: cannot be checked
+    assert holder.current.version == "v1"
+    state["down"] = False
+    with caplog.at_level("ERROR", logger="hotline.service.rules"):
+        holder.follow()
+        holder.follow()
+    assert holder.blocked == "v1 means other rules"
+    assert [r.getMessage() for r in caplog.records] == [
+        "no rules applied, scores refused until the file is fixed: v1 means other rules"
+    ]
+
+
+def test_a_revert_after_an_admin_reload_is_followed(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    holder = RulesHolder.from_path(path)
+    path.write_text(one_rule_file(version='"v2"'))
+    assert holder.follow() is None  # seen once
+    assert holder.reload().version == "v2"  # an admin reload before the next poll
+    path.write_text(one_rule_file(version='"v1"'))  # and the change taken back
+    holder.follow()
+    assert holder.follow().version == "v1"
