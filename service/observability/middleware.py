@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.observability.logging import ACCESS_LOGGER, access_log_record
@@ -29,6 +30,8 @@ log = logging.getLogger("hotline.service")
 
 # Methods are labels: anything else a client invents is counted as "other", so a scanner
 # cannot grow the number of series.
+CLIENT_CLOSED: Final = 499
+"""Status logged and counted for a request whose client left before sending its body."""
 _METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _HEADER: Final = REQUEST_ID_HEADER.encode()
 _CACHE_CONTROL: Final = b"cache-control"
@@ -90,6 +93,11 @@ class ObservabilityMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away before its body arrived: nobody to answer, and not the
+            # service's fault. It was logged as an internal error with a traceback and
+            # counted as a 500; it is now counted and logged as nginx's 499.
+            status = CLIENT_CLOSED
         except Exception:
             # Logged here, under the request's id (types and frames only: see logging.py);
             # once a response has begun there is no other answer to give, so it goes on.

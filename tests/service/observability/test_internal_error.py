@@ -72,3 +72,36 @@ def test_an_error_after_the_response_began_is_left_to_the_server(app_factory) ->
     with pytest.raises(RuntimeError, match="mid-body"):
         asyncio.run(middleware(scope, receive, send))
     assert [m["status"] for m in sent] == [200]
+
+
+def test_a_client_that_leaves_before_its_body_arrived_is_a_499_not_an_error(
+    app_factory, caplog
+) -> None:
+    # Before: logged as "unhandled error" with a traceback and counted as a 500, an alarm
+    # for operators about something the client did.
+    from starlette.requests import Request
+
+    async def reads_body(scope, receive, send):
+        await Request(scope, receive).body()
+
+    app = app_factory()
+    middleware = ObservabilityMiddleware(
+        reads_body, metrics=app.state.metrics, internal_error=lambda: pytest.fail("answered")
+    )
+    parts = iter([{"type": "http.request", "body": b'{"a"', "more_body": True}])
+
+    async def receive():
+        return next(parts, {"type": "http.disconnect"})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    caplog.set_level(logging.INFO)
+    scope = {"type": "http", "method": "POST", "path": "/v1/score", "headers": []}
+    asyncio.run(middleware(scope, receive, send))
+    assert sent == []  # nobody is listening
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
+    assert [line["level"] for line in lines] == ["info"]
+    assert (lines[0]["logger"], lines[0]["status"]) == ("hotline.access", 499)
