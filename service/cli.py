@@ -95,8 +95,9 @@ def _preflight(settings: ServiceSettings) -> None:
 
 
 def _refuse_a_version_served_with_other_rules(settings: ServiceSettings, rules: RuleSet) -> None:
-    # Every worker would stop at its startup (service.main): say it once, here. A log that
-    # cannot be read, or holds no claims yet, is left to the workers (/ready says why).
+    # A worker started on such a file applies no rules and answers 503 (service.main): say
+    # it once, here, and start none. A log that cannot be read, or holds no claims yet, is
+    # left to the workers (/ready says why).
     key = settings.pseudonym_key.get_secret_value().encode()
     decision_log = open_log(settings.database_url, key=key, create=False)
     database = sqlite_file(decision_log.engine)

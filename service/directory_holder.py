@@ -2,7 +2,8 @@
 
 Like the rules and the model, the directory is followed: :meth:`DirectoryHolder.follow` runs
 in the worker's follower thread (:mod:`service.follow`) and reloads when the directory's files
-change, so every worker of every replica serves the directory on disk within a poll interval.
+change, so every worker of every replica serves the directory on disk within two polls (a
+change is loaded once a second look finds it unchanged).
 A directory that cannot be read, or holds no active service, never replaces a good one.
 """
 

@@ -48,7 +48,7 @@ from service.middleware.admission import AdmissionMiddleware
 from service.model_holder import ModelHolder
 from service.observability import Metrics, ObservabilityMiddleware
 from service.referrals import load_directory
-from service.rules import RuleSet, RulesHolder, VersionNotRaised
+from service.rules import RuleSet, RulesHolder
 from service.rules.holder import claimed_for_other_content
 
 log = logging.getLogger("hotline.service")
@@ -149,11 +149,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # file in one line; a worker started with one anyway (respawned after the file was
         # edited, while the others keep serving the version's own rules) applies no rules
         # and answers 503 until the file is fixed, rather than stopping the whole server.
-        try:
-            rules_holder.claim_current()
-        except VersionNotRaised as exc:
-            rules_holder.block(exc)
-            log.error("no rules applied, scores refused until the file is fixed: %s", exc)
+        rules_holder.claim_or_block()
         # Follow the champion, the rules file and the directory: a promotion, a rollback or
         # an edited file reaches every worker without a restart.
         follower.start()
@@ -182,7 +178,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.models = holder
     app.state.rules = rules_holder
     app.state.directory = directory
-    app.state.follower = follower
     app.state.decision_log = decision_log
     app.state.keys = keys_verifier
     app.state.metrics = metrics_

@@ -51,7 +51,9 @@ def reload(request: Request) -> Reloaded:
     """Reload the rules file and the directory and follow the champion alias now.
 
     This worker does it at once and says what came of it; every other worker, of this
-    replica and of the others, does the same by itself within HOTLINE_MODEL_POLL_SECONDS.
+    replica and of the others, follows the champion within HOTLINE_MODEL_POLL_SECONDS and
+    the rules file and the directory within two polls (a change is applied once a second
+    look finds it unchanged).
     """
     state = request.app.state
     rules_error = None

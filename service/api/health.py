@@ -47,7 +47,7 @@ async def health() -> Health:
     },
 )
 async def ready(request: Request) -> Readiness | JSONResponse:
-    """Say whether a model is loaded and the decision log is open, so scoring can be served."""
+    """Say whether scoring can be served: a model loaded, the log open, rules in use."""
     holder = request.app.state.models
     rules = request.app.state.rules
     rules_version = rules.loaded.version

@@ -41,8 +41,6 @@ SCORE_COLUMNS: Final = (
     "tool_in",
 )
 _KINDS: Final = ("score", "screening", "outcome")
-_MAX_CHUNKS: Final = 8
-"""Past this many read batches the score rows are joined into one frame again."""
 
 
 class Screening(NamedTuple):
@@ -89,7 +87,7 @@ class DecisionRows:
 
     def _reset(self) -> None:
         self._last: tuple[int, str] | None = None  # seq and hash of the last record read
-        self._chunks: list[pd.DataFrame] = []
+        self._scores = _score_frame([])
         self._screenings: dict[str, Screening] = {}
         self._outcomes: list[Outcome] = []
 
@@ -133,16 +131,7 @@ class DecisionRows:
             if rows:
                 self._add(rows)
                 self._last = (rows[-1].seq, rows[-1].hash)
-            # Each batch's types are its own (a batch of old records without model_version
-            # has it as None only): inferred again over all of them, as one read would.
-            scores = (
-                pd.concat(self._chunks, ignore_index=True).infer_objects()
-                if self._chunks
-                else _score_frame([])
-            )
-            if len(self._chunks) > _MAX_CHUNKS:
-                self._chunks = [scores]
-            return Decisions(scores.copy(), dict(self._screenings), list(self._outcomes))
+            return Decisions(self._scores.copy(), dict(self._screenings), list(self._outcomes))
 
     def _add(self, rows: Iterable[Any]) -> None:
         # Parsed whole before any of it is kept: a record that fails to parse leaves the rows
@@ -170,7 +159,12 @@ class DecisionRows:
                     )
                 )
         if scores:
-            self._chunks.append(_score_frame(scores))
+            # Each batch's types are its own (a batch of old records without model_version
+            # has it as None only): inferred again over all of them, as one read would.
+            new = _score_frame(scores)
+            if len(self._scores):
+                new = pd.concat([self._scores, new], ignore_index=True).infer_objects()
+            self._scores = new
         self._screenings.update(screenings)
         self._outcomes.extend(outcomes)
 

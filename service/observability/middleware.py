@@ -28,10 +28,10 @@ from service.observability.route_template import RouteTemplates
 access_log = logging.getLogger(ACCESS_LOGGER)
 log = logging.getLogger("hotline.service")
 
-# Methods are labels: anything else a client invents is counted as "other", so a scanner
-# cannot grow the number of series.
 CLIENT_CLOSED: Final = 499
 """Status logged and counted for a request whose client left before sending its body."""
+# Methods are labels: anything else a client invents is counted as "other", so a scanner
+# cannot grow the number of series.
 _METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _HEADER: Final = REQUEST_ID_HEADER.encode()
 _CACHE_CONTROL: Final = b"cache-control"

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from service.referrals.errors import DirectoryError
 from service.referrals.hsds_schema import ROW_MODELS, DirectoryProblem
@@ -47,10 +48,10 @@ def read_tabular(descriptor: Path) -> RawTables:
         raise DirectoryError(_BAD_DESCRIPTOR.format(path=descriptor, reason=exc)) from exc
     raw = RawTables()
     for resource in resources:
-        name = resource.get("name")
-        if not isinstance(name, str) or name not in ROW_MODELS:
+        path = resource_path(descriptor, resource)
+        if path is None:
             continue
-        path = descriptor.parent / str(resource.get("path", f"{name}.csv"))
+        name = resource["name"]
         if not path.is_file():
             raw.problems.append(
                 DirectoryProblem(
@@ -64,6 +65,28 @@ def read_tabular(descriptor: Path) -> RawTables:
             continue
         _read_csv(path, name, raw)
     return raw
+
+
+def resource_path(descriptor: Path, resource: dict[str, Any]) -> Path | None:
+    """Locate the file of one resource of a data package, if it is one the matcher reads.
+
+    Parameters
+    ----------
+    descriptor : Path
+        The package's ``datapackage.json``.
+    resource : dict
+        One item of its ``resources``.
+
+    Returns
+    -------
+    Path or None
+        Its ``path`` (by default ``<name>.csv``) beside the descriptor; None for a resource
+        that names no HSDS object the matcher uses.
+    """
+    name = resource.get("name")
+    if not isinstance(name, str) or name not in ROW_MODELS:
+        return None
+    return descriptor.parent / str(resource.get("path", f"{name}.csv"))
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:

@@ -12,8 +12,13 @@ from service.referrals.assemble import assemble
 from service.referrals.directory import Directory, ZipCentroid
 from service.referrals.errors import DirectoryError
 from service.referrals.hsds_json import read_json
-from service.referrals.hsds_schema import ROW_MODELS, DirectoryProblem
-from service.referrals.hsds_tabular import read_csv_rows, read_tabular, unreadable_file
+from service.referrals.hsds_schema import DirectoryProblem
+from service.referrals.hsds_tabular import (
+    read_csv_rows,
+    read_tabular,
+    resource_path,
+    unreadable_file,
+)
 from service.referrals.taxonomy import DEFAULT_TAXONOMY, TaxonomyMap
 
 CENTROIDS_FILE = "zip_centroids.csv"
@@ -79,8 +84,9 @@ def load_directory(
     folder = path if path.is_dir() else path.parent
     skipped: list[str] = []
     kind: Literal["tabular", "json"]
-    if path.name == "datapackage.json" or (path.is_dir() and (path / "datapackage.json").exists()):
-        raw = read_tabular(path if path.is_file() else path / "datapackage.json")
+    descriptor = _descriptor(path)
+    if descriptor is not None:
+        raw = read_tabular(descriptor)
         kind = "tabular"
     else:
         raw, skipped = read_json(path)
@@ -125,15 +131,12 @@ def source_files(path: Path | str) -> list[Path]:
     """
     path = Path(path)
     folder = path if path.is_dir() else path.parent
-    descriptor = path if path.name == "datapackage.json" else folder / "datapackage.json"
-    if path.name == "datapackage.json" or (path.is_dir() and descriptor.exists()):
+    descriptor = _descriptor(path)
+    if descriptor is not None:
         files = [descriptor]
         try:
             resources = json.loads(descriptor.read_text("utf-8")).get("resources", [])
-            for resource in resources:
-                name = resource.get("name")
-                if isinstance(name, str) and name in ROW_MODELS:  # those read_tabular reads
-                    files.append(folder / str(resource.get("path", f"{name}.csv")))
+            files += [f for r in resources if (f := resource_path(descriptor, r)) is not None]
         except (OSError, ValueError, AttributeError, TypeError, RecursionError):
             pass  # the descriptor alone: load_directory says what is wrong with it
     elif path.is_dir():
@@ -141,6 +144,15 @@ def source_files(path: Path | str) -> list[Path]:
     else:
         files = [path]
     return [*files, folder / CENTROIDS_FILE]
+
+
+def _descriptor(path: Path) -> Path | None:
+    # A tabular data package's descriptor, if the path names one (or a folder holding one).
+    if path.name == "datapackage.json":
+        return path
+    if path.is_dir() and (path / "datapackage.json").exists():
+        return path / "datapackage.json"
+    return None
 
 
 def read_zip_centroids(

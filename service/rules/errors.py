@@ -6,8 +6,8 @@ Hierarchy::
     ├── RulesFileError     a rules file cannot be read or is invalid; names file, rule and problem
     ├── RuleInvalid        one fragment of a rule is invalid (the loader turns it into a
     │                      RulesFileError that names the file and the rule id)
-    ├── VersionNotRaised   a reload found different rules under a version already served
-    ├── RulesBlocked       the file a worker started with is refused: no rules are in use
+    ├── VersionNotRaised   other rules under a version already served (or claimed)
+    ├── RulesBlocked       the file in use was refused: no rules are in use
     ├── CasesError         a ``rules test`` cases file has a bad line
     └── FactInputError     evaluation was given inputs of the wrong shape (e.g. an unknown band)
 """
@@ -40,7 +40,7 @@ class VersionNotRaised(RulesError):
 
 
 class RulesBlocked(RulesError):
-    """No rule set is in use: the file this worker started with was refused.
+    """No rule set is in use: the file in use was refused.
 
     A worker started after its rules file was changed under a version already served (a
     respawn, while the others keep serving the version's own rules) applies no rules until

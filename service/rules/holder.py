@@ -96,7 +96,7 @@ class RulesHolder:
         Raises
         ------
         RulesBlocked
-            None is: the file this holder started with was refused (:meth:`block`).
+            None is: the file in use was refused (:meth:`block`).
         """
         if self._blocked is not None:
             raise RulesBlocked(self._blocked)
@@ -113,7 +113,7 @@ class RulesHolder:
         return self._blocked
 
     def block(self, reason: VersionNotRaised) -> None:
-        """Use no rule set until a reload succeeds (the file started with was refused).
+        """Use no rule set until a reload succeeds (the file in use was refused).
 
         Parameters
         ----------
@@ -149,9 +149,13 @@ class RulesHolder:
         RulesFileError
             If the file is invalid.
         VersionNotRaised
-            If the file's content differs from what this holder served under the same version.
-            Either way the previous rule set stays active and the error is also kept in
-            :attr:`last_error`.
+            If the file's content differs from what this holder served under the same
+            version, or from what the version was claimed for (the claim).
+        RulesBlocked
+            If no rules are in use (:meth:`block`), the file's version is the refused one, and
+            the claim cannot be checked (the decision log is down).
+            In every case the previous state stays (rules in use, or none) and the error is
+            also kept in :attr:`last_error`.
         """
         target = Path(self._current.source) if path is None else Path(path)
         with self._lock:
@@ -167,7 +171,7 @@ class RulesHolder:
                 refused = self._current
                 if self._blocked is not None and not claimed and loaded.version == refused.version:
                     # The log is down: whether this content is the version's own cannot be
-                    # told, and the file this worker started with was refused under it.
+                    # told, and the file in use was refused under it.
                     raise RulesBlocked(
                         f"{target}: version '{loaded.version}' cannot be checked while the "
                         "decision log is down; this worker applies no rules until it can"
@@ -200,7 +204,7 @@ class RulesHolder:
         except OSError as exc:  # gone or unreadable: reload() names the fault, once
             content = f"unreadable: {exc.strerror}"
         before = self._current
-        self._claim_current()
+        self.claim_or_block()
         if content in (self._looked_at, before.sha256):  # unchanged, or reloaded already
             self._looked_at, self._pending = content, None
             return None
@@ -219,30 +223,22 @@ class RulesHolder:
         log.warning("now applying rules version %s (was %s)", loaded.version, before.version)
         return loaded
 
-    def claim_current(self) -> None:
-        """Claim the version in use for its content, if not done yet (at startup).
+    def claim_or_block(self) -> None:
+        """Claim the version in use for its content; apply no rules if it is another's.
 
-        Raises
-        ------
-        VersionNotRaised
-            The version was claimed for other content, by another worker or an earlier run:
-            the service must not serve this file.
+        Called at startup and by :meth:`follow` (a claim the log could not take then is
+        taken once it is back). A version claimed for other content, by another worker or
+        an earlier run, is that content's: this worker then applies no rules (:meth:`block`,
+        logged once) until a reload succeeds.
         """
-        # Not under the reload lock: the claim is a database call, which an admin reload must
-        # not queue behind (claims are idempotent, and the set it may add to is only a cache).
-        self._claim_once(self._current)
-
-    def _claim_current(self) -> None:
-        # A claim the log could not take at startup or reload is taken once it is back.
         current = self._current
-        key = (current.version, current.sha256)
-        if key in self._disputed:
+        if (current.version, current.sha256) in self._disputed:
             return
         try:
-            self.claim_current()
+            # Not under the reload lock: the claim is a database call, which an admin reload
+            # must not queue behind (claims are idempotent; the set it adds to is a cache).
+            self._claim_once(current)
         except VersionNotRaised as exc:
-            # Claimed meanwhile for other content (this worker started, or reloaded, while the
-            # log was down): the version is that content's, so this worker applies no rules.
             self.block(exc)
             log.error("no rules applied, scores refused until the file is fixed: %s", exc)
 

@@ -67,8 +67,9 @@ def test_overrides_follow_the_threshold_not_only_the_rules(sqlite_log) -> None:
 
 
 def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -> None:
-    # 14 white and 11 black families in unit-a; 3 asian, 2 multiracial and 2 with no race
-    # recorded (7 together, under 10) and a unit-b of 4: no row may describe so few.
+    # 14 white and 11 black families in unit-a; 3 asian and 2 multiracial (5 pooled, under
+    # 10), 2 with no race recorded (never pooled) and a unit-b of 4: no row may describe so
+    # few.
     cells = [("white", "unit-a")] * 14 + [("black", "unit-a")] * 11 + [("asian", "unit-a")] * 3
     cells += [("black|white", "unit-b")] * 2 + [("", "unit-b")] * 2
     ids = [f"{n:032x}" for n in range(1, len(cells) + 1)]
@@ -97,8 +98,9 @@ def test_groups_and_units_under_the_minimum_are_pooled_or_left_out(sqlite_log) -
             "white": 14,
         }
         assert audit["overall"]["count"] == 25
-    # A limit of 5: the 7 make a pooled row, until unit-b's 4 (under 5, alone) are left out
-    # and the pool keeps only the 3 asian families; then it is left out too.
+    # A limit of 5: the asian and multiracial 5 make a pooled row (the 2 with no race
+    # recorded are left out on their own), until unit-b's 4 (under 5, alone) are left out and
+    # the pool keeps only the 3 asian families; then it is left out too.
     pooled = monitoring_report(frame, None, threshold=16, min_cell=5)
     by_group = {row["race"]: row["screened"] for row in pooled["overrides"]["by_group"]}
     assert by_group == {"black": 11, "white": 14}

@@ -141,6 +141,11 @@ def test_a_request_is_not_counted_while_its_body_is_on_its_way() -> None:
 
 
 def test_a_body_that_arrives_at_a_full_worker_gets_the_usual_refusal(app_factory) -> None:
+    # Admitted at the door, the request is not counted while its body comes; if the worker
+    # fills up meanwhile it is refused once the body is in, before any of it is parsed,
+    # with the same answer as a refusal at the door.
+    import json
+
     from fastapi.testclient import TestClient
 
     from tests.factories import issue_key
@@ -151,10 +156,29 @@ def test_a_body_that_arrives_at_a_full_worker_gets_the_usual_refusal(app_factory
         screener = issue_key(app.state.decision_log, "screener")
         admission = find_middleware(app.middleware_stack, AdmissionMiddleware)
         admission.on_reject = lambda: rejected.append(1)
-        admission.in_flight = 1
-        auth = {"Authorization": f"Bearer {screener}"}
-        refused = client.post("/v1/score", json=example(), headers=auth)
+        body = json.dumps(example()).encode()
+
+        async def slowly():
+            yield body[:10]
+            admission.in_flight = 1  # another request took the last slot meanwhile
+            yield body[10:]
+
+        async def post() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                return await c.post(
+                    "/v1/score",
+                    content=slowly(),
+                    headers={
+                        "Authorization": f"Bearer {screener}",
+                        "Content-Type": "application/json",
+                    },
+                )
+
+        refused = asyncio.run(post())
+        assert admission.in_flight == 1  # the refused request left no count behind
         admission.in_flight = 0
+        auth = {"Authorization": f"Bearer {screener}"}
         assert client.post("/v1/score", json=example(), headers=auth).status_code == 200
     assert refused.status_code == 503
     assert refused.headers["retry-after"] == "1"
