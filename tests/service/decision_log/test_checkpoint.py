@@ -101,9 +101,11 @@ def test_writers_are_held_off_only_once_the_wal_is_large(sqlite_log, tmp_path) -
         sqlite_log.committer.append(_record(i))
     sqlite_log.committer.close()
     assert checkpointer.passes > 0
-    assert checkpointer.locked_passes == 0
+    assert checkpointer.locked_passes == 0  # ~2,900 frames in all: never past 4,000
+    # Everything was copied. (How many frames the WAL holds now says nothing: SQLite starts
+    # it over by itself when a pass has copied all of it and the next commit begins, which
+    # a fresh clone's busy test run did before the 1,000th frame.)
     frames, copied = _wal_frames(tmp_path / "d.db")
-    assert frames > 1_000  # not started over: no pass ever held the writers off
     assert frames == copied
 
 
