@@ -1,11 +1,13 @@
 """Start `hotline serve` as an operator would (one process, settings from the environment)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
@@ -72,3 +74,46 @@ def stop(*procs: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+STARTED = "Application startup complete"
+"""uvicorn's line when a worker is up (its pid on the line)."""
+
+
+class Local(NamedTuple):
+    """A `hotline serve` on loopback with a SQLite log of its own."""
+
+    proc: subprocess.Popen
+    port: int
+    log: Path
+    database: str
+
+
+def start_local(
+    registry_dir: Path,
+    tmp_path: Path,
+    *,
+    workers: int = 1,
+    env_extra: dict[str, str] | None = None,
+) -> Local:
+    """Start `hotline serve` on a free port, its log and decision log in tmp_path."""
+    port, log, database = free_port(), tmp_path / "serve.log", f"sqlite:///{tmp_path / 'l.db'}"
+    proc = start(registry_dir, database, port, log, workers=workers, env_extra=env_extra)
+    return Local(proc, port, log, database)
+
+
+def pids_logging(log: Path, message: str, *, count: int, proc: subprocess.Popen) -> list[str]:
+    """The workers (pids) that logged a line matching message, once count of them have.
+
+    Waits up to 90 s (a second worker may take a while to import on a busy host), or until
+    the server exits; returns what was found by then.
+    """
+    pattern = re.compile(rf'"pid": (\d+)[^\n]*{message}')
+    deadline = time.monotonic() + 90
+    found: list[str] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = sorted(set(pattern.findall(log.read_text())))
+        if len(found) >= count:
+            break
+        time.sleep(0.2)
+    return found

@@ -5,29 +5,18 @@ answered, and with `--workers 2` about half the calls went on getting the old ru
 old directory) until a restart. Each worker now follows both files on its own.
 """
 
-import re
 import shutil
-import time
 
 import httpx
 
 from service.config import PACKAGE_DIR
 from tests.backends import ROOT
-from tests.deploy.replica import free_port, start, stop, wait_ready
+from tests.deploy.replica import STARTED, pids_logging, start_local, stop, wait_ready
 from tests.factories import issue_key_at
 from tests.service.decision_log.factories import example
 from tests.service.referrals.factories import close_service
 
 CALLS = 40  # each on a new connection, so both workers answer some
-
-
-def _wait_for_both(log, pattern: str) -> set[str]:
-    deadline = time.monotonic() + 90  # a second worker may take a while to import, on a busy host
-    found: set[str] = set()
-    while time.monotonic() < deadline and len(found) < 2:
-        found = set(re.findall(pattern, log.read_text()))
-        time.sleep(0.2)
-    return found
 
 
 def test_both_workers_follow_an_edited_rules_file_and_directory(
@@ -36,12 +25,9 @@ def test_both_workers_follow_an_edited_rules_file_and_directory(
     rules, directory = tmp_path / "rules.yaml", tmp_path / "directory"
     shutil.copy(PACKAGE_DIR / "rules" / "default_rules.yaml", rules)
     shutil.copytree(ROOT / "data" / "directory", directory)
-    port, log, database = free_port(), tmp_path / "serve.log", f"sqlite:///{tmp_path / 'l.db'}"
-    proc = start(
+    proc, port, log, database = start_local(
         registry_with_champion.root,
-        database,
-        port,
-        log,
+        tmp_path,
         workers=2,
         env_extra={
             "HOTLINE_RULES_FILE": str(rules),
@@ -51,12 +37,12 @@ def test_both_workers_follow_an_edited_rules_file_and_directory(
     )
     try:
         wait_ready(port, proc, log)
-        assert len(_wait_for_both(log, r'"pid": (\d+)[^\n]*Application startup complete')) == 2
+        assert len(pids_logging(log, STARTED, count=2, proc=proc)) == 2
         key = issue_key_at(database, "supervisor")
         rules.write_text(rules.read_text().replace('version: "2026.1"', 'version: "2026.2"'))
         close_service(directory, "svc-038")
-        applied = _wait_for_both(log, r'"pid": (\d+)[^\n]*now applying rules version 2026\.2')
-        reloaded = _wait_for_both(log, r'"pid": (\d+)[^\n]*directory reloaded: 47 active')
+        applied = pids_logging(log, r"now applying rules version 2026\.2", count=2, proc=proc)
+        reloaded = pids_logging(log, "directory reloaded: 47 active", count=2, proc=proc)
         versions, found = set(), set()
         for _ in range(CALLS):
             auth = {"Authorization": f"Bearer {key}", "Connection": "close"}

@@ -6,30 +6,15 @@ respawned worker now applies no rules and answers 503 until the file is fixed.
 """
 
 import os
-import re
 import shutil
 import signal
-import time
 
 import httpx
 
 from service.config import PACKAGE_DIR
-from tests.deploy.replica import free_port, start, stop, wait_ready
+from tests.deploy.replica import STARTED, pids_logging, start_local, stop, wait_ready
 from tests.factories import issue_key_at
 from tests.service.decision_log.factories import example
-
-STARTED = r'"pid": (\d+)[^\n]*Application startup complete'
-
-
-def _wait_for(log, pattern: str, count: int, proc) -> list[str]:
-    deadline = time.monotonic() + 90
-    found: list[str] = []
-    while time.monotonic() < deadline and proc.poll() is None:
-        found = sorted(set(re.findall(pattern, log.read_text())))
-        if len(found) >= count:
-            break
-        time.sleep(0.3)
-    return found
 
 
 def test_a_worker_respawned_on_refused_rules_answers_503_and_the_server_stays(
@@ -37,26 +22,23 @@ def test_a_worker_respawned_on_refused_rules_answers_503_and_the_server_stays(
 ) -> None:
     rules = tmp_path / "rules.yaml"
     shutil.copy(PACKAGE_DIR / "rules" / "default_rules.yaml", rules)
-    port, log, database = free_port(), tmp_path / "serve.log", f"sqlite:///{tmp_path / 'l.db'}"
-    proc = start(
+    proc, port, log, database = start_local(
         registry_with_champion.root,
-        database,
-        port,
-        log,
+        tmp_path,
         workers=2,
         env_extra={"HOTLINE_RULES_FILE": str(rules), "HOTLINE_MODEL_POLL_SECONDS": "0.3"},
     )
     answers: list[tuple[int, str]] = []
     try:
         wait_ready(port, proc, log)
-        pids = _wait_for(log, STARTED, 2, proc)
+        pids = pids_logging(log, STARTED, count=2, proc=proc)
         assert len(pids) == 2, log.read_text()[-2000:]
         key = issue_key_at(database, "screener")
         rules.write_text(rules.read_text() + "\n# edited under the same version\n")
-        refused = r'"pid": (\d+)[^\n]*rules not reloaded, version 2026\.1 stays in use'
-        assert len(_wait_for(log, refused, 2, proc)) == 2  # both keep the version's rules
+        refused = r"rules not reloaded, version 2026\.1 stays in use"
+        assert len(pids_logging(log, refused, count=2, proc=proc)) == 2  # both keep their rules
         os.kill(int(pids[0]), signal.SIGKILL)  # one worker dies (out of memory, a crash)
-        blocked = _wait_for(log, r'"pid": (\d+)[^\n]*no rules applied, scores refused', 1, proc)
+        blocked = pids_logging(log, "no rules applied, scores refused", count=1, proc=proc)
         assert len(blocked) == 1 and blocked[0] not in pids, log.read_text()[-3000:]
         # New connections land on either worker: call until the respawned one has answered.
         while len(answers) < 100 and (503, "rules_unavailable") not in answers:

@@ -11,7 +11,7 @@ import socket
 
 import httpx
 
-from tests.deploy.replica import free_port, start, stop, wait_ready
+from tests.deploy.replica import start_local, stop, wait_ready
 from tests.factories import issue_key_at
 from tests.service.decision_log.factories import example
 
@@ -40,12 +40,9 @@ def _read_answer(conn: socket.socket) -> tuple[str, dict[str, str], bytes]:
 
 
 def test_slow_bodies_hold_no_slot_and_are_cut_off(registry_with_champion, tmp_path) -> None:
-    port, log, database = free_port(), tmp_path / "serve.log", f"sqlite:///{tmp_path / 'l.db'}"
-    proc = start(
+    proc, port, log, database = start_local(
         registry_with_champion.root,
-        database,
-        port,
-        log,
+        tmp_path,
         env_extra={"HOTLINE_MAX_IN_FLIGHT": "2", "HOTLINE_BODY_TIMEOUT_SECONDS": "2"},
     )
     slow: list[socket.socket] = []

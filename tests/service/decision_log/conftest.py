@@ -46,6 +46,15 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def log(database_url):
+    """A migrated decision log on each backend, disposed afterwards."""
+    opened = open_log(database_url, key=PSEUDONYM_KEY)
+    migrate(opened.engine)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
 def client(registry_with_champion, database_url):
     app = create_app(make_settings(registry_with_champion.root, database_url))
     with TestClient(app) as c:

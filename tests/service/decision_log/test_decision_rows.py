@@ -43,37 +43,32 @@ def _parsed(monkeypatch) -> list[int]:
 
 
 def test_a_second_report_parses_only_the_new_records_and_sees_the_same_frame(
-    database_url, monkeypatch
+    log, database_url, monkeypatch
 ) -> None:
-    log = open_log(database_url, key=PSEUDONYM_KEY)
-    try:
-        migrate(log.engine)
-        _fill(log, _ids(1, 41))  # 40 scores, 20 screenings
-        parsed = _parsed(monkeypatch)
-        first = decision_frame(log)
-        assert len(parsed) == 60 and len(first) == 40
-        assert decision_frame(log).equals(first)
-        assert len(parsed) == 60  # nothing new, nothing parsed
+    _fill(log, _ids(1, 41))  # 40 scores, 20 screenings
+    parsed = _parsed(monkeypatch)
+    first = decision_frame(log)
+    assert len(parsed) == 60 and len(first) == 40
+    assert decision_frame(log).equals(first)
+    assert len(parsed) == 60  # nothing new, nothing parsed
 
-        _fill(log, _ids(41, 45))  # 4 scores, 2 screenings
-        record_screening(
-            log, _ids(2, 3)[0], ScreeningRequest(**COMMON, decision="screened_out", unit="u2")
-        )
-        outcome = {"referral_id": f"r-{_ids(3, 4)[0]}", "event": "substantiation"}
-        assert record_outcomes(log, [{**outcome, "event_date": "2026-03-05"}]).accepted == 1
-        later = decision_frame(log)
-        assert len(parsed) == 60 + 8
-        # The same frame as a log opened afresh reads from the start.
-        fresh = open_log(database_url, key=PSEUDONYM_KEY)
-        try:
-            pd.testing.assert_frame_equal(later, decision_frame(fresh))
-        finally:
-            fresh.dispose()
-        assert len(later) == 44
-        assert later.loc[later["decision_id"] == _ids(2, 3)[0], "unit"].item() == "u2"
-        assert later.loc[later["decision_id"] == _ids(3, 4)[0], "substantiation"].item() == 1.0
+    _fill(log, _ids(41, 45))  # 4 scores, 2 screenings
+    record_screening(
+        log, _ids(2, 3)[0], ScreeningRequest(**COMMON, decision="screened_out", unit="u2")
+    )
+    outcome = {"referral_id": f"r-{_ids(3, 4)[0]}", "event": "substantiation"}
+    assert record_outcomes(log, [{**outcome, "event_date": "2026-03-05"}]).accepted == 1
+    later = decision_frame(log)
+    assert len(parsed) == 60 + 8
+    # The same frame as a log opened afresh reads from the start.
+    fresh = open_log(database_url, key=PSEUDONYM_KEY)
+    try:
+        pd.testing.assert_frame_equal(later, decision_frame(fresh))
     finally:
-        log.dispose()
+        fresh.dispose()
+    assert len(later) == 44
+    assert later.loc[later["decision_id"] == _ids(2, 3)[0], "unit"].item() == "u2"
+    assert later.loc[later["decision_id"] == _ids(3, 4)[0], "substantiation"].item() == 1.0
 
 
 def test_a_database_replaced_underneath_is_read_again_from_the_start(tmp_path) -> None:

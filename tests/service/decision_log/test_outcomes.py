@@ -10,22 +10,11 @@ import service.decision_log.outcomes as outcomes
 from service.decision_log import (
     DecisionLogUnavailable,
     PendingRecord,
-    migrate,
-    open_log,
     record_outcomes,
     verify_chain,
 )
 from service.decision_log.repository import transaction
 from service.decision_log.tables import LogEntry
-from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
-
-
-@pytest.fixture
-def log(database_url):
-    opened = open_log(database_url, key=KEY)
-    migrate(opened.engine)
-    yield opened
-    opened.dispose()
 
 
 def _rows(n: int, *, start: int = 0) -> list[dict[str, str]]:

@@ -36,14 +36,6 @@ def _score(decision_id: str) -> PendingRecord:
     )
 
 
-@pytest.fixture
-def log(database_url):
-    opened = open_log(database_url, key=KEY)
-    migrate(opened.engine)
-    yield opened
-    opened.dispose()
-
-
 def test_a_read_held_open_does_not_hold_up_an_append(log) -> None:
     log.committer.append(_score(DECISION_ID))
     with transaction(log, read_only=True) as session:
