@@ -11,8 +11,8 @@ from service.referrals import Directory, IndexedService, ServiceSite, ZipCentroi
 from service.referrals.eligibility import parse_requirement
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO / ".." / "shared"
-OFFICIAL = SHARED / "referral-sample" / "hsds-3.0-official-example"
+# In the repository (tests/data/README.md): a fresh clone has nothing beside it.
+OFFICIAL = REPO / "tests" / "data" / "hsds-3.0-official-example"
 DEMO = REPO / "data" / "directory"
 
 
