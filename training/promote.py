@@ -182,6 +182,13 @@ def _promote(
     write_bundle(out, candidate, run, policy=policy, decision=decision, champion=previous)
     at = _now()
     bundle = str(out.relative_to(registry.version_dir(version)))
+    # A waiver for a gate that did not fail waives nothing: said (on refusal too), so nobody
+    # believes a waiver is on record, and not recorded.
+    unneeded = [
+        f"not waived {r.name}: it {r.status}, so there is nothing to waive (not recorded)"
+        for r in results
+        if r.name in by_gate and r.status != "waived"
+    ]
     if failed:
         registry.append_history(
             {
@@ -205,14 +212,10 @@ def _promote(
             if kept
             else None
         )
-        raise PromotionRefused(_refusal(version, run, policy=policy, out=out, kept_line=kept_line))
-    # A waiver for a gate that did not fail waives nothing: said, so nobody believes a
-    # waiver is on record, and not recorded.
-    lines = [
-        f"not waived {r.name}: it {r.status}, so there is nothing to waive (not recorded)"
-        for r in results
-        if r.name in by_gate and r.status != "waived"
-    ]
+        raise PromotionRefused(
+            _refusal(version, run, policy=policy, out=out, kept_line=kept_line, unneeded=unneeded)
+        )
+    lines = list(unneeded)
     for r in results:
         if r.status == "waived" and r.waiver is not None:
             registry.append_history(
@@ -333,7 +336,13 @@ def _champion(
 
 
 def _refusal(
-    version: int, run: GateRun, *, policy: GatePolicy, out: Path, kept_line: str | None
+    version: int,
+    run: GateRun,
+    *,
+    policy: GatePolicy,
+    out: Path,
+    kept_line: str | None,
+    unneeded: list[str],
 ) -> str:
     failed = run.failed
     lines = [
@@ -341,6 +350,7 @@ def _refusal(
         f"(policy {policy.version}, {policy.source})"
     ]
     lines += [f"  {r.name}: {r.detail}" for r in failed]
+    lines += unneeded
     lines.append(f"audit bundle: {out}")
     if kept_line is not None:
         lines.append(kept_line)

@@ -205,10 +205,17 @@ def test_waivers_let_a_refused_model_through_and_are_recorded(registry, biased) 
             1,
             by="Dana Reyes",
             reason="pilot",
-            waivers=[Waiver("disparity.fpr", "Dana Reyes", "pilot")],
+            waivers=[
+                Waiver("disparity.fpr", "Dana Reyes", "pilot"),
+                Waiver("performance.auc_minimum", "Dana Reyes", "pilot"),
+            ],
         )
     assert "3 gate(s) failed" in str(exc.value)
     assert "disparity.fpr" not in str(exc.value)
+    # Before: a refusal did not say that a waiver had waived nothing.
+    assert (
+        "not waived performance.auc_minimum: it passed, so there is nothing to waive (not recorded)"
+    ) in str(exc.value).splitlines()
     waivers = [
         Waiver(g, "Dana Reyes", "board approved a supervised pilot") for g in BIASED_FAILURES
     ] + [Waiver("performance.auc_minimum", "Dana Reyes", "just in case")]
