@@ -7,8 +7,10 @@ Fills a SQLite decision log with N real score records (synthetic referrals score
 service's own model, rules and matching; ~9 KB each), a screening decision for 70% of them
 and an outcome for 10%, then times, side by side in one run:
 
-* ``afresh``: ``decision_frame`` on a newly opened log (every record read and parsed: each
-  report before 2026-11-23; still ``hotline monitor``, which runs once);
+* ``whole``: ``decision_frame`` on a newly opened log, every score record read and parsed
+  whole (each report before 2026-11-23, and each first report until score summaries);
+* ``afresh``: the same from the score summaries (``hotline monitor``, which runs once, and
+  the service's first report);
 * ``again``: the same log object a second time, nothing written in between;
 * ``+1,000``: after 1,000 more scores, 700 screenings and 100 outcomes;
 
@@ -88,6 +90,7 @@ def _timed(step):
 
 
 def main() -> None:
+    from service.decision_log import decision_rows as rows_module
     from service.decision_log import migrate, open_log
     from service.decision_log.decision_rows import read_decisions
     from service.decision_log.monitoring import decision_frame, monitoring_report
@@ -112,10 +115,22 @@ def main() -> None:
             finally:
                 other.dispose()
 
+        def whole():
+            kept = rows_module.summaries_kept
+            rows_module.summaries_kept = lambda connection: False
+            try:
+                return afresh()
+            finally:
+                rows_module.summaries_kept = kept
+
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        whole_frame, slow = _timed(whole)
+        print(f"whole:   decision_frame {slow:6.2f} s (every score record read whole)")
         frame, cold = _timed(afresh)
+        assert frame.equals(whole_frame), "the frame from summaries differs from whole records"
+        print(f"afresh:  decision_frame {cold:6.2f} s ({slow / cold:,.1f}x faster; the same frame)")
         _, reported = _timed(lambda: report(frame))
-        print(f"afresh:  decision_frame {cold:6.2f} s, monitoring_report {reported:5.2f} s")
+        print(f"monitoring_report {reported:5.2f} s")
         _, first = _timed(lambda: decision_frame(log))
         print(f"first:   decision_frame {first:6.2f} s (the same log object from now on)")
         frame, again = _timed(lambda: decision_frame(log))

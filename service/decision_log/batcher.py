@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
-from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
+from service.decision_log.bulk import HEAD_SQL, PendingRecord, placed_inserts
 from service.decision_log.checkpoint import WalCheckpointer
 from service.decision_log.db import CHAIN_LOCK_KEY, sqlite_file, writers_queue
 from service.decision_log.errors import DecisionLogUnavailable
@@ -347,9 +347,11 @@ class GroupCommitter:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
             cursor.execute(HEAD_SQL)
             head = cursor.fetchone()
-            params, chained = chain_rows(records, None if head is None else (head[0], head[1]))
+            statements, chained = placed_inserts(
+                records, None if head is None else (head[0], head[1]), qmark=self._sqlite
+            )
             written = True
-            for sql, chunk in insert_statements(params, qmark=self._sqlite):
+            for sql, chunk in statements:
                 cursor.execute(sql, chunk)
             if self._sqlite:
                 cursor.execute("COMMIT")

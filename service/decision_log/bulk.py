@@ -2,7 +2,7 @@
 
 Used by the group committer (score records) and by outcome imports: both hash each record's
 payload before they take the chain lock (:func:`~service.decision_log.chain.hash_record_head`),
-and under it only read the head, finish the hashes and insert.
+and under it only read the head (:data:`HEAD_SQL`) and run :func:`placed_inserts`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.decision_log.chain import GENESIS, finish_record_hash, hash_record_head
-from service.decision_log.tables import LogEntry
+from service.decision_log.tables import LogEntry, ScoreSummary
 
 HEAD_SQL: Final = f"SELECT seq, hash FROM {LogEntry.__tablename__} ORDER BY seq DESC LIMIT 1"
 """The head of the chain: ``(seq, hash)`` of the last record, no row when the log is empty."""
@@ -31,6 +31,7 @@ COLUMNS: Final = (
     "prev_hash",
     "hash",
 )
+SUMMARY_COLUMNS: Final = ("seq", "summary")
 ROWS_PER_INSERT: Final = 500
 """Rows per INSERT statement: 4,500 parameters, under SQLite's 32,766 and PostgreSQL's 65,535."""
 
@@ -46,6 +47,9 @@ class PendingRecord:
         Canonical JSON of the content (:func:`~service.decision_log.chain.canonical_json`).
     decision_id, subject_key, dedupe_key : str or None
         See :class:`~service.decision_log.tables.LogEntry`.
+    summary : str or None
+        Canonical JSON of a score record's summary
+        (:func:`~service.decision_log.summary.summarize_score`), written beside it.
     """
 
     kind: str
@@ -53,6 +57,7 @@ class PendingRecord:
     decision_id: str | None = None
     subject_key: str | None = None
     dedupe_key: str | None = None
+    summary: str | None = None
 
     def begin_hash(self) -> hashlib._Hash:
         """Hash all of the record but its place, before the chain lock is taken.
@@ -68,6 +73,42 @@ class PendingRecord:
             dedupe_key=self.dedupe_key,
             payload_text=self.payload,
         )
+
+
+def placed_inserts(
+    records: Sequence[tuple[PendingRecord, hashlib._Hash]],
+    head: tuple[int, str] | None,
+    *,
+    qmark: bool,
+) -> tuple[list[tuple[str, tuple[object, ...]]], list[tuple[int, str]]]:
+    """Place records after ``head`` and return the INSERTs that write them and their summaries.
+
+    Parameters
+    ----------
+    records : sequence of (PendingRecord, hashlib sha256 object)
+        Each with the hash begun by :meth:`PendingRecord.begin_hash`.
+    head : (int, str) or None
+        ``(seq, hash)`` read with :data:`HEAD_SQL` under the chain lock; None for an empty log.
+    qmark : bool
+        The driver's placeholder is ``?`` (sqlite3); otherwise ``%s`` (psycopg).
+
+    Returns
+    -------
+    statements : list of (str, tuple)
+        SQL and parameters, to run in order in the transaction that read ``head``.
+    chained : list of (int, str)
+        ``(seq, hash)`` of each record.
+    """
+    params, chained = chain_rows(records, head)
+    summaries: list[object] = []
+    for (record, _), (seq, _) in zip(records, chained, strict=True):
+        if record.summary is not None:
+            summaries += (seq, record.summary)
+    statements = insert_statements(params, qmark=qmark)
+    statements += insert_statements(
+        summaries, qmark=qmark, table=ScoreSummary.__tablename__, columns=SUMMARY_COLUMNS
+    )
+    return statements, chained
 
 
 def chain_rows(
@@ -119,9 +160,13 @@ def chain_rows(
 
 
 def insert_statements(
-    params: Sequence[object], *, qmark: bool
+    params: Sequence[object],
+    *,
+    qmark: bool,
+    table: str = LogEntry.__tablename__,
+    columns: Sequence[str] = COLUMNS,
 ) -> list[tuple[str, tuple[object, ...]]]:
-    """Split rows from :func:`chain_rows` into multi-row INSERT statements.
+    """Split rows (from :func:`chain_rows`, by default) into multi-row INSERT statements.
 
     Multi-row INSERTs rather than ``executemany``: that steps the statement once per row, and
     each step releases the GIL (which the service's busy event loop then holds until its next
@@ -133,26 +178,27 @@ def insert_statements(
         Column values, row after row.
     qmark : bool
         The driver's placeholder is ``?`` (sqlite3); otherwise ``%s`` (psycopg).
+    table : str, default ``log_entries``
+    columns : sequence of str, default :data:`COLUMNS`
+        The columns ``params`` gives, row after row.
 
     Returns
     -------
     list of (str, tuple)
         SQL and its parameters, at most :data:`ROWS_PER_INSERT` rows each.
     """
-    width = len(COLUMNS)
+    width = len(columns)
     rows = len(params) // width
     statements = []
     for start in range(0, rows, ROWS_PER_INSERT):
         count = min(ROWS_PER_INSERT, rows - start)
         chunk = tuple(params[start * width : (start + count) * width])
-        statements.append((_insert_sql(count, qmark=qmark), chunk))
+        statements.append((_insert_sql(table, tuple(columns), count, qmark=qmark), chunk))
     return statements
 
 
 @functools.cache
-def _insert_sql(rows: int, *, qmark: bool) -> str:
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, *, qmark: bool) -> str:
     mark = "?" if qmark else "%s"
-    row = "(" + ", ".join([mark] * len(COLUMNS)) + ")"
-    return f"INSERT INTO {LogEntry.__tablename__} ({', '.join(COLUMNS)}) VALUES " + ", ".join(
-        [row] * rows
-    )
+    row = "(" + ", ".join([mark] * len(columns)) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([row] * rows)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.referral import EARLIEST_RECEIVED
-from service.decision_log.bulk import HEAD_SQL, PendingRecord, chain_rows, insert_statements
+from service.decision_log.bulk import HEAD_SQL, PendingRecord, placed_inserts
 from service.decision_log.chain import canonical_json
 from service.decision_log.db import DecisionLog, lock_chain, writers_queue
 from service.decision_log.errors import NOT_WRITTEN, DecisionLogUnavailable
@@ -227,9 +227,11 @@ def _insert(session: Session, records: list[tuple[PendingRecord, hashlib._Hash]]
         return
     connection = session.connection()
     head = connection.exec_driver_sql(HEAD_SQL).first()
-    params, _ = chain_rows(records, None if head is None else (head[0], head[1]))
     qmark = connection.dialect.paramstyle == "qmark"
-    for sql, values in insert_statements(params, qmark=qmark):
+    statements, _ = placed_inserts(
+        records, None if head is None else (head[0], head[1]), qmark=qmark
+    )
+    for sql, values in statements:
         connection.exec_driver_sql(sql, values)
 
 

@@ -43,7 +43,8 @@ from service.decision_log.schemas import (
     ScreeningOutcome,
     ScreeningRequest,
 )
-from service.decision_log.tables import LogEntry
+from service.decision_log.summary import summarize_score
+from service.decision_log.tables import LogEntry, ScoreSummary
 from service.ids import could_be_issued
 from service.referrals.status import ReferralStatusUpdate
 from service.schemas import ScoreResponse
@@ -113,6 +114,9 @@ def append(
 ) -> LogEntry:
     """Append one record at the head of the chain (the caller holds the chain lock).
 
+    A score record's summary (:func:`~service.decision_log.summary.summarize_score`) is
+    written beside it.
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
@@ -155,6 +159,10 @@ def append(
         hash=digest,
     )
     session.add(entry)
+    if kind == "score":
+        # Flushed first: the summary's foreign key needs its record.
+        session.flush()
+        session.add(ScoreSummary(seq=seq, summary=canonical_json(summarize_score(payload))))
     session.flush()
     return entry
 
@@ -219,6 +227,7 @@ def score_record(
         decision_id=response.decision_id,
         subject_key=hashed["referral_id"],
         dedupe_key=f"score:{response.decision_id}",
+        summary=canonical_json(summarize_score(payload)),
     )
 
 

@@ -3,14 +3,15 @@
 One append-only table holds every kind of record in one hash chain; the columns besides
 ``payload`` exist to find records (by decision, by referral or household) and to refuse
 duplicates (``dedupe_key`` is unique: one score and one screening decision per decision id,
-one row per outcome event).
+one row per outcome event). Outside the chain: score summaries for reports, rules versions
+(and API keys, :mod:`service.auth.table`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 KINDS: Final = ("score", "screening", "referral_status", "outcome")
@@ -57,6 +58,33 @@ class LogEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ScoreSummary(Base):
+    """What reports read of one score record (see :mod:`service.decision_log.summary`).
+
+    Outside the hash chain and derived from it: written in the same transaction as its
+    record, append-only by trigger, and checked against its record by
+    :func:`~service.decision_log.verify.verify_chain`. A score record without one (a log
+    written by another path) is read whole.
+
+    Attributes
+    ----------
+    seq : int
+        The score record's ``seq``.
+    summary : str
+        Canonical JSON of the summary.
+    """
+
+    __tablename__ = "score_summaries"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey(LogEntry.seq),
+        primary_key=True,
+        autoincrement=False,
+    )
+    summary: Mapped[str] = mapped_column(Text)
 
 
 class RulesVersion(Base):

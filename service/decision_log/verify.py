@@ -1,4 +1,4 @@
-"""Walk the chain and report the first record that does not hold together."""
+"""Walk the chain and report the first record that does not hold together (or its summary)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from service.decision_log.chain import (
     GENESIS,
@@ -16,7 +16,8 @@ from service.decision_log.chain import (
 )
 from service.decision_log.db import DecisionLog
 from service.decision_log.repository import transaction
-from service.decision_log.tables import LogEntry
+from service.decision_log.summary import summaries_kept, summarize_score
+from service.decision_log.tables import LogEntry, ScoreSummary
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ChainReport:
 
 
 def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
-    """Recompute every hash in sequence order.
+    """Recompute every hash in sequence order, and check each score summary against its record.
 
     Parameters
     ----------
@@ -60,14 +61,22 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
     expected_seq, prev_hash, count = 1, GENESIS, 0
     # Read-only: on SQLite a walk of a long log must not hold up the scores being appended.
     with transaction(log, read_only=True) as session:
+        if summaries_kept(session.connection()):
+            records = select(LogEntry, ScoreSummary.summary).outerjoin(
+                ScoreSummary, ScoreSummary.seq == LogEntry.seq
+            )
+        else:  # a log at a schema before summaries, taken as found
+            records = select(LogEntry, literal(None))
         result = session.execute(
-            select(LogEntry).order_by(LogEntry.seq).execution_options(yield_per=batch_size)
+            records.order_by(LogEntry.seq).execution_options(yield_per=batch_size)
         )
         # Closed explicitly: an early return must not leave a server-side cursor open.
         with result:
-            for entry in result.scalars():
+            for entry, summary in result:
                 count += 1
-                problem = _check(entry, expected_seq=expected_seq, prev_hash=prev_hash)
+                problem = _check(
+                    entry, summary=summary, expected_seq=expected_seq, prev_hash=prev_hash
+                )
                 if problem:
                     line = f"broken at record {entry.seq} ({_name(entry)}): {problem}"
                     return ChainReport(count, line)
@@ -75,7 +84,9 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
     return ChainReport(count)
 
 
-def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
+def _check(
+    entry: LogEntry, *, summary: str | None, expected_seq: int, prev_hash: str
+) -> str | None:
     if entry.seq != expected_seq:
         if entry.seq == expected_seq + 1:
             return f"expected record {expected_seq} here; record {expected_seq} is missing"
@@ -103,8 +114,21 @@ def _check(entry: LogEntry, *, expected_seq: int, prev_hash: str) -> str | None:
             prev_hash=entry.prev_hash,
         )
         if digest == entry.hash:
-            return None
+            return None if summary is None else _check_summary(entry.kind, payload, summary)
     return "its content does not match its hash (edited after it was written)"
+
+
+def _check_summary(kind: str, payload: Any, summary: str) -> str | None:
+    # Reports read a score from its summary: one that says something else than its record
+    # would change a report without breaking the chain.
+    if kind != "score":
+        return "it has a score summary but is not a score record"
+    try:
+        if canonical_json(summarize_score(payload)) == summary:
+            return None
+    except (KeyError, TypeError):
+        pass
+    return "its score summary does not match it (reports read the summary)"
 
 
 def _is_canonical(payload: Any, text: str) -> bool:

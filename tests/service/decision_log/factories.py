@@ -1,8 +1,13 @@
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
 from models import FEATURE_SPEC
 from service.decision_log.db import lock_chain
+from service.decision_log.migrate import MIGRATIONS_DIR
 from service.decision_log.repository import append, transaction
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -28,7 +33,7 @@ def screening(**overrides) -> dict:
 
 # What the log says of a database a newer version migrated (revision 0099), one line.
 NEWER = (
-    "the database is at schema revision 0099, newer than this code (head 0004); run the "
+    "the database is at schema revision 0099, newer than this code (head 0005); run the "
     "version of the service that migrated it, or restore a backup taken before"
 )
 
@@ -63,3 +68,20 @@ def append_scores(log, payloads: list[dict]) -> None:
                 decision_id=decision_id,
                 dedupe_key=f"score:{decision_id}",
             )
+
+
+def drop_the_log(engine: sa.Engine) -> None:
+    """Break the decision log as a lost database would: its tables are gone."""
+    with engine.begin() as conn:
+        # The summaries first: on PostgreSQL their foreign key holds the records' table.
+        conn.execute(sa.text("DROP TABLE score_summaries"))
+        conn.execute(sa.text("DROP TABLE log_entries"))
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Take the schema back to ``revision``, as an older version left it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -2,7 +2,6 @@ import hashlib
 import hmac
 
 import pytest
-import sqlalchemy as sa
 
 from models import FEATURE_NAMES, Referral, build_features
 from service.auth.keys import key_id_of
@@ -10,7 +9,7 @@ from service.config import DEV_PSEUDONYM_KEY
 from service.decision_log import record_score, verify_chain
 from service.schemas import ScoreResponse
 from tests.factories import issue_key
-from tests.service.decision_log.factories import example, screening
+from tests.service.decision_log.factories import drop_the_log, example, screening
 
 REASONS = (
     "no_allegation_of_maltreatment, information_contradicts_record, already_open_case, "
@@ -378,9 +377,7 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
 
 
 def test_log_failure_is_a_503_and_no_score(client) -> None:
-    engine = client.app.state.decision_log.engine
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE log_entries"))
+    drop_the_log(client.app.state.decision_log.engine)
     response = client.post("/v1/score", json=example())
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
@@ -410,8 +407,7 @@ def test_a_log_failure_elsewhere_says_what_was_not_done(client) -> None:
     # Before: every route's 503 said "no score is returned unrecorded", which a screener
     # recording a decision (or a supervisor reading a report) could only misread.
     decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
-    with client.app.state.decision_log.engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE log_entries"))
+    drop_the_log(client.app.state.decision_log.engine)
     status = {"statuses": [{"service_id": "svc-035", "status": "accepted"}]}
     outcome = [{"referral_id": "ref-0001", "event": "removal", "event_date": "2026-11-21"}]
     for response, message in (

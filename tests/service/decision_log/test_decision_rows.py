@@ -118,6 +118,8 @@ def test_batches_of_different_shapes_make_the_frame_one_read_makes(sqlite_log) -
         fresh.dispose()
     assert later["model_version"].dtype == "float64"
     assert later["model_version"].isna().tolist() == [True] * 3 + [False] * 4
+    assert later["youngest_child_age"].isna().tolist() == [True] * 3 + [False] * 4
+    assert (later["n_children"] == 0.0).all()  # the other features were read
 
 
 def test_an_empty_log_gives_the_numeric_columns_as_numbers(sqlite_log) -> None:

@@ -2,28 +2,18 @@
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from service.decision_log import PendingRecord, migrate, open_log, verify_chain
 from service.decision_log.errors import SchemaTooNew
-from service.decision_log.migrate import MIGRATIONS_DIR
 from tests.service.decision_log.conftest import PSEUDONYM_KEY as KEY
-from tests.service.decision_log.factories import NEWER
+from tests.service.decision_log.factories import NEWER, downgrade
 
 EMPTY_THE_LOG = {
-    "postgresql": "TRUNCATE log_entries",
+    # CASCADE: the score summaries' foreign key alone refuses a plain TRUNCATE.
+    "postgresql": "TRUNCATE log_entries CASCADE",
     # SQLite has no TRUNCATE; an unqualified DELETE is its form of it.
     "sqlite": "DELETE FROM log_entries",
 }
-
-
-def _downgrade(engine: sa.Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def _empty(engine: sa.Engine) -> None:
@@ -51,7 +41,7 @@ def test_the_log_cannot_be_emptied_at_once(log) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_downgrading_0003_drops_only_the_truncate_trigger(log) -> None:
-    _downgrade(log.engine, "0002")
+    downgrade(log.engine, "0002")
     with (
         pytest.raises(sa.exc.DBAPIError, match="log_entries is append-only"),
         log.engine.begin() as connection,
@@ -77,7 +67,7 @@ def test_a_log_with_records_at_an_older_revision_is_upgraded(database_url, revis
         migrate(older.engine)
         with older.engine.connect() as connection:
             version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
-            assert version.scalars().all() == ["0004"]
+            assert version.scalars().all() == ["0005"]
             payloads = connection.execute(sa.text("SELECT payload FROM log_entries ORDER BY seq"))
             assert payloads.scalars().all() == ['{"n":0}', '{"n":1}', '{"n":2}']
             assert sa.inspect(connection).has_table("api_keys")

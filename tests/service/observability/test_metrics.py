@@ -1,7 +1,6 @@
 """`/metrics`: exact names, labels and values after a few requests; needs metrics:read."""
 
 import pytest
-import sqlalchemy as sa
 import uvicorn
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
@@ -9,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from service.cli import serve
 from service.middleware.admission import AdmissionMiddleware
 from tests.backends import find_middleware
+from tests.service.decision_log.factories import drop_the_log
 from tests.service.observability.conftest import as_role, example
 
 
@@ -65,8 +65,7 @@ def test_metrics_after_two_scores_and_a_miss(client) -> None:
 
 
 def test_a_failed_log_write_is_counted(client) -> None:
-    with client.app.state.decision_log.engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE log_entries"))
+    drop_the_log(client.app.state.decision_log.engine)
     assert client.post("/v1/score", json=example()).status_code == 503
     samples = _samples(client)
     assert samples[("hotline_decision_log_write_failures_total", ())] == 1
