@@ -23,9 +23,9 @@ DEMO_NAME = "demo"
 
 
 @contextmanager
-def _open(database_url: str | None) -> Iterator[DecisionLog]:
+def _open(database_url: str | None, *, create: bool = False) -> Iterator[DecisionLog]:
     try:
-        with opened_log(database_url) as decision_log:
+        with opened_log(database_url, create=create) as decision_log:
             yield decision_log
     except (AuthError, DecisionLogError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -60,7 +60,12 @@ def create_command(role: str, name: str, database_url: str | None) -> None:
     """Create a key and print it once; only its hash is stored."""
     with _open(database_url) as decision_log:
         record, token = create_key(decision_log, name=name, role=Role(role))
-    click.echo(f"created key {record.key_id} ({record.name}, {record.role}); shown once:", err=True)
+        where = decision_log.engine.url.render_as_string(hide_password=True)
+    # Which database: a service started elsewhere, on another URL, would not know this key.
+    click.echo(
+        f"created key {record.key_id} ({record.name}, {record.role}) in {where}; shown once:",
+        err=True,
+    )
     click.echo(token)
 
 
@@ -109,7 +114,8 @@ def ensure_demo(database_url: str | None) -> None:
             f"HOTLINE_DEMO_KEY must be 1 to {MAX_KEY_CHARS} printable ASCII characters "
             "(letters, digits, punctuation, spaces); a request header cannot carry others"
         )
-    with _open(database_url) as decision_log:
+    # Creates the log on a fresh clone: `make run` makes the demo key before the service starts.
+    with _open(database_url, create=True) as decision_log:
         existing = find_key(decision_log, key_id_of(wanted)) if wanted else None
         if existing is not None and existing.active and existing.role is Role.screener:
             token = wanted

@@ -36,7 +36,7 @@ def log_group() -> None:
 def migrate_command(database_url: str | None) -> None:
     """Create or upgrade the decision-log tables."""
     try:
-        with opened_log(database_url):  # which brings the schema up to date
+        with opened_log(database_url, create=True):  # which brings the schema up to date
             pass
     except DecisionLogError as exc:  # already one line naming the database
         raise click.ClickException(str(exc)) from exc

@@ -49,13 +49,18 @@ def start_log(decision_log: DecisionLog) -> bool:
 
 
 @contextmanager
-def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
+def opened_log(database_url: str | None, *, create: bool = False) -> Iterator[DecisionLog]:
     """Open the decision log for a command, brought up to date, and close it afterwards.
 
     Parameters
     ----------
     database_url : str or None
         Default: ``HOTLINE_DATABASE_URL``.
+    create : bool, default False
+        Create a missing SQLite file (``hotline log migrate``, ``make run``'s demo key).
+        Otherwise a missing file is refused: the default URL is relative to the working
+        directory, and a key or outcomes written from another directory went into a new,
+        empty log that nothing read.
 
     Yields
     ------
@@ -66,11 +71,14 @@ def opened_log(database_url: str | None) -> Iterator[DecisionLog]:
     Raises
     ------
     DecisionLogUnavailable
-        The database cannot be reached or brought up to date; one line naming it (a command
-        stops there, where the service would start and answer 503).
+        The database cannot be reached or brought up to date, or its SQLite file is missing
+        and ``create`` is False; one line naming it (a command stops there, where the service
+        would start and answer 503).
     """
-    decision_log = _open(database_url, create=True)
+    decision_log = _open(database_url, create=create)
     try:
+        if not create:
+            _require_file(decision_log)
         try:
             migrate(decision_log.engine)
         except _NOT_MIGRATED as exc:
@@ -127,16 +135,21 @@ def _open(database_url: str | None, *, create: bool) -> DecisionLog:
     return open_log(database_url or settings.database_url, key=key, create=create)
 
 
+def _require_file(decision_log: DecisionLog) -> None:
+    database = sqlite_file(decision_log.engine)
+    # Checked before connecting: SQLite creates a missing file on connect.
+    if database is not None and not Path(database).is_file():
+        # Absolute: the default URL is relative, and where it led is what the reader needs.
+        raise DecisionLogUnavailable(
+            f"no decision log at {Path(database).absolute()}: the file does not exist; check "
+            "--database-url or HOTLINE_DATABASE_URL (`hotline log migrate` creates one)"
+        )
+
+
 def _require_log(decision_log: DecisionLog) -> None:
     engine = decision_log.engine
     where = engine.url.render_as_string(hide_password=True)
-    database = sqlite_file(engine)
-    # Checked before connecting: SQLite creates a missing file on connect.
-    if database is not None and not Path(database).is_file():
-        raise DecisionLogUnavailable(
-            f"no decision log at {database}: the file does not exist; check --database-url "
-            "or HOTLINE_DATABASE_URL"
-        )
+    _require_file(decision_log)
     table = LogEntry.__tablename__
     try:
         with engine.connect().execution_options(**{READ_ONLY: True}) as connection:

@@ -13,6 +13,7 @@ from service.auth import KeyVerifier, Principal, Role, Unauthenticated, create_k
 from service.auth.keys import generate_key, hash_key, key_id_of
 from service.auth.store import KeyRecord
 from tests.factories import issue_key
+from tests.service.decision_log.factories import created_log
 
 from .conftest import bearer
 
@@ -220,13 +221,17 @@ def test_revoking_by_id_never_revokes_a_key_named_like_that_id(app_client, role_
 
 
 def test_cli_create_list_revoke(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    url = created_log(f"sqlite:///{tmp_path / 'keys.db'}")
     runner = CliRunner()
     created = runner.invoke(
         main, ["keys", "create", "--role", "supervisor", "--name", "dana", "--database-url", url]
     )
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
+    # Which log: a service on another URL would not know the key.
+    assert created.stderr == (
+        f"created key {key_id_of(token)} (dana, supervisor) in {url}; shown once:\n"
+    )
     assert token.startswith("hlk_")
     listed = runner.invoke(main, ["keys", "list", "--database-url", url])
     assert listed.exit_code == 0

@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 
 from models import FEATURE_SPEC
+from service.decision_log import migrate, open_log
 from service.decision_log.db import lock_chain
 from service.decision_log.migrate import MIGRATIONS_DIR
 from service.decision_log.repository import append, transaction
@@ -85,3 +86,17 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def created_log(url: str) -> str:
+    """Create and migrate the log at ``url`` (as `hotline log migrate` does) and return it.
+
+    Commands that write to a log (keys, outcome imports) refuse a SQLite file that does not
+    exist yet.
+    """
+    log = open_log(url, key=b"created-by-the-tests")
+    try:
+        migrate(log.engine)
+    finally:
+        log.dispose()
+    return url

@@ -8,10 +8,11 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from hotline_cli import main
+from service.config import ServiceSettings, get_settings
 from service.main import create_app
 from tests.backends import make_settings, pg_schema
 from tests.factories import authorize
-from tests.service.decision_log.factories import example, screening
+from tests.service.decision_log.factories import created_log, example, screening
 
 
 def _three_records(registry, url: str) -> str:
@@ -78,7 +79,7 @@ def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
     )
     tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     runner = CliRunner()
-    args = ["outcomes", "import", str(csv), "--database-url", database_url]
+    args = ["outcomes", "import", str(csv), "--database-url", created_log(database_url)]
     first = runner.invoke(main, args)
     assert first.exit_code == 1  # good rows kept; a script still notices the bad ones
     assert first.output == (
@@ -143,17 +144,43 @@ def test_an_edit_that_parses_like_the_original_is_still_caught(
     )
 
 
-def test_verify_and_monitor_of_a_missing_file_create_nothing(tmp_path) -> None:
+def test_commands_on_a_missing_file_create_nothing_and_name_where_they_looked(
+    tmp_path, monkeypatch
+) -> None:
     missing = tmp_path / "typo" / "decisions.db"
-    for command in (["log", "verify"], ["monitor", "--out", str(tmp_path / "m")]):
+    csv = tmp_path / "in" / "outcomes.csv"
+    csv.parent.mkdir()
+    csv.write_text("referral_id,event,event_date\nref-1,removal,2025-12-01\n")
+    commands = (
+        ["log", "verify"],
+        ["monitor", "--out", str(tmp_path / "m")],
+        ["keys", "create", "--role", "admin", "--name", "ana"],
+        ["keys", "list"],
+        ["keys", "revoke", "ana"],
+        ["outcomes", "import", str(csv)],
+    )
+    for command in commands:
         result = CliRunner().invoke(main, [*command, "--database-url", f"sqlite:///{missing}"])
         assert (result.exit_code, result.output) == (
             1,
             f"Error: no decision log at {missing}: the file does not exist; check "
-            "--database-url or HOTLINE_DATABASE_URL\n",
-        )
-    # Before: verify made the directory and a migrated, empty log, and said "ok: 0 records".
-    assert list(tmp_path.iterdir()) == []
+            "--database-url or HOTLINE_DATABASE_URL (`hotline log migrate` creates one)\n",
+        ), command
+    # Before: verify made the directory and a migrated, empty log, and said "ok: 0 records";
+    # a key or outcomes went into a new, empty log that no service read.
+    assert list(tmp_path.iterdir()) == [csv.parent]
+    # The default URL is relative: run from elsewhere, the line says where it looked.
+    monkeypatch.chdir(tmp_path / "in")
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", ServiceSettings.model_fields["database_url"].default)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["keys", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert result.output.startswith(
+        f"Error: no decision log at {tmp_path / 'in' / 'var' / 'decisions.db'}: "
+    )
+    assert not (tmp_path / "in" / "var").exists()
 
 
 def test_verify_of_a_database_without_the_log_migrates_nothing(database_url) -> None:
@@ -180,7 +207,7 @@ def test_outcomes_import_reads_excel_csv_utf8_with_its_byte_order_mark(tmp_path)
         "ref-0002,,removal,2026-01-01\n",
         encoding="utf-8-sig",
     )
-    url = f"sqlite:///{tmp_path / 'd.db'}"
+    url = created_log(f"sqlite:///{tmp_path / 'd.db'}")
     result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
     # Before: the mark stuck to "referral_id", so both rows had no identifier.
     assert (result.exit_code, result.output) == (0, "2 recorded, 0 already on record, 0 rejected\n")
@@ -335,9 +362,8 @@ def test_outcomes_import_names_the_line_each_bad_row_starts_on(tmp_path) -> None
         b"\r\n\r\n"  # 7-8
         b"ref-4,removal,2026-13-01\r\n"  # 9
     )
-    result = CliRunner().invoke(
-        main, ["outcomes", "import", str(csv), "--database-url", f"sqlite:///{tmp_path / 'd.db'}"]
-    )
+    url = created_log(f"sqlite:///{tmp_path / 'd.db'}")
+    result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
     assert (result.exit_code, result.output) == (
         1,
         "row 4, referral_id: 'ref\\n2' is not an identifier; accepted: an agency identifier of "
