@@ -58,6 +58,30 @@ def list_command(registry: ModelRegistry) -> None:
         )
 
 
+def recorded_text(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Refuse a blank ``--by`` or ``--reason``: the history records them as given.
+
+    Parameters
+    ----------
+    _ctx, _param
+        Click's callback arguments.
+    value : str
+
+    Returns
+    -------
+    str
+        ``value`` without surrounding white space.
+
+    Raises
+    ------
+    click.BadParameter
+        ``value`` is blank.
+    """
+    if not value.strip():
+        raise click.BadParameter("must not be blank: it is recorded in the models' history")
+    return value.strip()
+
+
 def say_waiting(holder: str) -> None:
     """Tell the person at the terminal who holds the registry lock they are waiting for.
 
@@ -110,8 +134,9 @@ def history(registry: ModelRegistry, as_json: bool) -> None:
 
 
 @models_group.command()
-@click.option("--by", default="", help="Who rolls back (recorded).")
-@click.option("--reason", default="", help="Why (recorded).")
+# Required, as for a promotion: a rollback changes what every screener sees.
+@click.option("--by", required=True, callback=recorded_text, help="Who rolls back (recorded).")
+@click.option("--reason", required=True, callback=recorded_text, help="Why (recorded).")
 @click.pass_obj
 def rollback(registry: ModelRegistry, by: str, reason: str) -> None:
     """Return the champion to the version it was before the current one."""

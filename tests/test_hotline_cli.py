@@ -34,7 +34,9 @@ def test_synth_train_promote_list_show(tmp_path) -> None:
     result = runner.invoke(main, ["train", "--data", str(data), "--registry", str(registry)])
     assert result.exit_code == 0, result.output
     assert "registered version 1: AUC " in result.output
-    result = runner.invoke(main, ["promote", "1", "--registry", str(registry), "--by", "ana"])
+    result = runner.invoke(
+        main, ["promote", "1", "--registry", str(registry), "--by", "ana", "--reason", "first"]
+    )
     assert result.exit_code == 0, result.output
     # 4,000 referrals leave too few held-out households for most gates: they are skipped
     # (and say so), never passed; there is no champion to compare with.
@@ -60,7 +62,8 @@ def test_errors_are_one_readable_line_with_exit_1(tmp_path) -> None:
     assert result.output.strip().splitlines()[-1] == (
         f"Error: data file {tmp_path / 'none.jsonl'} does not exist; create one with `hotline synth`"
     )
-    result = runner.invoke(main, ["promote", "7", "--registry", str(tmp_path / "reg")])
+    args = ["promote", "7", "--registry", str(tmp_path / "reg"), "--by", "a", "--reason", "r"]
+    result = runner.invoke(main, args)
     assert result.exit_code == 1
     assert "model version 7 is not in the registry" in result.output
     assert "Traceback" not in result.output

@@ -10,7 +10,7 @@ import click
 
 from fairness import FairnessError
 from models import ModelError, ModelRegistry
-from models.cli import say_waiting
+from models.cli import recorded_text, say_waiting
 from models.cli_types import FiniteFloat
 from training.config import get_settings
 from training.data import load_jsonl
@@ -124,8 +124,9 @@ def _train(
 @click.command()
 @click.argument("version")
 @click.option("--registry", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--by", default="", help="Who promotes (recorded; required with --waive).")
-@click.option("--reason", default="", help="Why (recorded; required with --waive).")
+# Required: a promotion changes what every screener sees, so it is on record who and why.
+@click.option("--by", required=True, callback=recorded_text, help="Who promotes (recorded).")
+@click.option("--reason", required=True, callback=recorded_text, help="Why (recorded).")
 @click.option(
     "--waive",
     "waive",

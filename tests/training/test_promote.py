@@ -42,6 +42,9 @@ BIASED_FAILURES = [
     "dominance.single_feature_share",
 ]
 
+PROMOTE_1 = ["promote", "1", "--by", "ana", "--reason", "release"]
+"""The command line of a promotion: who and why are required."""
+
 
 def _write(tmp_path_factory, *, surveillance_bias, label_bias):
     path = tmp_path_factory.mktemp("data") / "d.jsonl"
@@ -286,9 +289,9 @@ def test_cli_refusal_waiver_history_and_rollback(tmp_path, fair, biased) -> None
     register_result(reg, fair)
     register_result(reg, biased)
     common = ["--registry", str(reg.root)]
-    result = runner.invoke(main, ["promote", "1", *common, "--by", "ana"])
+    result = runner.invoke(main, ["promote", "1", *common, "--by", "ana", "--reason", "v1"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["promote", "2", *common, "--by", "ana"])
+    result = runner.invoke(main, ["promote", "2", *common, "--by", "ana", "--reason", "v2"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.output.startswith("Error: version 2 not promoted: 4 gate(s) failed")
@@ -313,7 +316,7 @@ def test_cli_refusal_waiver_history_and_rollback(tmp_path, fair, biased) -> None
         "rolled",
     ]
     assert lines[0].endswith(
-        "set champion -> version 1 by ana [gates 8 passed, 4 skipped, 0 waived]"
+        "set champion -> version 1 by ana: v1 [gates 8 passed, 4 skipped, 0 waived]"
     )
     assert "refused version 2 by ana: disparity.selection_rate (" in lines[1]
     assert "waived disparity.selection_rate for version 2 by Dana: pilot (measured 3.42" in lines[2]
@@ -368,7 +371,7 @@ def test_cli_refuses_a_policy_that_groups_by_anything_but_an_audit_column(
     register_result(reg, fair)
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_PATH.read_text().replace("group: race", f"group: {group}"))
-    args = ["promote", "1", "--registry", str(reg.root), "--policy", str(policy)]
+    args = [*PROMOTE_1, "--registry", str(reg.root), "--policy", str(policy)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     assert result.output == (
@@ -389,7 +392,7 @@ def test_cli_promote_of_a_version_whose_rows_lack_the_group_column(
     _as_registered_before_file_digests(reg, 1)  # its rows may be rewritten, as then
     holdout = reg.version_dir(1) / "holdout.parquet"
     pd.read_parquet(holdout).drop(columns=["race"]).to_parquet(holdout)
-    args = ["promote", "1", "--registry", str(reg.root)]
+    args = [*PROMOTE_1, "--registry", str(reg.root)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     audit = reg.version_dir(1) / "audit"
@@ -429,7 +432,7 @@ def test_cli_prints_a_fairness_error_as_one_line(registry, tmp_path, monkeypatch
     monkeypatch.setattr("training.cli.promote_version", fail)
     reg = registry
     register_result(reg, fair)
-    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root)])
+    result = CliRunner().invoke(main, [*PROMOTE_1, "--registry", str(reg.root)])
     assert result.exit_code == 1
     assert result.output == "Error: --score column 'score' must be numeric\n"
 
@@ -475,7 +478,7 @@ def test_cli_refuses_a_version_without_usable_held_out_rows_in_one_line(
             f"model version 1: {path} has no column 'probability', which the promotion gates "
             "need; retrain it with `hotline train`"
         )
-    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(reg.root), "--by", "a"])
+    result = CliRunner().invoke(main, [*PROMOTE_1, "--registry", str(reg.root)])
     assert result.exit_code == 1
     assert result.output == f"Error: {message}\n"
     assert reg.alias("champion") is None
@@ -667,7 +670,7 @@ def test_cli_refuses_a_version_whose_files_changed_since_registration_before_any
         meta = json.loads((directory / "metadata.json").read_text())
         meta["label"] = "rereferral_2y"
         (directory / "metadata.json").write_text(json.dumps(meta, indent=2))
-    result = CliRunner().invoke(main, ["promote", "1", "--registry", str(registry.root)])
+    result = CliRunner().invoke(main, [*PROMOTE_1, "--registry", str(registry.root)])
     assert (result.exit_code, result.output) == (
         1,
         "Error: "
@@ -703,7 +706,7 @@ def test_re_running_the_gates_never_rewrites_a_promoted_versions_bundle(
     promote_version(registry, 1, by="ana", reason="first")
     audit = registry.version_dir(1) / "audit"
     promoted = {p.name: p.read_bytes() for p in audit.iterdir()}
-    args = ["promote", "1", "--registry", str(registry.root), "--by", "ana"]
+    args = [*PROMOTE_1, "--registry", str(registry.root)]
     result = CliRunner().invoke(main, [*args, "--policy", str(_strict(tmp_path))])
     assert result.exit_code == 1
     (run,) = (audit / "runs").iterdir()
@@ -850,3 +853,41 @@ def test_a_threshold_near_analysis_from_an_earlier_run_is_not_left_in_the_bundle
     assert next(g for g in gates if g["name"] == "threshold_near")["status"] == "skipped"
     assert not (audit / "threshold_near.html").exists()
     assert not (audit / "threshold_near.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["promote", "1", "--reason", "r"], "Error: Missing option '--by'."),
+        (["promote", "1", "--by", "ana"], "Error: Missing option '--reason'."),
+        (
+            ["promote", "1", "--by", " ", "--reason", "r"],
+            "Error: Invalid value for '--by': must not be blank: it is recorded in the models' "
+            "history",
+        ),
+        (["models", "rollback", "--by", "ana"], "Error: Missing option '--reason'."),
+        (
+            ["models", "rollback", "--by", "ana", "--reason", "\t"],
+            "Error: Invalid value for '--reason': must not be blank: it is recorded in the "
+            "models' history",
+        ),
+    ],
+)
+def test_promotion_and_rollback_need_who_and_why(registry, fair, args, error) -> None:
+    # Before: both went through with nobody and no reason on record, though each changes
+    # what every screener sees.
+    register_result(registry, fair)
+    promote_version(registry, 1, by="ana", reason="first")
+    register_result(registry, fair)
+    history = registry.history()
+    at = args.index("promote") + 1 if "promote" in args else args.index("rollback")
+    args = [
+        *args[:at],
+        *(["--registry", str(registry.root)] if "promote" in args else []),
+        *args[at:],
+    ]
+    if "rollback" in args:
+        args = ["models", "--registry", str(registry.root), *args[1:]]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output.splitlines()[-1]) == (2, error)
+    assert registry.history() == history and registry.alias("champion") == 1
