@@ -1,15 +1,23 @@
-"""`POST /v1/rules/preview`: what a proposed rules file would change on posted cases."""
+"""`POST /v1/rules/preview`: what a proposed rules file would change on posted cases.
+
+A case posted without ``probability``, ``score`` or ``band`` is scored with the model in service,
+as ``POST /v1/score`` would score it, so score-based rules and the band defaults are previewed as
+they would apply. Without a loaded model such cases are counted (``unscored``) and the rules that
+need a score are named (``rules_not_evaluated``) rather than silently never firing.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.rules import RulesDep
 from service.auth import GuardedRoute, Permission, require
+from service.errors import ModelUnavailable
+from service.model_holder import LoadedModel
 from service.rules import RecommendationValue, RulesError, parse_rules
 from service.rules.preview import Case, NumberedCase, compare_rule_sets
 
@@ -55,6 +63,47 @@ class PreviewResponse(BaseModel):
     hits_active: dict[str, int]
     hits_proposed: dict[str, int]
     changed: list[ChangedCaseView]
+    model_version: int | None = Field(
+        description="The version of the model in service that scored the cases posted without "
+        "probability, score or band; null when none was scored."
+    )
+    scored_by_model: int = Field(
+        description="Cases posted without probability, score or band, scored with the model."
+    )
+    unscored: int = Field(
+        description="Cases posted without probability, score or band while no model was "
+        "loaded: they were evaluated without a score."
+    )
+    rules_not_evaluated: list[str] = Field(
+        description="With unscored cases: the rules (of either set) that need the score, band "
+        "or probability, so could not be evaluated on them; the band defaults did not apply "
+        "to them either."
+    )
+
+
+def model_in_service(request: Request) -> LoadedModel | None:
+    """Read the model the service scores with, if one is loaded.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The current request.
+
+    Returns
+    -------
+    LoadedModel or None
+        Read once, so every case of one preview is scored by the same version. ``None`` when
+        no model is loaded: the service runs without one (``/ready`` says why), and a preview
+        is still useful, saying what it could not evaluate.
+    """
+    try:
+        loaded: LoadedModel = request.app.state.models.current
+    except ModelUnavailable:
+        return None
+    return loaded
+
+
+ModelDep = Annotated[LoadedModel | None, Depends(model_in_service)]
 
 
 def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
@@ -67,15 +116,19 @@ def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
     responses={422: {"description": "The rules YAML or a case is invalid; the body names it."}},
     dependencies=[Depends(require(Permission.rules_preview))],
 )
-def preview_rules(body: PreviewRequest, active: RulesDep) -> PreviewResponse:
-    """Run a proposed rules file and the active one over the cases and count what changes."""
+def preview_rules(body: PreviewRequest, active: RulesDep, loaded: ModelDep) -> PreviewResponse:
+    """Run a proposed rules file and the active one over the cases and count what changes.
+
+    Cases posted without probability, score or band are scored with the model in service.
+    """
     try:
         proposed = parse_rules(body.rules_yaml, source="proposed")
     except RulesError as exc:
         raise _invalid("rules_yaml", str(exc), None) from None
     numbered = [NumberedCase(index, case) for index, case in enumerate(body.cases)]
     try:
-        result = compare_rule_sets(proposed, active, numbered, source="cases")
+        model = None if loaded is None else loaded.model
+        result = compare_rule_sets(proposed, active, numbered, model=model, source="cases")
     except RulesError as exc:
         raise _invalid("cases", str(exc), None) from None
     return PreviewResponse(
@@ -97,4 +150,8 @@ def preview_rules(body: PreviewRequest, active: RulesDep) -> PreviewResponse:
             )
             for c in result.changed
         ],
+        model_version=loaded.version if loaded is not None and result.scored else None,
+        scored_by_model=result.scored,
+        unscored=result.unscored,
+        rules_not_evaluated=result.rules_not_evaluated,
     )

@@ -3,10 +3,13 @@
 Usage::
 
     hotline rules check FILE
-    hotline rules test FILE --cases CASES.jsonl [--active ACTIVE.yaml] [--show N]
+    hotline rules test FILE --cases CASES.jsonl [--active ACTIVE.yaml] [--registry DIR] [--show N]
 
 ``rules test`` compares against ``--active``, else ``$HOTLINE_RULES_FILE`` (the file the service
-serves), else the shipped default rules, and its header says which of the three it used.
+serves), else the shipped default rules, and its header says which of the three it used. Cases
+given without a score are scored with the champion of ``--registry`` (else
+``$HOTLINE_REGISTRY_DIR``, the registry the service scores from), as the service would score
+them; without a champion the output counts them and names the rules that need a score.
 Both commands print one line ``error: ...`` to stderr and exit 1 on any rules or cases error,
 never a traceback.
 """
@@ -19,13 +22,20 @@ from typing import Final, NoReturn
 import click
 from click.core import ParameterSource
 
+from models import ModelError, ModelRegistry, ScreeningModel
 from service.rules.errors import RulesError, RulesFileError
 from service.rules.loader import DEFAULT_RULES_PATH, load_rules
-from service.rules.preview import Preview, compare_rule_sets, read_cases
+from service.rules.preview import Preview, compare_rule_sets, needs_model, read_cases
 from service.rules.ruleset import RuleSet
 
 RULES_FILE_ENV: Final = "HOTLINE_RULES_FILE"
 """The setting the service reads its rules file from (``ServiceSettings.rules_file``)."""
+REGISTRY_ENV: Final = "HOTLINE_REGISTRY_DIR"
+"""The setting the service reads its model registry from (``ServiceSettings.registry_dir``)."""
+DEFAULT_REGISTRY: Final = Path("var/registry")
+"""The service's default registry (``ServiceSettings.registry_dir``)."""
+MODEL_ALIAS: Final = "champion"
+"""The alias the service scores with by default (``ServiceSettings.model_alias``)."""
 
 
 def _fail(exc: RulesError) -> NoReturn:
@@ -67,6 +77,15 @@ def check(file: str) -> None:
     help="The rule set in use (default: the file the service reads, else the shipped default).",
 )
 @click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REGISTRY,
+    envvar=REGISTRY_ENV,
+    show_envvar=True,
+    show_default=True,
+    help=f"Model registry whose {MODEL_ALIAS} scores the cases given without a score.",
+)
+@click.option(
     "--show",
     "show",
     type=click.IntRange(min=0),
@@ -74,14 +93,20 @@ def check(file: str) -> None:
     show_default=True,
     help="List up to this many changed cases.",
 )
-def test(file: str, cases: str, active: str | None, show: int) -> None:
+def test(file: str, cases: str, active: str | None, registry: Path, show: int) -> None:
     """Run the proposed rules FILE over CASES and show which recommendations would change."""
     source = click.get_current_context().get_parameter_source("active")
     from_env = source is ParameterSource.ENVIRONMENT
     try:
         proposed_set = load_rules(file)
         active_set = _load_active(active, from_env=from_env)
-        preview = compare_rule_sets(proposed_set, active_set, read_cases(cases), source=cases)
+        numbered = read_cases(cases)
+    except RulesError as exc:
+        _fail(exc)
+    # The model is loaded (hashed and unpickled) only when a case needs it.
+    model, model_label = _load_champion(registry) if needs_model(numbered) else (None, "")
+    try:
+        preview = compare_rule_sets(proposed_set, active_set, numbered, model=model, source=cases)
     except RulesError as exc:
         _fail(exc)
     # The header says which file was compared against and why: the shipped default is not
@@ -91,10 +116,28 @@ def test(file: str, cases: str, active: str | None, show: int) -> None:
     else:
         active_label = f"active {active}" + (f" from {RULES_FILE_ENV}" if from_env else "")
     lines = render_preview(
-        preview, proposed=proposed_set, active=active_set, active_label=active_label, show=show
+        preview,
+        proposed=proposed_set,
+        active=active_set,
+        active_label=active_label,
+        model_label=model_label,
+        show=show,
     )
     for line in lines:
         click.echo(line)
+
+
+def _load_champion(registry: Path) -> tuple[ScreeningModel | None, str]:
+    # The champion and how to name it, or None and why there is none. No model is not an
+    # error: the preview still runs, and says which rules it could not evaluate.
+    models = ModelRegistry(registry)
+    try:
+        version = models.alias(MODEL_ALIAS)
+        if version is None:
+            return None, f"no model is promoted as '{MODEL_ALIAS}' in {registry}"
+        return models.load(version), f"{MODEL_ALIAS} model version {version} from {registry}"
+    except ModelError as exc:
+        return None, f"the {MODEL_ALIAS} model in {registry} cannot be loaded: {exc}"
 
 
 def _load_active(path: str | None, *, from_env: bool) -> RuleSet:
@@ -108,7 +151,13 @@ def _load_active(path: str | None, *, from_env: bool) -> RuleSet:
 
 
 def render_preview(
-    preview: Preview, *, proposed: RuleSet, active: RuleSet, active_label: str, show: int
+    preview: Preview,
+    *,
+    proposed: RuleSet,
+    active: RuleSet,
+    active_label: str,
+    show: int,
+    model_label: str = "",
 ) -> list[str]:
     """Lay out a preview as lines of text.
 
@@ -123,15 +172,20 @@ def render_preview(
         agency.yaml from HOTLINE_RULES_FILE``; its version is added.
     show : int
         How many changed cases to list.
+    model_label : str
+        The model that scored the cases given without a score (``champion model version 3
+        from var/registry``), or why there was none.
 
     Returns
     -------
     list of str
-        Header, transitions (most frequent first), rule hits and changed cases.
+        Header, how cases without a score were handled, transitions (most frequent first),
+        rule hits and changed cases.
     """
     lines = [
         f"proposed {Path(proposed.source).name} (version {proposed.version}) vs "
         f"{active_label} (version {active.version}): {preview.cases} cases",
+        *_scoring_lines(preview, model_label),
         f"recommendations changed: {len(preview.changed)} of {preview.cases}",
     ]
     ordered = sorted(preview.transitions.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -154,3 +208,26 @@ def render_preview(
         if len(preview.changed) > show:
             lines.append(f"  ... and {len(preview.changed) - show} more")
     return lines
+
+
+def _scoring_lines(preview: Preview, model_label: str) -> list[str]:
+    # Said before the counts: they mean something else when score rules could not fire.
+    if preview.scored:
+        return [f"{_n_cases(preview.scored)} no score: scored with the {model_label}"]
+    if not preview.unscored:
+        return []
+    ids = preview.rules_not_evaluated
+    if ids:
+        named = f"rule {ids[0]} was" if len(ids) == 1 else f"rules {', '.join(ids)} were"
+        missed = f"{named} not evaluated on them, and no band default applied"
+    else:
+        missed = "no band default applied to them"
+    return [
+        f"{_n_cases(preview.unscored)} no score and no model was available: {missed}",
+        f"  ({model_label}; give the cases a score, or point --registry at a registry "
+        f"with a {MODEL_ALIAS})",
+    ]
+
+
+def _n_cases(n: int) -> str:
+    return f"{n} case had" if n == 1 else f"{n} cases had"

@@ -2,15 +2,19 @@
 
 A *cases file* is JSON Lines, one case per line, blank lines ignored. A line is either a bare
 referral (the :class:`models.referral.Referral` contract) or an object that adds the model's
-output, so that score-based rules can fire::
+output::
 
     {"referral": {...}, "probability": 0.41, "score": 18, "band": "very_high"}
 
 ``probability``, ``score`` and ``band`` are optional; when ``band`` is missing it is derived from
-``score``, and a case with both must give the score's band. A line of a training file (the output
-of ``hotline synth`` or an agency's extract) is a case too: its recorded outcomes
-(``screened_in``, ``removal_2y``, ...) are accepted and play no part in the preview. Any other
-key is refused, naming it and the accepted keys.
+``score``, and a case with both must give the score's band. A case that gives none of the three
+is scored with the model in service, when there is one, so that score-based rules and the band
+defaults apply to it as they would in production; without a model such cases are counted and
+the rules that need a score are named (:attr:`Preview.rules_not_evaluated`).
+
+A line of a training file (the output of ``hotline synth`` or an agency's extract) is a case
+too: its recorded outcomes (``screened_in``, ``removal_2y``, ...) are accepted and play no part
+in the preview. Any other key is refused, naming it and the accepted keys.
 """
 
 from __future__ import annotations
@@ -34,8 +38,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from models.artifact import ScreeningModel
 from models.referral import Referral
+from models.scorer import score_referral
 from models.scoring import Band, Probability, ScreeningScore
+from service.rules.conditions import fact_refs
 from service.rules.engine import band_of, evaluate_rules
 from service.rules.errors import CasesError, FactInputError
 from service.rules.outcome import RulesOutcome
@@ -94,6 +101,11 @@ class Case(BaseModel):
             raise ValueError(f"{exc}; give the score's band or leave band out") from None
         return band
 
+    @property
+    def has_model_output(self) -> bool:
+        """Whether the case gives any of ``probability``, ``score`` or ``band``."""
+        return self.probability is not None or self.score is not None or self.band is not None
+
 
 @dataclass(frozen=True)
 class NumberedCase:
@@ -125,6 +137,13 @@ class Preview:
     hits_active: Counter[str] = field(default_factory=Counter)
     hits_proposed: Counter[str] = field(default_factory=Counter)
     changed: list[ChangedCase] = field(default_factory=list)
+    scored: int = 0
+    """Cases given without model output and scored with the model passed in."""
+    unscored: int = 0
+    """Cases given without model output when no model was passed in."""
+    rules_not_evaluated: list[str] = field(default_factory=list)
+    """With ``unscored`` cases: the rules of either set whose condition names ``score``,
+    ``band`` or ``probability`` (active set's first), which could not be evaluated on them."""
 
 
 def read_cases(path: str | os.PathLike[str]) -> list[NumberedCase]:
@@ -192,8 +211,53 @@ def _parse_case(line: str, where: str) -> Case:
         raise CasesError(f"{where}: {loc}: {message}" if loc else f"{where}: {message}") from None
 
 
-def _evaluate(ruleset: RuleSet, item: NumberedCase, where: str) -> RulesOutcome:
-    case = item.case
+def needs_model(cases: list[NumberedCase]) -> bool:
+    """Whether any case gives no model output, so that the model would score it.
+
+    Parameters
+    ----------
+    cases : list of NumberedCase
+
+    Returns
+    -------
+    bool
+        For a caller that loads the model only when it is used.
+    """
+    return any(not item.case.has_model_output for item in cases)
+
+
+def rules_needing_model(*rulesets: RuleSet) -> list[str]:
+    """Name the rules whose condition uses a model fact (``score``, ``band``, ``probability``).
+
+    Parameters
+    ----------
+    *rulesets : RuleSet
+        The rule sets to look through, in order.
+
+    Returns
+    -------
+    list of str
+        Rule ids in file order, each once: a rule of the same id in a later set is not
+        repeated.
+    """
+    found: dict[str, None] = {}  # an ordered set
+    for ruleset in rulesets:
+        for rule in ruleset.rules:
+            if any(ref.spec.from_model for ref in fact_refs(rule.condition)):
+                found.setdefault(rule.id)
+    return list(found)
+
+
+def _scored(case: Case, model: ScreeningModel) -> Case:
+    # As POST /v1/score does: the model's probability, score and band, so score rules and the
+    # band defaults see what a screener's referral would. No explanation is needed here.
+    result = score_referral(model, case.referral, top_k=0)
+    return case.model_copy(
+        update={"probability": result.probability, "score": result.score, "band": result.band}
+    )
+
+
+def _evaluate(ruleset: RuleSet, line: int, case: Case, where: str) -> RulesOutcome:
     try:
         return evaluate_rules(
             ruleset,
@@ -203,11 +267,16 @@ def _evaluate(ruleset: RuleSet, item: NumberedCase, where: str) -> RulesOutcome:
             band=None if case.band is None else case.band.value,
         )
     except FactInputError as exc:
-        raise CasesError(f"{where} line {item.line}: {exc}") from None
+        raise CasesError(f"{where} line {line}: {exc}") from None
 
 
 def compare_rule_sets(
-    proposed: RuleSet, active: RuleSet, cases: list[NumberedCase], *, source: str = "cases"
+    proposed: RuleSet,
+    active: RuleSet,
+    cases: list[NumberedCase],
+    *,
+    model: ScreeningModel | None = None,
+    source: str = "cases",
 ) -> Preview:
     """Evaluate both rule sets on every case and count the differences.
 
@@ -219,18 +288,30 @@ def compare_rule_sets(
         The rule set in use.
     cases : list of NumberedCase
         From :func:`read_cases`.
+    model : ScreeningModel or None
+        The model in service. It scores each case that gives no ``probability``, ``score`` or
+        ``band``; a case that gives any of them is evaluated as given. ``None``: no model is
+        available, and such cases are evaluated without a score (counted in ``unscored``).
     source : str
         The cases file's name, for messages.
 
     Returns
     -------
     Preview
-        Counts per from->to recommendation, hits per rule under each set, and the changed cases.
+        Counts per from->to recommendation, hits per rule under each set, the changed cases,
+        and how the cases without model output were handled.
     """
     preview = Preview(cases=len(cases))
     for item in cases:
-        before = _evaluate(active, item, source)
-        after = _evaluate(proposed, item, source)
+        case = item.case
+        if not case.has_model_output:
+            if model is None:
+                preview.unscored += 1
+            else:
+                case = _scored(case, model)
+                preview.scored += 1
+        before = _evaluate(active, item.line, case, source)
+        after = _evaluate(proposed, item.line, case, source)
         preview.hits_active.update(hit.id for hit in before.rule_hits)
         preview.hits_proposed.update(hit.id for hit in after.rule_hits)
         old, new = before.recommendation.value, after.recommendation.value
@@ -239,10 +320,14 @@ def compare_rule_sets(
             preview.changed.append(
                 ChangedCase(
                     line=item.line,
-                    referral_id=item.case.referral.referral_id,
+                    referral_id=case.referral.referral_id,
                     before=old,
                     after=new,
                     rule_ids=after.recommendation.rule_ids,
                 )
             )
+    if preview.unscored:
+        # A rule on the score does not fire without one: a preview that said only "nothing
+        # changes" would read as a passed test of a changed score rule.
+        preview.rules_not_evaluated = rules_needing_model(active, proposed)
     return preview

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from models import ModelRegistry
 from service.api.rules import router
 from service.api.rules_preview import router as preview_router
 from service.auth import Principal, Role, authenticate
 from service.errors import install_error_handlers
+from service.model_holder import ModelHolder
 from service.rules import DEFAULT_RULES_PATH, RulesHolder, load_rules
 from tests.service.rules.factories import make_referral, one_rule_file
 
@@ -101,9 +105,11 @@ def test_route_is_in_openapi():
     assert "/v1/rules" in spec["paths"]
 
 
-def preview_client():
+def preview_client(models=None):
     app = FastAPI()
     app.state.rules = load_rules(DEFAULT_RULES_PATH)
+    # As a service started without a model (nothing promoted yet), unless a test gives one.
+    app.state.models = models or ModelHolder(ModelRegistry("no-such-registry"), alias="champion")
     app.include_router(preview_router)
     install_error_handlers(app)
     app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.supervisor)
@@ -133,6 +139,81 @@ def test_preview_counts_what_the_proposed_rules_change():
                 "rule_ids": ["r1"],
             }
         ],
+        # The case gives its score: nothing was scored, nothing missed.
+        "model_version": None,
+        "scored_by_model": 0,
+        "unscored": 0,
+        "rules_not_evaluated": [],
+    }
+
+
+EXAMPLE = json.loads((Path(__file__).resolve().parents[3] / "examples/referral.json").read_text())
+
+
+def high_risk_cut(cut):
+    """The shipped rules with the high-risk protocol's score cut moved from 18 to `cut`."""
+    text = DEFAULT_RULES_PATH.read_text()
+    assert text.count("value: 18") == 1  # the high-risk protocol's cut
+    return text.replace('version: "2026.1"', 'version: "2026.2"').replace(
+        "value: 18", f"value: {cut}"
+    )
+
+
+def test_preview_scores_cases_without_a_score_with_the_model_in_service(registry_with_champion):
+    # The reviewer's report: a lower score cut previewed on referrals without a score answered
+    # "transitions": [], because score rules never fired on them. The fixture champion scores
+    # examples/referral.json 14 (tests/service/test_score_api.py pins it); its child is 2.5.
+    holder = ModelHolder(registry_with_champion, alias="champion")
+    version = holder.load().version
+    body = {
+        "rules_yaml": high_risk_cut(14),
+        # The second gives its own score, which is kept: scored by the model it would change.
+        "cases": [
+            {"referral": EXAMPLE},
+            {"referral": {**EXAMPLE, "referral_id": "own"}, "score": 3},
+        ],
+    }
+    response = preview_client(holder).post("/v1/rules/preview", body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "active_version": "2026.1",
+        "proposed_version": "2026.2",
+        "cases": 2,
+        "transitions": [{"before": "screener_judgment", "after": "screen_in_required", "count": 1}],
+        "hits_active": {},
+        "hits_proposed": {"high-risk-protocol": 1},
+        "changed": [
+            {
+                "index": 0,
+                "referral_id": "ref-0001",
+                "before": "screener_judgment",
+                "after": "screen_in_required",
+                "rule_ids": ["high-risk-protocol"],
+            }
+        ],
+        "model_version": version,
+        "scored_by_model": 1,
+        "unscored": 0,
+        "rules_not_evaluated": [],
+    }
+
+
+def test_preview_without_a_model_names_the_rules_it_could_not_evaluate():
+    body = {"rules_yaml": high_risk_cut(16), "cases": [{"referral": EXAMPLE}] * 3}
+    response = preview_client().post("/v1/rules/preview", body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "active_version": "2026.1",
+        "proposed_version": "2026.2",
+        "cases": 3,
+        "transitions": [],
+        "hits_active": {},
+        "hits_proposed": {},
+        "changed": [],
+        "model_version": None,
+        "scored_by_model": 0,
+        "unscored": 3,
+        "rules_not_evaluated": ["high-risk-protocol", "low-risk-protocol"],
     }
 
 

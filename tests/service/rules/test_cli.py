@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from models import Referral, score_referral
 from service.config import ServiceSettings
 from service.rules import DEFAULT_RULES_PATH
 from service.rules.cli import rules
@@ -18,11 +20,18 @@ from training.synthetic import SynthConfig, write_jsonl
 
 
 def run(*args, env=None):
-    # HOTLINE_RULES_FILE is unset unless a test sets it: it changes what `rules test` compares
-    # against, and the shell running the tests may have it.
-    return CliRunner().invoke(
-        rules, [str(arg) for arg in args], env={"HOTLINE_RULES_FILE": None, **(env or {})}
-    )
+    # HOTLINE_RULES_FILE and HOTLINE_REGISTRY_DIR are unset unless a test sets them: they
+    # change what `rules test` compares against and scores with, and the shell running the
+    # tests may have them.
+    unset = {"HOTLINE_RULES_FILE": None, "HOTLINE_REGISTRY_DIR": None}
+    return CliRunner().invoke(rules, [str(arg) for arg in args], env={**unset, **(env or {})})
+
+
+@pytest.fixture(autouse=True)
+def _in_empty_directory(tmp_path, monkeypatch):
+    # The default registry, var/registry, is read from the current directory: in a checkout
+    # after `make run` it holds a champion. Each test runs where there is none.
+    monkeypatch.chdir(tmp_path)
 
 
 def test_check_ok_prints_one_line_summary():
@@ -80,6 +89,10 @@ def test_check_missing_file(tmp_path):
     )
 
 
+NO_CHAMPION = "no model is promoted as 'champion' in var/registry"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
 def write_cases(path, lines):
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -135,6 +148,9 @@ def test_rules_test_shows_changes_and_hit_counts(tmp_path):
     assert result.stdout.splitlines() == [
         "proposed proposed.yaml (version 2026.2) vs the shipped default_rules.yaml "
         "(version 2026.1): 4 cases",
+        # a and b give no score, and there is no registry here.
+        "2 cases had no score and no model was available: rules high-risk-protocol, low-risk-protocol were not evaluated on them, and no band default applied",
+        f"  ({NO_CHAMPION}; give the cases a score, or point --registry at a registry with a champion)",
         "recommendations changed: 2 of 4",
         "  screen_in_recommended -> screen_in_required: 1",
         "  screener_judgment -> screen_in_required: 1",
@@ -172,6 +188,9 @@ def test_rules_test_against_explicit_active_with_new_and_removed_rules(tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"proposed proposed.yaml (version p1) vs active {active} (version a1): 4 cases",
+        # Neither set has a score rule, but a model's band would have given a default.
+        "4 cases had no score and no model was available: no band default applied to them",
+        f"  ({NO_CHAMPION}; give the cases a score, or point --registry at a registry with a champion)",
         "recommendations changed: 4 of 4",
         "  screen_in_required -> screen_out_with_referral: 2",
         "  screener_judgment -> screen_out_with_referral: 2",
@@ -194,9 +213,11 @@ def test_rules_test_compares_against_the_file_the_service_reads(tmp_path, monkey
 
     result = run("test", DEFAULT_RULES_PATH, "--cases", cases, "--show", 0, env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == [
+    assert result.stdout.splitlines()[:4] == [
         f"proposed default_rules.yaml (version 2026.1) vs active {active} from "
         "HOTLINE_RULES_FILE (version a1): 1 cases",
+        "1 case had no score and no model was available: rules high-risk-protocol, low-risk-protocol were not evaluated on them, and no band default applied",
+        f"  ({NO_CHAMPION}; give the cases a score, or point --registry at a registry with a champion)",
         "recommendations changed: 1 of 1",
     ]
     # --active wins over the environment, and the header says so.
@@ -236,6 +257,9 @@ def test_rules_test_previews_a_training_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"proposed proposed.yaml (version t1) vs active {empty} (version 0): 20 cases",
+        # A training line records outcomes, not the model's output.
+        "20 cases had no score and no model was available: no band default applied to them",
+        f"  ({NO_CHAMPION}; give the cases a score, or point --registry at a registry with a champion)",
         # 13 of the 20 have a child under 6 (8 lines have removal_2y null: screened out).
         "recommendations changed: 13 of 20",
         "  screener_judgment -> screen_in_required: 13",
@@ -246,6 +270,136 @@ def test_rules_test_previews_a_training_file(tmp_path):
         "  line 2 ref-00000056: screener_judgment -> screen_in_required by r1",
         "  ... and 11 more",
     ]
+
+
+def high_risk_cut(cut):
+    """The shipped rules with the high-risk protocol's score cut moved from 18 to `cut`."""
+    text = DEFAULT_RULES_PATH.read_text()
+    assert text.count("value: 18") == 1  # the high-risk protocol's cut
+    return text.replace('version: "2026.1"', 'version: "2026.2"').replace(
+        "value: 18", f"value: {cut}"
+    )
+
+
+def example_line(name, **changes):
+    return json.dumps({**json.loads((EXAMPLES / name).read_text()), **changes})
+
+
+def test_rules_test_scores_cases_without_a_score_with_the_champion(
+    tmp_path, monkeypatch, registry_with_champion
+):
+    # The reviewer's report: a lower score cut previewed on referrals without a score changed
+    # nothing ("recommendations changed: 0"), because score rules never fired on them.
+    # examples/referral.json has a child aged 2.5; the fixture champion scores it 14 (as
+    # tests/service/test_score_api.py pins), so a cut of 14 makes it screen_in_required.
+    root = registry_with_champion.root
+    version = registry_with_champion.alias("champion")
+    model = registry_with_champion.load(version)
+    example = Referral.model_validate_json((EXAMPLES / "referral.json").read_text())
+    assert score_referral(model, example).score == 14
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(high_risk_cut(14))
+    cases = write_cases(
+        tmp_path / "cases.jsonl",
+        [
+            example_line("referral.json"),
+            # The same referral with its own (low) score: kept, not scored again.
+            json.dumps(
+                {
+                    "referral": json.loads(example_line("referral.json", referral_id="own")),
+                    "score": 3,
+                }
+            ),
+        ],
+    )
+    # As the service finds its registry: no --registry option.
+    env = {"HOTLINE_REGISTRY_DIR": str(root)}
+    monkeypatch.setenv("HOTLINE_REGISTRY_DIR", str(root))
+    settings = ServiceSettings()
+    assert (settings.registry_dir, settings.model_alias) == (root, "champion")
+
+    result = run("test", proposed, "--cases", cases, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "proposed proposed.yaml (version 2026.2) vs the shipped default_rules.yaml "
+        "(version 2026.1): 2 cases",
+        f"1 case had no score: scored with the champion model version {version} from {root}",
+        "recommendations changed: 1 of 2",
+        "  screener_judgment -> screen_in_required: 1",
+        "rule hits (active -> proposed):",
+        "  multiple-complaint: 0 -> 0",
+        "  high-risk-protocol: 0 -> 1",
+        "  low-risk-protocol: 0 -> 0",
+        "  law-requires-investigation: 0 -> 0",
+        "  pregnant-caregiver: 0 -> 0",
+        "  substance-exposed-infant: 0 -> 0",
+        "changed cases:",
+        "  line 1 ref-0001: screener_judgment -> screen_in_required by high-risk-protocol",
+    ]
+    # --registry names it as well.
+    given = run("test", proposed, "--cases", cases, "--registry", root)
+    assert given.stdout == result.stdout
+
+
+def test_rules_test_without_a_champion_names_the_rules_it_could_not_evaluate(tmp_path):
+    # The reviewer's reproduction as given (cut 16), where no model is promoted: the counts
+    # cannot show the change, so the output says which rules were not evaluated and why.
+    proposed = tmp_path / "my_rules.yaml"
+    proposed.write_text(high_risk_cut(16))
+    names = ("referral", "referral-multiple-complaint", "referral-substance-exposed-infant")
+    cases = write_cases(tmp_path / "cases.jsonl", [example_line(f"{n}.json") for n in names])
+    result = run("test", proposed, "--cases", cases)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "proposed my_rules.yaml (version 2026.2) vs the shipped default_rules.yaml "
+        "(version 2026.1): 3 cases",
+        "3 cases had no score and no model was available: rules high-risk-protocol, low-risk-protocol were not evaluated on them, and no band default applied",
+        "  (no model is promoted as 'champion' in var/registry; give the cases a score, or point --registry at a registry with a champion)",
+        "recommendations changed: 0 of 3",
+        "rule hits (active -> proposed):",
+        "  multiple-complaint: 1 -> 1",
+        "  high-risk-protocol: 0 -> 0",
+        "  low-risk-protocol: 0 -> 0",
+        "  law-requires-investigation: 0 -> 0",
+        "  pregnant-caregiver: 0 -> 0",
+        "  substance-exposed-infant: 1 -> 1",
+    ]
+
+
+def test_rules_test_says_why_the_champion_could_not_score(tmp_path):
+    registry = tmp_path / "registry"
+    (registry / "aliases").mkdir(parents=True)
+    (registry / "aliases" / "champion.json").write_text("{}")
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(
+        one_rule_file(condition='fact: band\n      op: "=="\n      value: very_high')
+    )
+    cases = write_cases(
+        tmp_path / "cases.jsonl",
+        [bare(make_referral(referral_id="a")), case(make_referral(referral_id="b"), score=19)],
+    )
+    result = run("test", proposed, "--cases", cases, "--registry", registry, "--show", 0)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:4] == [
+        "proposed proposed.yaml (version t1) vs the shipped default_rules.yaml (version "
+        "2026.1): 2 cases",
+        "1 case had no score and no model was available: rules high-risk-protocol, low-risk-protocol, r1 were not evaluated on them, and no band default applied",
+        f"  (the champion model in {registry} cannot be loaded: alias file "
+        f"{registry / 'aliases' / 'champion.json'} is malformed: 'version'; give the cases a "
+        "score, or point --registry at a registry with a champion)",
+        "recommendations changed: 1 of 2",
+    ]
+
+
+def test_rules_test_loads_no_model_when_every_case_has_a_score(tmp_path):
+    # Nothing to score: the registry is not read (this one could not be), and nothing is said.
+    registry = tmp_path / "registry"
+    (registry / "aliases").mkdir(parents=True)
+    (registry / "aliases" / "champion.json").write_text("{}")
+    cases = write_cases(tmp_path / "cases.jsonl", [case(make_referral(), band="low")])
+    result = run("test", DEFAULT_RULES_PATH, "--cases", cases, "--registry", registry)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "recommendations changed: 0 of 1"
 
 
 @pytest.mark.parametrize(
