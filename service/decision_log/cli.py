@@ -16,7 +16,7 @@ import click
 from service.config import get_settings
 from service.days import parse_day
 from service.decision_log.errors import DecisionLogError
-from service.decision_log.outcomes import record_outcomes
+from service.decision_log.outcomes import ROWS_LISTED, OutcomeImport, record_outcomes
 from service.decision_log.reference import load_reference
 from service.decision_log.startup import existing_log, opened_log
 from service.decision_log.verify import verify_chain
@@ -73,6 +73,8 @@ def import_command(file: Path, database_url: str | None) -> None:
     """Import a CSV of referral_id/household_id, event, event_date; report bad rows.
 
     Good rows are kept; the exit code is 1 if any row was rejected, so a script notices.
+    New rows that match no scored decision, or are dated before their referral was
+    received, are kept too, and named by line (the first 20 of each) on standard error.
     """
     reader = csv.DictReader(io.StringIO(_read_utf8(file), newline=""))
     _require_header(file, reader.fieldnames)
@@ -84,12 +86,37 @@ def import_command(file: Path, database_url: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     for p in result.rejected:
         click.echo(f"row {p.row}, {p.column}: {p.message}", err=True)
+    for line in _notices(result):
+        click.echo(line, err=True)
+    unmatched = len(result.unmatched_rows)
     click.echo(
-        f"{result.accepted} recorded, {result.duplicates} already on record, "
+        f"{result.accepted} recorded ({result.matched} matching a scored decision, "
+        f"{unmatched} matching none), {result.duplicates} already on record, "
         f"{len({p.row for p in result.rejected})} rejected"
     )
+    # Not a failure: such rows are recorded, and one may match a decision scored later.
     if result.rejected:
         raise click.exceptions.Exit(1)
+
+
+_UNMATCHED: Final = "matches no scored decision (yet): recorded; check its id"
+_BEFORE: Final = (
+    "dated before its referral was received: recorded, but will not count as its outcome"
+)
+
+
+def _notices(result: OutcomeImport) -> list[str]:
+    # By line number, and never the ids: the file has them, and a terminal may be logged.
+    listed = [(n, _UNMATCHED) for n in result.unmatched_rows[:ROWS_LISTED]]
+    listed += [(n, _BEFORE) for n in result.before_received_rows[:ROWS_LISTED]]
+    lines = [f"row {n}: {message}" for n, message in sorted(listed)]
+    for rows, what in (
+        (result.unmatched_rows, "matching no scored decision"),
+        (result.before_received_rows, "dated before their referral was received"),
+    ):
+        if len(rows) > ROWS_LISTED:
+            lines.append(f"... and {len(rows) - ROWS_LISTED} more rows {what}")
+    return lines
 
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")

@@ -200,6 +200,23 @@ def read_decisions(log: DecisionLog) -> Decisions:
     return rows.read(log)
 
 
+def received_day(received_at: str) -> str:
+    """Return the day a referral was received, as reports read it.
+
+    Parameters
+    ----------
+    received_at : str
+        The referral's ``received_at`` as logged (ISO 8601 with its offset).
+
+    Returns
+    -------
+    str
+        YYYY-MM-DD: the date the referral itself gives, in its own offset (the agency's day),
+        not moved to UTC.
+    """
+    return received_at[:10]
+
+
 def _score_row(payload: dict[str, Any]) -> list[Any]:
     referral = payload["referral"]
     races = sorted({r for child in referral["children"] for r in child.get("race", [])})
@@ -214,7 +231,7 @@ def _score_row(payload: dict[str, Any]) -> list[Any]:
         payload.get("model_version"),
         payload["referral_id"],
         payload["household_id"],
-        referral["received_at"][:10],
+        received_day(referral["received_at"]),
         payload["probability"],
         payload["score"],
         recommendation,

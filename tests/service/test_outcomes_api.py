@@ -19,6 +19,20 @@ def _row(**changes) -> dict:
     return {"referral_id": "ref-0001", "event": "removal", "event_date": "2025-05-01", **changes}
 
 
+def _told(accepted: int, *, rejected: list | None = None, unmatched: list[int]) -> dict:
+    # No decision is scored in this module's log: every new row matches none.
+    return {
+        "accepted": accepted,
+        "duplicates": 0,
+        "rejected": [] if rejected is None else rejected,
+        "matched": 0,
+        "unmatched": len(unmatched),
+        "unmatched_rows": unmatched,
+        "before_received": 0,
+        "before_received_rows": [],
+    }
+
+
 TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
 DAY_AFTER = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
 
@@ -54,17 +68,16 @@ def test_a_row_of_the_wrong_shape_refuses_the_request(client, row, field, messag
         {"field": field, "message": message, "type": kind}
     ]
     again = client.post("/v1/outcomes", json=[good])
-    assert again.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert again.json() == _told(1, unmatched=[0])
 
 
 def test_a_row_with_bad_text_is_still_reported_row_by_row(client) -> None:
     rows = [_row(event_date="2025-06-01"), _row(event_date="31/12/2025"), _row(event="arrest")]
     response = client.post("/v1/outcomes", json=rows)
     assert response.status_code == 200
-    assert response.json() == {
-        "accepted": 1,
-        "duplicates": 0,
-        "rejected": [
+    assert response.json() == _told(
+        1,
+        rejected=[
             {
                 "row": 1,
                 "column": "event_date",
@@ -77,14 +90,15 @@ def test_a_row_with_bad_text_is_still_reported_row_by_row(client) -> None:
                 "re_referral, substantiation, removal, injury",
             },
         ],
-    }
+        unmatched=[0],
+    )
 
 
 def test_tomorrow_and_1900_are_accepted(client) -> None:
     rows = [_row(event_date=TOMORROW), _row(event_date="1900-01-01", referral_id=None)]
     rows[1]["household_id"] = "hh-0000042"
     response = client.post("/v1/outcomes", json=rows)
-    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert response.json() == _told(2, unmatched=[0, 1])
 
 
 def test_a_day_before_1900_or_after_tomorrow_is_rejected_row_by_row(client) -> None:
@@ -97,10 +111,9 @@ def test_a_day_before_1900_or_after_tomorrow_is_rejected_row_by_row(client) -> N
     ]
     response = client.post("/v1/outcomes", json=rows)
     assert response.status_code == 200
-    assert response.json() == {
-        "accepted": 1,
-        "duplicates": 0,
-        "rejected": [
+    assert response.json() == _told(
+        1,
+        rejected=[
             {
                 "row": row,
                 "column": "event_date",
@@ -109,4 +122,5 @@ def test_a_day_before_1900_or_after_tomorrow_is_rejected_row_by_row(client) -> N
             }
             for row, day in enumerate(["0001-01-01", "9999-12-31", DAY_AFTER])
         ],
-    }
+        unmatched=[3],
+    )

@@ -354,9 +354,23 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
                 "message": "'31/12/2026' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31",
             },
         ],
+        "matched": 2,  # the referral scored above, and its household
+        "unmatched": 0,
+        "unmatched_rows": [],
+        "before_received": 0,
+        "before_received_rows": [],
     }
     again = client.post("/v1/outcomes", json=rows[:2])
-    assert again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert again.json() == {
+        "accepted": 0,
+        "duplicates": 2,
+        "rejected": [],
+        "matched": 0,
+        "unmatched": 0,
+        "unmatched_rows": [],
+        "before_received": 0,
+        "before_received_rows": [],
+    }
     outcomes = client.get(f"/v1/decisions/{decision_id}").json()["outcomes"]
     assert outcomes == [
         {
@@ -373,6 +387,40 @@ def test_outcomes_keep_good_rows_report_bad_ones_and_are_idempotent(client) -> N
             "event_date": "2026-11-21",
             "recorded_by": _recorder(client),
         },
+    ]
+
+
+def test_outcomes_name_the_new_rows_no_scored_decision_matches(client) -> None:
+    # Before: a mistyped id was "accepted" like any other, and an event dated before its
+    # referral was received (never counted by monitoring) too: both went unnoticed. Still
+    # recorded (a feed may deliver an outcome before its referral is scored), but named by
+    # index in the answer; the ids, or their hashes, are not repeated back.
+    decision_id = client.post("/v1/score", json=example()).json()["decision_id"]
+    rows = [
+        {"referral_id": "nope-123", "event": "removal", "event_date": "2026-11-21"},
+        {"referral_id": "ref-0001", "event": "re_referral", "event_date": "2026-11-02"},
+        {"household_id": "hh-nope", "event": "injury", "event_date": "2026-11-21"},
+        {"referral_id": "ref-0001", "event": "removal", "event_date": "2026-11-21"},
+    ]
+    response = client.post("/v1/outcomes", json=rows)
+    assert (response.status_code, response.json()) == (
+        200,
+        {
+            "accepted": 4,
+            "duplicates": 0,
+            "rejected": [],
+            "matched": 2,
+            "unmatched": 2,
+            "unmatched_rows": [0, 2],
+            "before_received": 1,  # example.json's referral was received 2026-11-20
+            "before_received_rows": [1],
+        },
+    )
+    assert _keyed("referral", "nope-123") not in response.text
+    outcomes = client.get(f"/v1/decisions/{decision_id}").json()["outcomes"]
+    assert [(o["event"], o["event_date"]) for o in outcomes] == [
+        ("re_referral", "2026-11-02"),
+        ("removal", "2026-11-21"),
     ]
 
 

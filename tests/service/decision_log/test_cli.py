@@ -88,13 +88,56 @@ def test_outcomes_import_reports_bad_rows_and_keeps_good_ones(
         "row 4, event_date: '2026-02-30' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
         f"row 6, event_date: 9999-12-31 is outside 1900-01-01 to {tomorrow}; accepted: the day "
         "the event happened (YYYY-MM-DD), not after tomorrow\n"
-        "2 recorded, 0 already on record, 3 rejected\n"
+        "row 2: matches no scored decision (yet): recorded; check its id\n"
+        "row 5: matches no scored decision (yet): recorded; check its id\n"
+        "2 recorded (0 matching a scored decision, 2 matching none), 0 already on record, "
+        "3 rejected\n"
     )
     again = runner.invoke(main, args)
-    assert again.output.endswith("0 recorded, 2 already on record, 3 rejected\n")
+    assert again.output.endswith(
+        "0 recorded (0 matching a scored decision, 0 matching none), 2 already on record, "
+        "3 rejected\n"
+    )
     assert runner.invoke(main, ["log", "verify", "--database-url", database_url]).output == (
         "ok: 2 records\n"
     )
+
+
+def test_outcomes_import_names_the_lines_no_scored_decision_matches(
+    registry_with_champion, database_url, tmp_path
+) -> None:
+    # Before: "5 recorded", a mistyped id and an event dated before its referral was
+    # received (which monitoring never counts) alike. Still recorded, exit 0 (one may match
+    # a decision scored later), but named by line on standard error; never by id.
+    _three_records(registry_with_champion, database_url)  # ref-0001, received 2026-11-20
+    csv = tmp_path / "outcomes.csv"
+    csv.write_text(
+        "referral_id,household_id,event,event_date\n"
+        "ref-0001,,removal,2026-11-21\n"  # 2
+        "nope-123,,removal,2026-11-21\n"  # 3: no such referral scored
+        "ref-0001,,re_referral,2026-11-02\n"  # 4: before the call
+        ",hh-0000042,injury,2026-11-22\n"  # 5
+        ",hh-nope,injury,2026-11-22\n"  # 6: no such household scored
+        + "".join(f"nope-{i},,removal,2026-11-21\n" for i in range(20))  # 7-26
+    )
+    result = CliRunner().invoke(
+        main, ["outcomes", "import", str(csv), "--database-url", database_url]
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        "row 3: matches no scored decision (yet): recorded; check its id\n"
+        "row 4: dated before its referral was received: recorded, but will not count as its "
+        "outcome\n"
+        "row 6: matches no scored decision (yet): recorded; check its id\n"
+        + "".join(
+            f"row {n}: matches no scored decision (yet): recorded; check its id\n"
+            for n in range(7, 25)
+        )
+        + "... and 2 more rows matching no scored decision\n"
+        "25 recorded (3 matching a scored decision, 22 matching none), 0 already on record, "
+        "0 rejected\n",
+    )
+    assert "nope" not in result.output
 
 
 def test_monitor_writes_html_and_json(
@@ -210,7 +253,13 @@ def test_outcomes_import_reads_excel_csv_utf8_with_its_byte_order_mark(tmp_path)
     url = created_log(f"sqlite:///{tmp_path / 'd.db'}")
     result = CliRunner().invoke(main, ["outcomes", "import", str(csv), "--database-url", url])
     # Before: the mark stuck to "referral_id", so both rows had no identifier.
-    assert (result.exit_code, result.output) == (0, "2 recorded, 0 already on record, 0 rejected\n")
+    assert (result.exit_code, result.output) == (
+        0,
+        "row 2: matches no scored decision (yet): recorded; check its id\n"
+        "row 3: matches no scored decision (yet): recorded; check its id\n"
+        "2 recorded (0 matching a scored decision, 2 matching none), 0 already on record, "
+        "0 rejected\n",
+    )
 
 
 @pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"], ids=["plain", "byte-order-mark"])
@@ -371,5 +420,7 @@ def test_outcomes_import_names_the_line_each_bad_row_starts_on(tmp_path) -> None
         "row 6, event: 'arrest' is not an event; accepted: re_referral, substantiation, "
         "removal, injury\n"
         "row 9, event_date: '2026-13-01' is not a date; accepted: YYYY-MM-DD, e.g. 2026-03-31\n"
-        "1 recorded, 0 already on record, 3 rejected\n",
+        "row 3: matches no scored decision (yet): recorded; check its id\n"
+        "1 recorded (0 matching a scored decision, 1 matching none), 0 already on record, "
+        "3 rejected\n",
     )

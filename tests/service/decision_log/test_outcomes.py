@@ -1,4 +1,5 @@
-"""Outcome imports: written chunk by chunk, so scores are not held up, and idempotent."""
+"""Outcome imports: written chunk by chunk, so scores are not held up, and idempotent; each
+new row is told apart by whether it matches a scored decision."""
 
 import threading
 
@@ -13,8 +14,12 @@ from service.decision_log import (
     record_outcomes,
     verify_chain,
 )
-from service.decision_log.repository import transaction
+from service.decision_log.chain import canonical_json
+from service.decision_log.db import lock_chain
+from service.decision_log.monitoring import decision_frame
+from service.decision_log.repository import append, transaction
 from service.decision_log.tables import LogEntry
+from tests.service.decision_log.factories import score_payload
 
 
 def _rows(n: int, *, start: int = 0) -> list[dict[str, str]]:
@@ -22,6 +27,31 @@ def _rows(n: int, *, start: int = 0) -> list[dict[str, str]]:
         {"household_id": f"hh-{i}", "event": "removal", "event_date": "2026-01-02"}
         for i in range(start, start + n)
     ]
+
+
+def _told(
+    accepted: int,
+    duplicates: int,
+    *,
+    rejected: list | None = None,
+    matched: int = 0,
+    unmatched: list[int] | None = None,
+    unmatched_count: int | None = None,
+    before_received: list[int] | None = None,
+) -> dict:
+    """What an import answers; unmatched_count when more rows than those listed match none."""
+    unmatched = [] if unmatched is None else unmatched
+    before_received = [] if before_received is None else before_received
+    return {
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "rejected": [] if rejected is None else rejected,
+        "matched": matched,
+        "unmatched": len(unmatched) if unmatched_count is None else unmatched_count,
+        "unmatched_rows": unmatched,
+        "before_received": len(before_received),
+        "before_received_rows": before_received,
+    }
 
 
 def _outcomes_on_record(log) -> int:
@@ -60,14 +90,17 @@ def test_a_score_is_written_while_a_large_import_runs(log, monkeypatch) -> None:
     finally:
         resume.set()
         importing.join()
-    assert done["result"].to_dict() == {"accepted": len(rows), "duplicates": 0, "rejected": []}
+    # No decision is scored: every row matches none, the first 20 are listed.
+    assert done["result"].to_dict() == _told(
+        len(rows), 0, unmatched=list(range(20)), unmatched_count=len(rows)
+    )
     assert score.seq == outcomes.CHUNK_ROWS + 1
     with transaction(log, read_only=True) as session:
         last = session.scalar(select(func.max(LogEntry.seq)).where(LogEntry.kind == "outcome"))
     assert last == len(rows) + 1
     assert verify_chain(log).line() == f"ok: {len(rows) + 1} records"
     again = record_outcomes(log, rows)
-    assert again.to_dict() == {"accepted": 0, "duplicates": len(rows), "rejected": []}
+    assert again.to_dict() == _told(0, len(rows))
 
 
 def test_repeated_rows_are_written_once_whichever_chunk_they_fall_in(log) -> None:
@@ -76,7 +109,10 @@ def test_repeated_rows_are_written_once_whichever_chunk_they_fall_in(log) -> Non
     rows.insert(3, dict(rows[0]))  # the same chunk as its first
     rows.append(dict(rows[5]))  # a later chunk
     result = record_outcomes(log, rows, first_row=2)
-    assert result.to_dict() == {"accepted": chunk + 10, "duplicates": 2, "rejected": []}
+    # Row 5 (the repeat of row 2) is a duplicate: neither matched nor not.
+    assert result.to_dict() == _told(
+        chunk + 10, 2, unmatched=[2, 3, 4, *range(6, 23)], unmatched_count=chunk + 10
+    )
     assert _outcomes_on_record(log) == chunk + 10
 
 
@@ -112,7 +148,12 @@ def test_an_interrupted_import_keeps_the_chunks_before_and_a_rerun_completes_it(
     assert _outcomes_on_record(log) == chunk
     monkeypatch.undo()
     again = record_outcomes(log, rows, first_row=2)
-    assert again.to_dict() == {"accepted": chunk + 100, "duplicates": chunk, "rejected": []}
+    assert again.to_dict() == _told(
+        chunk + 100,
+        chunk,
+        unmatched=list(range(chunk + 2, chunk + 22)),
+        unmatched_count=chunk + 100,
+    )
     assert verify_chain(log).line() == f"ok: {len(rows)} records"
 
 
@@ -137,11 +178,7 @@ def test_a_row_with_both_ids_is_its_referrals_event_and_its_households(log) -> N
         "event": "removal",
         "event_date": "2026-10-25",
     }
-    assert record_outcomes(log, [both]).to_dict() == {
-        "accepted": 1,
-        "duplicates": 0,
-        "rejected": [],
-    }
+    assert record_outcomes(log, [both]).to_dict() == _told(1, 0, unmatched=[0])
     with transaction(log, read_only=True) as session:
         records = session.execute(
             select(LogEntry.subject_key, LogEntry.dedupe_key, LogEntry.payload).order_by(
@@ -167,4 +204,127 @@ def test_a_row_with_both_ids_is_its_referrals_event_and_its_households(log) -> N
     household_only = {k: v for k, v in both.items() if k != "referral_id"}
     referral_only = {k: v for k, v in both.items() if k != "household_id"}
     again = record_outcomes(log, [both, household_only, referral_only])
-    assert again.to_dict() == {"accepted": 0, "duplicates": 3, "rejected": []}
+    assert again.to_dict() == _told(0, 3)
+
+
+def _score(log, decision_id: str, *, referral: str, household: str, received_at: str) -> dict:
+    # A score record keyed as the service keys it: subject_key and ids are the keyed hashes.
+    payload = score_payload(decision_id, 12, "screen_out_recommended")
+    payload["referral_id"] = log.pseudonymizer("referral", referral)
+    payload["household_id"] = log.pseudonymizer("household", household)
+    payload["referral"]["received_at"] = received_at
+    return payload
+
+
+def _append_score(log, payload: dict) -> None:
+    with transaction(log) as session:
+        lock_chain(session)
+        append(
+            session,
+            payload,
+            kind="score",
+            decision_id=payload["decision_id"],
+            subject_key=payload["referral_id"],
+            dedupe_key=f"score:{payload['decision_id']}",
+        )
+
+
+def _row(event_date: str, *, referral: str = "", household: str = "", event: str = "removal"):
+    return {
+        "referral_id": referral,
+        "household_id": household,
+        "event": event,
+        "event_date": event_date,
+    }
+
+
+def test_each_new_row_is_told_whether_it_matches_a_scored_decision(log) -> None:
+    # Before: every good row was "accepted", a mistyped id and an event dated before its
+    # referral (never counted) alike. They are still recorded; the answer now names them.
+    morning = "2026-11-20T10:30:00-05:00"
+    _append_score(
+        log, _score(log, "a" * 32, referral="ref-1", household="hh-1", received_at=morning)
+    )
+    # Scored by another path, without a summary: read from the record itself.
+    late_evening = _score(
+        log, "b" * 32, referral="ref-2", household="hh-2", received_at="2026-03-01T23:30:00-08:00"
+    )
+    log.committer.submit(
+        PendingRecord(
+            kind="score",
+            payload=canonical_json(late_evening),
+            decision_id="b" * 32,
+            subject_key=late_evening["referral_id"],
+            dedupe_key=f"score:{'b' * 32}",
+        )
+    ).result(timeout=30)
+    rows = [
+        _row("2026-11-21", referral="ref-1"),  # 0: matched
+        _row("2026-11-02", referral="ref-1", event="re_referral"),  # 1: before 2026-11-20
+        _row("2026-11-20", referral="ref-1", event="substantiation"),  # 2: the day of the call
+        _row("2026-11-21", referral="ref-9"),  # 3: no such referral scored
+        _row("2026-03-05", household="hh-2"),  # 4: matched by the household
+        _row("2026-03-05", household="hh-9"),  # 5: no such household scored
+        _row("2026-11-22", referral="ref-9", household="hh-1", event="injury"),  # 6: see below
+        _row("2026-03-01", referral="ref-2"),  # 7: its own day (UTC's is the 2nd)
+        _row("2026-03-01", referral="ref-2", event="arrest"),  # 8: rejected
+        _row("2026-11-21", referral="ref-1"),  # 9: a duplicate of row 0
+    ]
+    result = record_outcomes(log, rows)
+    # Row 6 names a scored household, but a referral that was not scored: matched on the
+    # referral alone, so the mistyped id is not hidden by its household.
+    assert result.to_dict() == _told(
+        8,
+        1,
+        rejected=[
+            {
+                "row": 8,
+                "column": "event",
+                "message": "'arrest' is not an event; accepted: "
+                "re_referral, substantiation, removal, injury",
+            }
+        ],
+        matched=5,
+        unmatched=[3, 5, 6],
+        before_received=[1],
+    )
+    # As monitoring counts them: row 1 is not ref-1's re_referral; rows 2 and 7 count, on
+    # the day of the call; row 6's household record is hh-1's later injury.
+    frame = decision_frame(log).set_index("decision_id")
+    events = ["re_referral", "substantiation", "removal", "injury"]
+    assert frame.loc["a" * 32, events].tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert frame.loc["b" * 32, events].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert _outcomes_on_record(log) == 9  # every row recorded, row 6 as two records
+    # Told when new only: sent again, every row is a duplicate.
+    assert record_outcomes(log, [r for r in rows if r["event"] != "arrest"]).to_dict() == (
+        _told(0, 9)
+    )
+
+
+def test_the_scored_decisions_are_looked_up_once_per_import(log) -> None:
+    # Not once per row, nor per chunk: one statement for the referrals, one for the
+    # households, each with all its keys in one parameter (10,000 would pass SQLite's
+    # limit of variables as an IN list).
+    chunk = outcomes.CHUNK_ROWS
+    _append_score(
+        log,
+        _score(log, "c" * 32, referral="ref-7", household="hh-7", received_at="2026-05-01T09:00Z"),
+    )
+    rows = [_row("2026-06-01", referral=f"ref-{i}") for i in range(chunk * 2)]
+    rows += [_row("2026-06-01", household=f"hh-{i}") for i in range(chunk * 2)]
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if "score_summaries" in statement:
+            statements.append(statement)
+
+    sa.event.listen(log.engine, "before_cursor_execute", seen)
+    try:
+        result = record_outcomes(log, rows)
+    finally:
+        sa.event.remove(log.engine, "before_cursor_execute", seen)
+    assert len(statements) == 2
+    assert (result.accepted, result.matched) == (chunk * 4, 2)
+    assert result.unmatched_rows[:8] == [0, 1, 2, 3, 4, 5, 6, 8]
+    assert len(result.unmatched_rows) == chunk * 4 - 2
+    assert chunk * 2 + 7 not in result.unmatched_rows  # hh-7

@@ -92,7 +92,16 @@ def test_no_personal_data_in_any_log_line(client, caplog) -> None:
     outcomes = client.post("/v1/outcomes", json=rows, headers=as_role(client, "supervisor"))
     assert (outcomes.status_code, outcomes.json()) == (
         200,
-        {"accepted": 2, "duplicates": 0, "rejected": []},
+        {
+            "accepted": 2,
+            "duplicates": 0,
+            "rejected": [],
+            "matched": 2,  # the referral scored above, and its household
+            "unmatched": 0,
+            "unmatched_rows": [],
+            "before_received": 1,  # received 2026-11-20: row 0 will not count
+            "before_received_rows": [0],
+        },
     )
     invalid = dict(body, children=[{"child_id": "kid-QZX-bad", "age_years": -3}])
     assert client.post("/v1/score", json=invalid).status_code == 422
