@@ -268,10 +268,20 @@ def monitoring_report(
             "scored_by_other_versions": len(frame) - len(scored),
         },
         "audit_tool": _audit(
-            decided, outcome=outcome, score="tool_in", min_cell=min_cell, threshold=1.0
+            decided,
+            outcome=outcome,
+            score="tool_in",
+            min_cell=min_cell,
+            hidden=len(screened) - len(decided),
+            threshold=1.0,
         ),
         "audit_decisions": _audit(
-            decided, outcome=outcome, score="score", min_cell=min_cell, decision="screened_in"
+            decided,
+            outcome=outcome,
+            score="score",
+            min_cell=min_cell,
+            hidden=len(screened) - len(decided),
+            decision="screened_in",
         ),
         "overrides": {
             "framing": FRAMING,
@@ -329,10 +339,22 @@ def _pooled(column: pd.Series, *, min_cell: int, unrecorded_apart: bool = False)
 
 
 def _audit(
-    frame: pd.DataFrame, *, outcome: str, score: str, min_cell: int, **selection: Any
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    score: str,
+    min_cell: int,
+    hidden: int,
+    **selection: Any,
 ) -> dict[str, Any]:
     if len(frame) == 0:
-        return {"note": "no decisions yet"}
+        # "No decisions yet" would be wrong when there are some, all in small cells.
+        if hidden:
+            return {
+                "note": f"nothing to show: the {hidden} screened decisions are all in race "
+                f"groups or units under {min_cell}, which are left out"
+            }
+        return {"note": "no screening decisions yet"}
     try:
         result = disparity_audit(
             frame, label=outcome, score=score, groups=["race"], min_group_size=20, **selection

@@ -514,3 +514,23 @@ def test_screening_alike_on_both_sides_still_compares_the_outcomes() -> None:
     assert "note" not in near
     assert near["caveat"].startswith("screening did not change at the cutoff")
     assert (near["_result"].first_stage, near["_result"].effect) == (None, None)
+
+
+def test_the_page_shows_rates_as_percentages_and_says_why_a_table_is_empty(sqlite_log) -> None:
+    _log_on_days(sqlite_log, ["2026-03-01"] * 12, screened=set(range(12)))
+    frame = decision_frame(sqlite_log)
+    report = monitoring_report(frame, None, threshold=16, min_cell=10)
+    page = " ".join(render_monitoring(report).split())
+    # Before: 0.0 and 1.0, or 0.17391304347826086, with no counts and no interval.
+    assert "<td>race: white</td><td>12</td><td>0.0% (0 of 12; 0.0%-24.2%)</td>" in page
+    assert "<td>race: white</td><td>12</td><td>100.0% (12 of 12; 75.8%-100.0%)</td>" in page
+    assert "<td>white</td><td>12</td><td>12</td> <td>100.0%</td>" in page
+    # Every screened decision in a small cell: before, "no decisions yet".
+    hidden = monitoring_report(frame, None, threshold=16, min_cell=20)
+    note = (
+        "nothing to show: the 12 screened decisions are all in race groups or units under 20, "
+        "which are left out"
+    )
+    assert hidden["audit_tool"] == hidden["audit_decisions"] == {"note": note}
+    page = " ".join(render_monitoring(hidden).split())
+    assert page.count(note) == 4  # both audits, the overrides by group and by unit
