@@ -3,7 +3,9 @@
 A case posted without ``probability``, ``score`` or ``band`` is scored with the model in service,
 as ``POST /v1/score`` would score it, so score-based rules and the band defaults are previewed as
 they would apply. Without a loaded model such cases are counted (``unscored``) and the rules that
-need a score are named (``rules_not_evaluated``) rather than silently never firing.
+need a score are named (``rules_not_evaluated``) rather than silently never firing. A proposed
+file whose version was first served with other content is previewed all the same, and the
+response says the service would refuse it (``version_conflict``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.rules import RulesDep
 from service.auth import GuardedRoute, Permission, require
+from service.decision_log import DecisionLog
+from service.decision_log.errors import DecisionLogUnavailable
+from service.decision_log.rules_versions import find_claim
 from service.errors import ModelUnavailable
 from service.model_holder import LoadedModel
-from service.rules import RecommendationValue, RulesError, parse_rules
+from service.rules import RecommendationValue, RulesError, RuleSet, parse_rules
+from service.rules.holder import claimed_for_other_content
 from service.rules.preview import Case, NumberedCase, compare_rule_sets
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], route_class=GuardedRoute)
@@ -79,6 +85,12 @@ class PreviewResponse(BaseModel):
         "or probability, so could not be evaluated on them; the band defaults did not apply "
         "to them either."
     )
+    version_conflict: str | None = Field(
+        description="Set when the proposed version was first served with other content (the "
+        "posted text's SHA-256 differs): the service would refuse this file, so raise its "
+        "version; one line saying when. Null when the version is new, was served with this "
+        "same content, or the decision log could not be read (a reload checks it again)."
+    )
 
 
 def model_in_service(request: Request) -> LoadedModel | None:
@@ -106,6 +118,52 @@ def model_in_service(request: Request) -> LoadedModel | None:
 ModelDep = Annotated[LoadedModel | None, Depends(model_in_service)]
 
 
+def decision_log_in_service(request: Request) -> DecisionLog | None:
+    """Read the decision log the app opened, if it has one.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The current request.
+
+    Returns
+    -------
+    DecisionLog or None
+        Its claims say which content each rules version was first served with.
+    """
+    decision_log: DecisionLog | None = getattr(request.app.state, "decision_log", None)
+    return decision_log
+
+
+LogDep = Annotated[DecisionLog | None, Depends(decision_log_in_service)]
+
+
+def version_conflict(decision_log: DecisionLog | None, proposed: RuleSet) -> str | None:
+    """Say whether the proposed version was first served with other content.
+
+    Parameters
+    ----------
+    decision_log : DecisionLog or None
+    proposed : RuleSet
+
+    Returns
+    -------
+    str or None
+        The refusal the service would log on reloading such a file; None when the version is
+        new, was served with this content, or the log cannot be read (the preview is still
+        worth having, and the reload checks again).
+    """
+    if decision_log is None:
+        return None
+    try:
+        claim = find_claim(decision_log, proposed.version)
+    except DecisionLogUnavailable:
+        return None
+    if claim is None or claim.sha256 == proposed.sha256:
+        return None
+    return str(claimed_for_other_content(proposed, since=claim.first_served_at))
+
+
 def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
     error = {"loc": ("body", field), "msg": message, "type": "value_error", "input": value}
     return RequestValidationError([error])
@@ -116,10 +174,13 @@ def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
     responses={422: {"description": "The rules YAML or a case is invalid; the body names it."}},
     dependencies=[Depends(require(Permission.rules_preview))],
 )
-def preview_rules(body: PreviewRequest, active: RulesDep, loaded: ModelDep) -> PreviewResponse:
+def preview_rules(
+    body: PreviewRequest, active: RulesDep, loaded: ModelDep, decision_log: LogDep
+) -> PreviewResponse:
     """Run a proposed rules file and the active one over the cases and count what changes.
 
     Cases posted without probability, score or band are scored with the model in service.
+    ``version_conflict`` says when the proposed version was first served with other content.
     """
     try:
         proposed = parse_rules(body.rules_yaml, source="proposed")
@@ -154,4 +215,5 @@ def preview_rules(body: PreviewRequest, active: RulesDep, loaded: ModelDep) -> P
         scored_by_model=result.scored,
         unscored=result.unscored,
         rules_not_evaluated=result.rules_not_evaluated,
+        version_conflict=version_conflict(decision_log, proposed),
     )

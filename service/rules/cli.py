@@ -2,14 +2,18 @@
 
 Usage::
 
-    hotline rules check FILE
+    hotline rules check FILE [--database-url URL]
     hotline rules test FILE --cases CASES.jsonl [--active ACTIVE.yaml] [--registry DIR] [--show N]
 
-``rules test`` compares against ``--active``, else ``$HOTLINE_RULES_FILE`` (the file the service
-serves), else the shipped default rules, and its header says which of the three it used. Cases
-given without a score are scored with the champion of ``--registry`` (else
-``$HOTLINE_REGISTRY_DIR``, the registry the service scores from), as the service would score
-them; without a champion the output counts them and names the rules that need a score.
+``rules check`` also reads the decision log's claims (the content each version was first
+served with) as found, creating and migrating nothing, and refuses a file whose version was
+first served with other content, as the service would; without a log to read there (an
+author's laptop) it checks the file alone and says so. ``rules test`` compares against
+``--active``, else ``$HOTLINE_RULES_FILE`` (the file the service serves), else the shipped
+default rules, and its header says which of the three it used. Cases given without a score
+are scored with the champion of ``--registry`` (else ``$HOTLINE_REGISTRY_DIR``, the registry
+the service scores from), as the service would score them; without a champion the output
+counts them and names the rules that need a score.
 Both commands print one line ``error: ...`` to stderr and exit 1 on any rules or cases error,
 never a traceback.
 """
@@ -23,7 +27,12 @@ import click
 from click.core import ParameterSource
 
 from models import ModelError, ModelRegistry, ScreeningModel
+from service.config import get_settings
+from service.decision_log.cli import DATABASE_URL_OPTION
+from service.decision_log.errors import DecisionLogError
+from service.decision_log.rules_versions import ClaimLookup, look_up_claim
 from service.rules.errors import RulesError, RulesFileError
+from service.rules.holder import claimed_for_other_content
 from service.rules.loader import DEFAULT_RULES_PATH, load_rules
 from service.rules.preview import Preview, compare_rule_sets, needs_model, read_cases
 from service.rules.ruleset import RuleSet
@@ -50,14 +59,45 @@ def rules() -> None:
 
 @rules.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
-def check(file: str) -> None:
-    """Validate the rules FILE; print a one-line summary or the first error."""
+@DATABASE_URL_OPTION
+def check(file: str, database_url: str | None) -> None:
+    """Validate the rules FILE and its version against the decision log; print one line.
+
+    The line is a summary that says whether the version was served already with this same
+    content, is new, or could not be checked (no decision log there); or the first error,
+    a version first served with other content included (the service would refuse the file).
+    """
     try:
         ruleset = load_rules(file)
     except RulesError as exc:
         _fail(exc)
     n = len(ruleset.rules)
-    click.echo(f"ok: {file}: version {ruleset.version}, {n} rule{'s' if n != 1 else ''}")
+    summary = f"ok: {file}: version {ruleset.version}, {n} rule{'s' if n != 1 else ''}"
+    try:
+        lookup = _look_up_claim(ruleset, database_url)
+    except DecisionLogError as exc:
+        # Not an error: an author may check a file where there is no log (a laptop). The
+        # line says the version was not checked, and why.
+        click.echo(f"{summary}; not checked against a decision log: {exc}")
+        return
+    claim = lookup.claim
+    if claim is None:
+        click.echo(f"{summary}; a new version, not served yet (decision log {lookup.log})")
+    elif claim.sha256 == ruleset.sha256:
+        click.echo(
+            f"{summary}; first served on {claim.first_served_at} with this same content "
+            f"(decision log {lookup.log})"
+        )
+    else:
+        # Said as `hotline serve` and a reload would refuse the file.
+        _fail(claimed_for_other_content(ruleset, since=claim.first_served_at))
+
+
+def _look_up_claim(ruleset: RuleSet, database_url: str | None) -> ClaimLookup:
+    # The log the service writes (HOTLINE_DATABASE_URL) unless --database-url names another.
+    settings = get_settings()
+    key = settings.pseudonym_key.get_secret_value().encode()
+    return look_up_claim(database_url or settings.database_url, ruleset.version, key=key)
 
 
 @rules.command("test")

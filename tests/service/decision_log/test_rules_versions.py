@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -18,14 +19,16 @@ from service.decision_log import migrate, open_log
 from service.decision_log.rules_versions import claim_rules_version, find_claim
 from service.errors import RULES_BLOCKED
 from service.main import create_app
-from service.rules import VersionNotRaised
+from service.rules import DEFAULT_RULES_PATH, VersionNotRaised, load_rules
+from service.rules.cli import rules
 from tests.backends import make_settings
 from tests.factories import authorize, issue_key
 from tests.service.decision_log.conftest import PSEUDONYM_KEY
 from tests.service.decision_log.factories import example
-from tests.service.rules.factories import one_rule_file
+from tests.service.rules.factories import make_referral, one_rule_file
 
 A, B = "a" * 64, "b" * 64
+REFERRAL = make_referral(ages=(1.0,)).model_dump(mode="json")
 
 
 def test_the_first_claim_on_a_version_stands(database_url) -> None:
@@ -176,3 +179,142 @@ def test_serve_looks_for_claims_without_creating_a_log(tmp_path, monkeypatch) ->
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert not typo.exists()
+
+
+# `hotline rules check` and `POST /v1/rules/preview` read the claims. Before, both answered ok
+# for a file the service would refuse: an author learnt it only when the reload was refused.
+
+BUMP = (
+    "bump `version` in the file (decisions are logged by version, so two different rule sets "
+    "must not share one)"
+)
+
+
+def _shown(database_url: str, tmp_path) -> str:
+    # How the command names the log: a SQLite file by its absolute path (the database_url
+    # fixture's is tmp_path/decisions.db), a server by its URL.
+    return str(tmp_path / "decisions.db") if database_url.startswith("sqlite") else database_url
+
+
+def _check(path, database_url: str):
+    return CliRunner().invoke(rules, ["check", str(path), "--database-url", database_url])
+
+
+def _served(log, tmp_path, text: str):
+    # A rules file whose version a worker has served (claimed) with this content.
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    ruleset = load_rules(path)
+    return path, claim_rules_version(log, ruleset.version, ruleset.sha256)
+
+
+def test_rules_check_says_a_version_was_served_with_this_same_content(
+    log, database_url, tmp_path
+) -> None:
+    path, claim = _served(log, tmp_path, one_rule_file(version='"v1"'))
+    result = _check(path, database_url)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"ok: {path}: version v1, 1 rule; first served on {claim.first_served_at} with this "
+        f"same content (decision log {_shown(database_url, tmp_path)})\n"
+    )
+
+
+def test_rules_check_refuses_a_version_served_with_other_content(
+    log, database_url, tmp_path
+) -> None:
+    path, claim = _served(log, tmp_path, one_rule_file(version='"v1"'))
+    _edit_under_the_same_version(path)
+    result = _check(path, database_url)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {path}: version 'v1' was first served on {claim.first_served_at} with other "
+        f"rules; {BUMP}\n"
+    )
+
+
+def test_rules_check_says_a_version_is_new(log, database_url, tmp_path) -> None:
+    _served(log, tmp_path, one_rule_file(version='"v1"'))
+    raised = tmp_path / "raised.yaml"
+    raised.write_text(one_rule_file(version='"v2"').replace("value: 3", "value: 4"))
+    result = _check(raised, database_url)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"ok: {raised}: version v2, 1 rule; a new version, not served yet (decision log "
+        f"{_shown(database_url, tmp_path)})\n"
+    )
+    assert find_claim(log, "v2") is None  # looked up, not claimed
+
+
+def test_rules_check_without_a_log_there_checks_the_file_and_creates_nothing(
+    database_url, tmp_path
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    shown = _shown(database_url, tmp_path)
+    sqlite = database_url.startswith("sqlite")
+    result = _check(path, database_url)
+    # The fixture's SQLite file does not exist yet; its PostgreSQL schema is empty.
+    why = f"no file {shown}" if sqlite else f"{shown} holds no decision log (no log_entries table)"
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"ok: {path}: version v1, 1 rule; not checked against a decision log: {why}\n"
+    )
+    if sqlite:
+        assert not (tmp_path / "decisions.db").exists()
+        return
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert sa.inspect(connection).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_rules_check_on_a_log_from_before_claims_says_it_has_none(database_url, tmp_path) -> None:
+    old = open_log(database_url, key=PSEUDONYM_KEY)
+    try:
+        migrate(old.engine, revision="0003")
+    finally:
+        old.dispose()
+    path = tmp_path / "rules.yaml"
+    path.write_text(one_rule_file(version='"v1"'))
+    result = _check(path, database_url)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"ok: {path}: version v1, 1 rule; not checked against a decision log: the decision "
+        f"log {_shown(database_url, tmp_path)} has no rules_versions table yet\n"
+    )
+
+
+def _preview(client, rules_yaml: str) -> dict:
+    body = {"rules_yaml": rules_yaml, "cases": [{"referral": REFERRAL, "score": 9}]}
+    response = client.post("/v1/rules/preview", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_preview_says_when_the_proposed_version_was_served_with_other_content(client) -> None:
+    # The app serves the shipped rules, and claimed their version when it started.
+    claim = find_claim(client.app.state.decision_log, "2026.1")
+    assert claim is not None
+    edited = DEFAULT_RULES_PATH.read_text() + "# a comment changes the content too\n"
+    # Previewed all the same (these cases change nothing).
+    assert _preview(client, edited) == {
+        "active_version": "2026.1",
+        "proposed_version": "2026.1",
+        "cases": 1,
+        "transitions": [],
+        "hits_active": {},
+        "hits_proposed": {},
+        "changed": [],
+        "model_version": None,
+        "scored_by_model": 0,
+        "unscored": 0,
+        "rules_not_evaluated": [],
+        "version_conflict": f"proposed: version '2026.1' was first served on "
+        f"{claim.first_served_at} with other rules; {BUMP}",
+    }
+    assert _preview(client, DEFAULT_RULES_PATH.read_text())["version_conflict"] is None
+    raised = edited.replace('version: "2026.1"', 'version: "2026.2"')
+    assert _preview(client, raised)["version_conflict"] is None

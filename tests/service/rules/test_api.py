@@ -110,6 +110,8 @@ def preview_client(models=None):
     app.state.rules = load_rules(DEFAULT_RULES_PATH)
     # As a service started without a model (nothing promoted yet), unless a test gives one.
     app.state.models = models or ModelHolder(ModelRegistry("no-such-registry"), alias="champion")
+    # No decision log, so no claims: version_conflict is null (a log's claims are tested in
+    # tests/service/decision_log/test_rules_versions.py).
     app.include_router(preview_router)
     install_error_handlers(app)
     app.dependency_overrides[authenticate] = lambda: Principal("k", "t", Role.supervisor)
@@ -144,6 +146,7 @@ def test_preview_counts_what_the_proposed_rules_change():
         "scored_by_model": 0,
         "unscored": 0,
         "rules_not_evaluated": [],
+        "version_conflict": None,
     }
 
 
@@ -195,6 +198,7 @@ def test_preview_scores_cases_without_a_score_with_the_model_in_service(registry
         "scored_by_model": 1,
         "unscored": 0,
         "rules_not_evaluated": [],
+        "version_conflict": None,
     }
 
 
@@ -214,6 +218,7 @@ def test_preview_without_a_model_names_the_rules_it_could_not_evaluate():
         "scored_by_model": 0,
         "unscored": 3,
         "rules_not_evaluated": ["high-risk-protocol", "low-risk-protocol"],
+        "version_conflict": None,
     }
 
 

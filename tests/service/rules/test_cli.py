@@ -34,11 +34,39 @@ def _in_empty_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def test_check_ok_prints_one_line_summary():
-    result = run("check", DEFAULT_RULES_PATH)
+def test_check_ok_prints_one_line_summary(tmp_path):
+    # No decision log there (an author's laptop): the file is checked, and the line says its
+    # version was not; tests/service/decision_log/test_rules_versions.py checks against one.
+    absent = tmp_path / "no-log" / "decisions.db"
+    result = run("check", DEFAULT_RULES_PATH, "--database-url", f"sqlite:///{absent}")
     assert result.exit_code == 0
-    assert result.stdout == f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules\n"
+    assert result.stdout == (
+        f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules; not checked against a decision "
+        f"log: no file {absent}\n"
+    )
     assert result.stderr == ""
+    assert not absent.parent.exists()  # nothing created to look
+
+
+def test_check_names_a_database_url_it_cannot_use():
+    result = run("check", DEFAULT_RULES_PATH, "--database-url", "mysql://u:secret@h/db")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules; not checked against a decision "
+        "log: 'mysql://u:***@h/db' is not a database URL this service can use; accepted: "
+        "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB\n"
+    )
+
+
+def test_check_says_why_a_file_that_is_no_database_was_not_read(tmp_path):
+    garbage = tmp_path / "notes.db"
+    garbage.write_text("not a database\n")
+    result = run("check", DEFAULT_RULES_PATH, "--database-url", f"sqlite:///{garbage}")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules; not checked against a decision "
+        f"log: {garbage} cannot be read: file is not a database\n"
+    )
 
 
 @pytest.mark.parametrize(
