@@ -179,6 +179,19 @@ def disparity_audit(
     y = y_all[keep].astype(np.int64)
     s = s_all[keep]
     sel = (d_all[keep] if d_all is not None else (s >= float(threshold or 0.0))).astype(np.int64)
+    if sel.min() == sel.max():
+        # Nothing to tell apart: every rate comparison would pass, which reads as "fair".
+        none = sel[0] == 0
+        warnings.append(
+            f"{'no' if none else 'every'} audited case was selected ("
+            + (
+                f"decision column '{decision}'"
+                if decision is not None
+                else f"{score} >= {threshold}"
+            )
+            + f"; {score} runs from {float(s.min()):g} to {float(s.max()):g}): the selection and "
+            "error-rate comparisons cannot show a disparity; check the score column and threshold"
+        )
     kept = frame.loc[keep] if dropped else frame
     views = build_views(kept, groups, multi_label=multi_label)
     bins = make_score_bins(s, n_bins=n_bins)

@@ -91,6 +91,8 @@ def audit_summary(result: AuditResult) -> list[str]:
         f"({meta['selection']}) and {pct(overall['base_rate'])} had the outcome "
         f"'{meta['label']}'."
     ]
+    # Said second, before any "no disparity": a wrong column or threshold selects nobody.
+    lines.extend(w[0].upper() + w[1:] + "." for w in result.warnings if "was selected (" in w)
     views = result.meta["views"]
     for flag in sorted(
         result.flags, key=lambda f: (views.index(f["column"]), -distance_from_parity(f["ratio"]))

@@ -469,3 +469,23 @@ def test_a_column_with_no_recorded_value_has_no_reference_and_still_renders():
     result = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=16)
     assert (result.reference, result.ratios, result.flags) == ({"race": None}, {"race": {}}, [])
     assert "(reference: none)" in render_report(audit=result)
+
+
+def test_an_audit_that_selects_nobody_says_so_before_any_finding():
+    # Before: "0.0% were selected ... No group's selection or error rates differ", a clean
+    # report from a wrong column or threshold (a probability against a threshold of 16).
+    frame = audit_frame(2000, shift=0.0, seed=5)
+    frame["probability"] = frame["score"] / 20.0
+    result = disparity_audit(
+        frame, label="removed", score="probability", groups=["race"], threshold=16
+    )
+    low, high = frame["probability"].min(), frame["probability"].max()
+    warning = (
+        f"no audited case was selected (probability >= 16; probability runs from {low:g} to "
+        f"{high:g}): the selection and error-rate comparisons cannot show a disparity; check "
+        "the score column and threshold"
+    )
+    assert warning in result.warnings
+    assert result.summary[1] == warning[0].upper() + warning[1:] + "."
+    everyone = disparity_audit(frame, label="removed", score="score", groups=["race"], threshold=0)
+    assert everyone.summary[1].startswith("Every audited case was selected (score >= 0; ")
