@@ -52,12 +52,16 @@ class Reference:
     version : int
     holdout_note : str or None
         Why there is no holdout to compare with, when one was kept but cannot be read.
+    holdout_features : numpy.ndarray or None
+        The holdout's feature matrix (rows x :data:`models.FEATURE_SPEC`), when it was kept
+        and reads; the count features' drift is measured against it.
     """
 
     model: ScreeningModel
     holdout: pd.DataFrame | None
     version: int
     holdout_note: str | None = None
+    holdout_features: npt.NDArray[np.float64] | None = None
 
 
 def decision_frame(log: DecisionLog) -> pd.DataFrame:
@@ -428,16 +432,33 @@ def _drift(frame: pd.DataFrame, reference: Reference | None, *, min_cell: int) -
                 live_mean=round(float(live.mean()), 4),
             )
         else:
-            # Only the mean and spread of counts survive training; report the shift in SDs.
             sd = float(scale[j]) if scale is not None else None
             shift = (float(live.mean()) - mean) / sd if sd else None
-            out["features"][spec.name] = {
-                "psi": None,
-                "reading": "mean shift in training SDs",
+            means = {
                 "training_mean": round(mean, 4),
                 "live_mean": round(float(live.mean()), 4),
                 "shift_sd": None if shift is None else round(shift, 4),
             }
+            kept = reference.holdout_features
+            if kept is None:
+                # Without the holdout's features only the mean and spread survive training.
+                out["features"][spec.name] = {
+                    "psi": None,
+                    "reading": "mean shift in training SDs",
+                    **means,
+                }
+                continue
+            # A PSI over the holdout's deciles, as the probability's: a count that stops
+            # arriving (prior reports no longer sent) reads "shifted", not just a number.
+            column = kept[:, j]
+            edges = np.unique(np.quantile(column, np.linspace(0.1, 0.9, 9)))
+            expected = bin_counts(column, edges=edges)
+            out["features"][spec.name] = summarize(
+                psi(expected, bin_counts(live, edges=edges)),
+                decisions=n,
+                needed=decisions_needed(expected, reference_rows=len(column)),
+                **means,
+            )
     return out
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pyarrow import ArrowException
 
-from models import ModelError, ModelRegistry
+from models import FEATURE_SPEC, ModelError, ModelRegistry
 from service.decision_log.monitoring import Reference
 
 log = logging.getLogger("hotline.monitoring")
+
+HOLDOUT_FEATURES: Final = "holdout_features.npy"
+"""The holdout's feature matrix, as training registers it beside ``holdout.parquet``."""
 
 
 def load_reference(registry_dir: Path, *, alias: str) -> Reference | None:
@@ -71,4 +77,29 @@ def reference_for(registry: ModelRegistry, version: int, model: object) -> Refer
             "and probability drift are not computed"
         )
         return Reference(model=model, holdout=None, version=version, holdout_note=note)
-    return Reference(model=model, holdout=holdout, version=version)
+    features = _holdout_features(registry.version_dir(version) / HOLDOUT_FEATURES, len(holdout))
+    return Reference(model=model, holdout=holdout, version=version, holdout_features=features)
+
+
+def _holdout_features(path: Path, rows: int) -> npt.NDArray[np.float64] | None:
+    # The count features' drift reads them; without them (older versions kept none, or the
+    # file is damaged) it falls back to the mean shift, and the rest of the report stands.
+    if not path.is_file():
+        return None
+    try:
+        features = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        log.error("monitoring: holdout features %s not read: %s", path, exc)
+        return None
+    if features.shape != (rows, len(FEATURE_SPEC)) or features.dtype.kind != "f":
+        log.error(
+            "monitoring: holdout features %s are %s %s, not %d x %d floats",
+            path,
+            features.shape,
+            features.dtype,
+            rows,
+            len(FEATURE_SPEC),
+        )
+        return None
+    kept: npt.NDArray[np.float64] = features.astype(np.float64, copy=False)
+    return kept

@@ -1,5 +1,6 @@
 """The supervisors' monitoring report counts overrides against the tool alone."""
 
+import dataclasses
 import datetime as dt
 import shutil
 import sqlite3
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from models import FEATURE_SPEC
+from models import FEATURE_SPEC, ModelRegistry
 from service.config import ServiceSettings
 from service.decision_log import record_outcomes
 from service.decision_log.db import lock_chain
@@ -424,6 +425,49 @@ def test_a_drift_reading_needs_enough_decisions(
             "<td>score</td><td></td><td>not enough decisions for a drift reading (50 decisions "
             "of the 335 it needs)</td>" in page
         )
+
+
+def test_a_count_feature_that_stops_arriving_reads_shifted(registry_with_champion, sqlite_log):
+    # Before: counts got only "mean shift in training SDs" (here -0.9 or so) and no verdict,
+    # so an integrator who stopped sending prior reports went unflagged.
+    reference = load_reference(registry_with_champion.root, alias="champion")
+    assert reference.holdout_features is not None
+    rows = np.random.default_rng(3).choice(len(reference.holdout), size=400)
+    names = [f.name for f in FEATURE_SPEC]
+    payloads = []
+    for n, row in enumerate(rows):
+        payload = score_payload(
+            f"{n + 1:032x}", 12, "screener_judgment", model_version=reference.version
+        )
+        features = reference.holdout_features[row].tolist()
+        payload["features"] = dict(zip(names, features, strict=True))
+        payload["features"]["reports_same_household_5y"] = 0.0  # no longer sent
+        payloads.append(payload)
+    append_scores(sqlite_log, payloads)
+    report = monitoring_report(decision_frame(sqlite_log), reference, threshold=16, min_cell=1)
+    features = report["drift"]["features"]
+    stopped = features["reports_same_household_5y"]
+    assert stopped["reading"] == "shifted: review the model's fit to today's referrals"
+    assert stopped["psi"] > 0.25 and stopped["live_mean"] == 0.0
+    assert stopped["shift_sd"] < 0
+    assert features["n_children"]["reading"] == "stable"  # drawn as trained
+    # Without the holdout's features (a version that kept none): the mean shift alone.
+    bare = dataclasses.replace(reference, holdout_features=None)
+    report = monitoring_report(decision_frame(sqlite_log), bare, threshold=16, min_cell=1)
+    stopped = report["drift"]["features"]["reports_same_household_5y"]
+    assert (stopped["psi"], stopped["reading"]) == (None, "mean shift in training SDs")
+
+
+def test_holdout_features_that_do_not_fit_are_left_out(registry_with_champion, tmp_path) -> None:
+    registry = ModelRegistry(tmp_path / "reg")
+    shutil.copytree(registry_with_champion.root, registry.root)
+    version = registry.alias("champion")
+    path = registry.version_dir(version) / "holdout_features.npy"
+    np.save(path, np.zeros((3, 2)))  # another shape than the holdout's rows x features
+    reference = load_reference(registry.root, alias="champion")
+    assert reference.holdout is not None and reference.holdout_features is None
+    path.write_bytes(b"not an array")
+    assert load_reference(registry.root, alias="champion").holdout_features is None
 
 
 def _append_outcome(log, subject: str, day: str, number: int) -> None:
