@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Final
+
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from models import Referral, build_features, score_features
 from service.api.json_body import parse_body, request_body
 from service.auth import GuardedRoute, Permission, require
 from service.decision_log import score_record
+from service.decision_log.schemas import LEEWAY_MINUTES
 from service.errors import error_body
 from service.ids import random_hex_id
 from service.referrals import match_referral, needs_from_rules
@@ -16,6 +21,10 @@ from service.schemas import ScoreResponse
 
 router = APIRouter(tags=["scoring"], route_class=GuardedRoute)
 
+_RECEIVED_AT_ACCEPTED: Final = (
+    f"accepted: when the hotline received the report, at most {LEEWAY_MINUTES} minutes after "
+    "the server's clock (the features count back from it)"
+)
 _ERRORS = {
     422: {"description": "The referral is invalid; the body names each field at fault."},
     503: {
@@ -37,6 +46,7 @@ async def score(request: Request) -> Response:
     """Score one referral, apply the policy rules and suggest community services."""
     # The body is validated from its bytes in one pass (see service.api.json_body).
     referral = parse_body(await request.body(), Referral)
+    _require_received_by_now(referral)
     # async: the CPU work (~1.8 ms under load, docs/performance.md) runs on the event loop
     # without a threadpool hop, and the decision-log write is awaited, not blocked on: the
     # log's writer thread commits it with the other requests' records (group commit).
@@ -103,3 +113,18 @@ async def score(request: Request) -> Response:
 
 
 __all__ = ["error_body", "router"]
+
+
+def _require_received_by_now(referral: Referral) -> None:
+    # The contract bounds received_at by fixed years (a row validates the same whenever it is
+    # read); a live score also needs it not ahead of the clock: a report received "in 2030"
+    # moved every window counted back from it and scored 12 where it scored 16.
+    now = dt.datetime.now(dt.UTC)
+    if referral.received_at > now + dt.timedelta(minutes=LEEWAY_MINUTES):
+        message = (
+            f"{referral.received_at.isoformat()} is after the server's clock "
+            f"({now.isoformat(timespec='seconds')}) by more than {LEEWAY_MINUTES} minutes; "
+            f"{_RECEIVED_AT_ACCEPTED}"
+        )
+        error = {"loc": ("body", "received_at"), "msg": message, "type": "value_error"}
+        raise RequestValidationError([{**error, "input": None}])

@@ -452,3 +452,20 @@ def test_a_decision_time_ahead_of_the_clock_is_refused_past_5_minutes(client) ->
     assert field["message"].endswith(f") by more than 5 minutes; {DECIDED_AT_ACCEPTED}")
     soon = (now + dt.timedelta(minutes=2)).isoformat()
     assert client.post(url, json=_screening(soon)).status_code == 201
+
+
+def test_a_referral_received_ahead_of_the_clock_is_refused_past_5_minutes(client) -> None:
+    # Before: received_at 2030-01-01 was scored (12 where it scored 16: every window counted
+    # back from it moved), while a decided_at 10 minutes ahead was refused.
+    now = dt.datetime.now(dt.UTC)
+    late = (now + dt.timedelta(minutes=10)).isoformat()
+    response = client.post("/v1/score", json={**REFERRAL, "received_at": late})
+    (field,) = _error(response, 422, "invalid_request")["fields"]
+    assert field["field"] == "received_at"
+    assert field["message"].startswith(f"{late} is after the server's clock (")
+    assert field["message"].endswith(
+        ") by more than 5 minutes; accepted: when the hotline received the report, at most 5 "
+        "minutes after the server's clock (the features count back from it)"
+    )
+    soon = (now + dt.timedelta(minutes=2)).isoformat()
+    assert client.post("/v1/score", json={**REFERRAL, "received_at": soon}).status_code == 200
