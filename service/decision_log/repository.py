@@ -324,7 +324,7 @@ def record_screening(
                 raise OverrideNotPermitted(_OVERRIDE.format(decision_id=decision_id))
             _require_override_reason(request)
         _require_known_services(
-            request.referral_statuses, score, known_services, field="body.referral_statuses"
+            request.referral_statuses, score, known_services, field="referral_statuses"
         )
         now = utc_now()
         payload = request.model_dump(mode="json")
@@ -380,7 +380,7 @@ def record_referral_statuses(
     _require_issued(decision_id)
     with transaction(log) as session:
         score = _score_payload(session, decision_id)
-        _require_known_services(batch.statuses, score, known_services, field="body.statuses")
+        _require_known_services(batch.statuses, score, known_services, field="statuses")
         lock_chain(session)
         now = utc_now()
         # Stamped on each status: the decision's record lists statuses, not their batches.

@@ -290,12 +290,12 @@ def test_a_status_for_a_service_nobody_can_look_up_is_refused(client) -> None:
         (
             "referrals",
             {"statuses": [{"service_id": "svc-9999", "status": "made"}]},
-            "body.statuses.0.service_id",
+            "statuses.0.service_id",
         ),
         (
             "screening",
             {**screening(), "referral_statuses": [{"service_id": "svc-9999", "status": "made"}]},
-            "body.referral_statuses.0.service_id",
+            "referral_statuses.0.service_id",
         ),
     ):
         refused = client.post(f"/v1/decisions/{decision_id}/{path}", json=body)
