@@ -31,7 +31,7 @@ COLUMNS: Final = (
     "prev_hash",
     "hash",
 )
-SUMMARY_COLUMNS: Final = ("seq", "summary")
+SUMMARY_COLUMNS: Final = ("seq", "household_key", "summary")
 ROWS_PER_INSERT: Final = 500
 """Records per INSERT statement: 5,500 parameters with their summaries, under SQLite's 32,766
 and PostgreSQL's 65,535."""
@@ -51,6 +51,9 @@ class PendingRecord:
     summary : str or None
         Canonical JSON of a score record's summary
         (:func:`~service.decision_log.summary.summarize_score`), written beside it.
+    household_key : str or None
+        With a summary: the keyed hash of the scored referral's household, kept (indexed)
+        beside the summary.
     """
 
     kind: str
@@ -59,6 +62,7 @@ class PendingRecord:
     subject_key: str | None = None
     dedupe_key: str | None = None
     summary: str | None = None
+    household_key: str | None = None
 
     def begin_hash(self) -> hashlib._Hash:
         """Hash all of the record but its place, before the chain lock is taken.
@@ -114,13 +118,17 @@ def placed_inserts(
         entries_sql = _insert_sql(LogEntry.__tablename__, COLUMNS, count, qmark=qmark)
         summaries: list[object] = []
         for i in range(start, start + count):
-            if records[i][0].summary is not None:
-                summaries += (chained[i][0], records[i][0].summary)
+            record = records[i][0]
+            if record.summary is not None:
+                summaries += (chained[i][0], record.household_key, record.summary)
         if not summaries:
             statements.append((entries_sql, entries))
             continue
         summaries_sql = _insert_sql(
-            ScoreSummary.__tablename__, SUMMARY_COLUMNS, len(summaries) // 2, qmark=qmark
+            ScoreSummary.__tablename__,
+            SUMMARY_COLUMNS,
+            len(summaries) // len(SUMMARY_COLUMNS),
+            qmark=qmark,
         )
         if qmark:  # SQLite has no INSERT inside WITH; a second statement costs no round trip
             statements += [(entries_sql, entries), (summaries_sql, tuple(summaries))]

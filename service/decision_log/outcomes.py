@@ -251,12 +251,11 @@ def _tell(result: OutcomeImport, row: _Row, scored: _Scored) -> None:
 
 
 def _scored(log: DecisionLog, rows: Sequence[_Row]) -> _Scored:
-    # At most two statements for the whole import, each with all its keys in one parameter.
+    # A few statements for the whole import, each with all its keys in one parameter.
     # Referrals by the score records' subject_key (indexed: ~1 ms for one, 0.15-0.5 s for
-    # 10,000 at 100,000 decisions). Households by the household in each score's summary,
-    # which no index covers: every summary is parsed (at 100,000 decisions ~0.5 s on SQLite,
-    # ~2 s on PostgreSQL on a shared 2-core machine), so only when a row names a household
-    # alone. Read-only, without the chain lock: scores are written meanwhile.
+    # 10,000 at 100,000 decisions). Households by the summaries' household_key (indexed;
+    # parsing every summary for it took ~0.5 s on SQLite and ~2 s on PostgreSQL at 100,000
+    # decisions). Read-only, without the chain lock: scores are written meanwhile.
     referrals = {r.subject for r in rows if r.by == "referral"}
     households = {r.subject for r in rows if r.by == "household"}
     if not referrals and not households:
@@ -282,11 +281,19 @@ def _scored(log: DecisionLog, rows: Sequence[_Row]) -> _Scored:
                     day = received_day(received_at)
                     received[key] = min(day, received.get(key, day))
         if households:
-            household = _json_text(content, ("household_id",), dialect=dialect)
-            query = records.add_columns(household).where(
-                LogEntry.kind == "score", _among(household, households, dialect=dialect)
-            )
-            found = set(session.scalars(query.distinct()))
+            known = ScoreSummary.household_key
+            query = select(known).where(_among(known, households, dialect=dialect)).distinct()
+            found = set(session.scalars(query))
+            if households - found:
+                # A score without a summary (written by an older replica during an upgrade)
+                # is found by its record: only those records' household is read.
+                household = _json_text(LogEntry.payload, ("household_id",), dialect=dialect)
+                query = records.add_columns(household).where(
+                    LogEntry.kind == "score",
+                    ScoreSummary.seq.is_(None),
+                    _among(household, households - found, dialect=dialect),
+                )
+                found |= set(session.scalars(query.distinct()))
     return _Scored(received, found)
 
 

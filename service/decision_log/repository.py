@@ -162,7 +162,13 @@ def append(
     if kind == "score":
         # Flushed first: the summary's foreign key needs its record.
         session.flush()
-        session.add(ScoreSummary(seq=seq, summary=canonical_json(summarize_score(payload))))
+        session.add(
+            ScoreSummary(
+                seq=seq,
+                household_key=payload["household_id"],
+                summary=canonical_json(summarize_score(payload)),
+            )
+        )
     session.flush()
     return entry
 
@@ -228,6 +234,7 @@ def score_record(
         subject_key=hashed["referral_id"],
         dedupe_key=f"score:{response.decision_id}",
         summary=canonical_json(summarize_score(payload)),
+        household_key=hashed["household_id"],
     )
 
 

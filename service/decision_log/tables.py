@@ -72,6 +72,9 @@ class ScoreSummary(Base):
     ----------
     seq : int
         The score record's ``seq``.
+    household_key : str
+        The record's ``household_id`` (a keyed hash): indexed, so outcomes about a household
+        find its scored referrals without reading every summary.
     summary : str
         Canonical JSON of the summary.
     """
@@ -84,6 +87,7 @@ class ScoreSummary(Base):
         primary_key=True,
         autoincrement=False,
     )
+    household_key: Mapped[str] = mapped_column(String(64), index=True)
     summary: Mapped[str] = mapped_column(Text)
 
 

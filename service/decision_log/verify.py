@@ -62,20 +62,23 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
     # Read-only: on SQLite a walk of a long log must not hold up the scores being appended.
     with transaction(log, read_only=True) as session:
         if summaries_kept(session.connection()):
-            records = select(LogEntry, ScoreSummary.summary).outerjoin(
+            records = select(LogEntry, ScoreSummary.summary, ScoreSummary.household_key).outerjoin(
                 ScoreSummary, ScoreSummary.seq == LogEntry.seq
             )
         else:  # a log at a schema before summaries, taken as found
-            records = select(LogEntry, literal(None))
+            records = select(LogEntry, literal(None), literal(None))
         result = session.execute(
             records.order_by(LogEntry.seq).execution_options(yield_per=batch_size)
         )
         # Closed explicitly: an early return must not leave a server-side cursor open.
         with result:
-            for entry, summary in result:
+            for entry, *summary in result:
                 count += 1
                 problem = _check(
-                    entry, summary=summary, expected_seq=expected_seq, prev_hash=prev_hash
+                    entry,
+                    summary=None if summary[0] is None else (summary[0], summary[1]),
+                    expected_seq=expected_seq,
+                    prev_hash=prev_hash,
                 )
                 if problem:
                     line = f"broken at record {entry.seq} ({_name(entry)}): {problem}"
@@ -85,7 +88,7 @@ def verify_chain(log: DecisionLog, *, batch_size: int = 1000) -> ChainReport:
 
 
 def _check(
-    entry: LogEntry, *, summary: str | None, expected_seq: int, prev_hash: str
+    entry: LogEntry, *, summary: tuple[str, str] | None, expected_seq: int, prev_hash: str
 ) -> str | None:
     if entry.seq != expected_seq:
         if entry.seq == expected_seq + 1:
@@ -118,13 +121,18 @@ def _check(
     return "its content does not match its hash (edited after it was written)"
 
 
-def _check_summary(kind: str, payload: Any, summary: str) -> str | None:
-    # Reports read a score from its summary: one that says something else than its record
-    # would change a report without breaking the chain.
+def _check_summary(kind: str, payload: Any, summary: tuple[str, str]) -> str | None:
+    # Reports read a score from its summary, and outcomes find a household's scores by its
+    # key: either saying something else than the record would change a report without
+    # breaking the chain.
     if kind != "score":
         return "it has a score summary but is not a score record"
+    text, household = summary
     try:
-        if canonical_json(summarize_score(payload)) == summary:
+        if (
+            canonical_json(summarize_score(payload)) == text
+            and payload["household_id"] == household
+        ):
             return None
     except (KeyError, TypeError):
         pass

@@ -303,8 +303,9 @@ def test_each_new_row_is_told_whether_it_matches_a_scored_decision(log) -> None:
 
 def test_the_scored_decisions_are_looked_up_once_per_import(log) -> None:
     # Not once per row, nor per chunk: one statement for the referrals, one for the
-    # households, each with all its keys in one parameter (10,000 would pass SQLite's
-    # limit of variables as an IN list).
+    # households by the summaries' indexed key and, as some households were not found
+    # there, one for the scores without a summary; each with all its keys in one parameter
+    # (10,000 would pass SQLite's limit of variables as an IN list).
     chunk = outcomes.CHUNK_ROWS
     _append_score(
         log,
@@ -323,8 +324,28 @@ def test_the_scored_decisions_are_looked_up_once_per_import(log) -> None:
         result = record_outcomes(log, rows)
     finally:
         sa.event.remove(log.engine, "before_cursor_execute", seen)
-    assert len(statements) == 2
+    assert len(statements) == 3
     assert (result.accepted, result.matched) == (chunk * 4, 2)
     assert result.unmatched_rows[:8] == [0, 1, 2, 3, 4, 5, 6, 8]
     assert len(result.unmatched_rows) == chunk * 4 - 2
     assert chunk * 2 + 7 not in result.unmatched_rows  # hh-7
+
+
+def test_a_household_scored_without_a_summary_is_still_matched(log) -> None:
+    # Scores written by an older replica during an upgrade have no summary, so no indexed
+    # household key: the household is then found by the record itself.
+    payload = _score(
+        log, "d" * 32, referral="ref-8", household="hh-8", received_at="2026-05-01T09:00Z"
+    )
+    record = PendingRecord(
+        kind="score",
+        payload=canonical_json(payload),
+        decision_id=payload["decision_id"],
+        subject_key=payload["referral_id"],
+        dedupe_key=f"score:{payload['decision_id']}",
+    )
+    log.committer.append(record)
+    result = record_outcomes(log, [_row("2026-06-01", household="hh-8")])
+    assert (result.accepted, result.matched, result.unmatched_rows) == (1, 1, [])
+    result = record_outcomes(log, [_row("2026-06-01", household="hh-9")])
+    assert (result.accepted, result.matched, result.unmatched_rows) == (1, 0, [0])

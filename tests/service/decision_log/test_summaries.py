@@ -66,17 +66,19 @@ def test_a_report_reads_the_same_rows_from_summaries_as_from_whole_records(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_verify_names_a_summary_that_says_something_else_than_its_record(client) -> None:
+@pytest.mark.parametrize("column", ["summary", "household_key"])
+def test_verify_names_a_summary_that_says_something_else_than_its_record(client, column) -> None:
     first = _score_referrals(client)[0]
     log = client.app.state.decision_log
     summary = orjson.loads(_summaries(log.engine)[1])
     summary["score"] = 1 if summary["score"] > 1 else 20
+    # Another score in the report, or another household for the outcomes to find.
+    edited = canonical_json(summary) if column == "summary" else "0" * 64
     with log.engine.begin() as connection:
         # The trigger refuses edits; someone with DDL rights removes it first.
         connection.execute(sa.text("DROP TRIGGER score_summaries_no_update"))
         connection.execute(
-            sa.text("UPDATE score_summaries SET summary = :s WHERE seq = 1"),
-            {"s": canonical_json(summary)},
+            sa.text(f"UPDATE score_summaries SET {column} = :s WHERE seq = 1"), {"s": edited}
         )
     assert verify_chain(log).line() == (
         f"broken at record 1 (score of decision {first}): its score summary does not match "
@@ -99,7 +101,9 @@ def test_verify_names_a_summary_beside_a_record_that_is_not_a_score(client) -> N
     seq, summary = SCORED + 1, _summaries(log.engine)[1]
     with log.engine.begin() as connection:
         connection.execute(
-            sa.text("INSERT INTO score_summaries (seq, summary) VALUES (:q, :s)"),
+            sa.text(
+                "INSERT INTO score_summaries (seq, household_key, summary) VALUES (:q, 'h', :s)"
+            ),
             {"q": seq, "s": summary},
         )
     assert verify_chain(log).line() == (

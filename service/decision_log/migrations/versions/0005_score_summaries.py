@@ -52,8 +52,10 @@ def upgrade() -> None:
             primary_key=True,
             autoincrement=False,
         ),
+        sa.Column("household_key", sa.String(64), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
     )
+    op.create_index("ix_score_summaries_household_key", "score_summaries", ["household_key"])
     _summarize_existing(op.get_bind(), summaries)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_FUNCTION)
@@ -80,10 +82,16 @@ def _summarize_existing(connection: sa.Connection, summaries: sa.Table) -> None:
         made = []
         for seq, payload in rows:
             try:
-                summary = summarize_score(orjson.loads(payload))
+                content = orjson.loads(payload)
+                summary = summarize_score(content)
+                household = content["household_id"]
             except (KeyError, TypeError, orjson.JSONDecodeError):
                 continue  # not a score record's content: a report reads it whole, as before
-            made.append({"seq": seq, "summary": canonical_json(summary)})
+            if not isinstance(household, str):
+                continue
+            made.append(
+                {"seq": seq, "household_key": household, "summary": canonical_json(summary)}
+            )
         if made:
             connection.execute(summaries.insert(), made)
         after = rows[-1][0]
