@@ -26,6 +26,8 @@ from pydantic import (
 
 # Pseudonymous identifiers: agency keys, hashed or opaque. No names ever.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+IDENTIFIER_ACCEPTED: Final = "an agency identifier of 1-64 letters, digits or _ . : -"
+"""What :data:`Identifier` accepts, in the words a refusal tells the client."""
 # Numbers and flags are strict: pydantic would read true as the age 1, and "yes", "on" or 1 as
 # true, so a client's wrong field type is scored as a real answer. A whole number is still a
 # valid child's age; NaN and infinities are not ages (they failed the bound as "<= 21").

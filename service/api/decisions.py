@@ -1,15 +1,19 @@
-"""`/v1/decisions/{decision_id}`: the screener's decision, referral statuses, the whole record."""
+"""`/v1/decisions`: a referral's decisions; each one's screening, statuses and whole record."""
 
 from __future__ import annotations
 
 from collections.abc import Container
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
+from models.referral import IDENTIFIER_ACCEPTED, Identifier
 from service.api.log_deps import DecisionLogDep
 from service.auth import GuardedRoute, Permission, Principal, allows, require
 from service.decision_log import (
+    find_decisions,
     get_decision,
     record_referral_statuses,
     record_screening,
@@ -18,6 +22,7 @@ from service.decision_log.redact import screener_view
 from service.decision_log.schemas import (
     Appended,
     DecisionRecord,
+    ReferralDecisions,
     ReferralStatusBatch,
     ScreeningRequest,
 )
@@ -39,6 +44,49 @@ DecisionId = Annotated[
         description="The decision_id a POST /v1/score returned (32 lowercase hex digits).",
     ),
 ]
+
+
+def _agency_identifier(value: Any, handler: ValidatorFunctionWrapHandler) -> str:
+    # Stripped as a scored referral's id is (the model strips its strings), so the id a client
+    # sent to /v1/score finds its decisions whatever spaces came with it. Any refusal is one
+    # sentence with the accepted form, never the value (up to any length) sent back.
+    try:
+        checked: str = handler(value.strip() if isinstance(value, str) else value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "value_error",
+            "not an identifier; accepted: {expected}",
+            {"expected": IDENTIFIER_ACCEPTED},
+        ) from None
+    return checked
+
+
+# The scored referral's own type: an id /v1/score would refuse was never scored.
+ReferralId = Annotated[
+    Identifier,
+    WrapValidator(_agency_identifier),
+    Query(description="The referral_id sent to POST /v1/score (an agency identifier)."),
+]
+_LOOKUP_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "referral_id is missing or not an agency identifier (field "
+        "query.referral_id, with the accepted form)."
+    },
+    503: {"description": "The decision log cannot be read (code decision_log_unavailable)."},
+}
+
+
+@router.get(
+    "", responses=_LOOKUP_ERRORS, dependencies=[Depends(require(Permission.decisions_read))]
+)
+def list_decisions(referral_id: ReferralId, log: DecisionLogDep) -> ReferralDecisions:
+    """List the decisions scored for a referral, oldest first: to find a lost decision_id.
+
+    The latest ones only, if it was scored very often (``earlier_left_out``); none (200) for
+    a referral never scored. Nothing listed is withheld from a screener (the screener view
+    leaves out the logged input, features and outcomes), so every reader sees the same.
+    """
+    return find_decisions(log, referral_id)
 
 
 @router.post(

@@ -25,6 +25,7 @@ from service.decision_log.migrate import migrate
 from service.decision_log.outcomes import OutcomeImport, RowProblem, record_outcomes
 from service.decision_log.pseudonymize import Pseudonymizer
 from service.decision_log.repository import (
+    find_decisions,
     get_decision,
     record_referral_statuses,
     record_score,
@@ -51,6 +52,7 @@ __all__ = [
     "RowProblem",
     "SchemaTooNew",
     "ScreeningAlreadyRecorded",
+    "find_decisions",
     "get_decision",
     "migrate",
     "open_log",

@@ -42,7 +42,7 @@ from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from models.referral import EARLIEST_RECEIVED
+from models.referral import EARLIEST_RECEIVED, IDENTIFIER_ACCEPTED
 from service.decision_log.bulk import HEAD_SQL, PendingRecord, placed_inserts
 from service.decision_log.chain import canonical_json
 from service.decision_log.db import DecisionLog, lock_chain, writers_queue
@@ -76,7 +76,6 @@ class OutcomeEvent(StrEnum):
 
 
 _ID: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_ACCEPTED_ID: Final = "an agency identifier of 1-64 letters, digits or _ . : -"
 _ACCEPTED_EVENT: Final = ", ".join(e.value for e in OutcomeEvent)
 COLUMNS: Final = ("referral_id", "household_id", "event", "event_date")
 
@@ -397,14 +396,16 @@ def check_row(row: Mapping[str, Any], *, row_number: int) -> list[RowProblem]:
                 row_number,
                 "referral_id",
                 f"neither referral_id nor household_id is "
-                f"given; accepted: either one, {_ACCEPTED_ID}",
+                f"given; accepted: either one, {IDENTIFIER_ACCEPTED}",
             )
         )
     for column, value in ids.items():
         if value and not _ID.match(value):
             problems.append(
                 RowProblem(
-                    row_number, column, f"{value!r} is not an identifier; accepted: {_ACCEPTED_ID}"
+                    row_number,
+                    column,
+                    f"{value!r} is not an identifier; accepted: {IDENTIFIER_ACCEPTED}",
                 )
             )
     event = _text(row.get("event"))

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import FEATURE_NAMES, Referral
 from service.decision_log.batcher import Committed
@@ -36,9 +36,12 @@ from service.decision_log.errors import (
     UnknownService,
 )
 from service.decision_log.schemas import (
+    DECISIONS_LISTED,
     Appended,
     DecisionRecord,
+    DecisionSummary,
     ReasonCode,
+    ReferralDecisions,
     ReferralStatusBatch,
     ScreeningOutcome,
     ScreeningRequest,
@@ -456,6 +459,41 @@ def get_decision(log: DecisionLog, decision_id: str) -> DecisionRecord:
     )
 
 
+def find_decisions(
+    log: DecisionLog, referral_id: str, *, limit: int = DECISIONS_LISTED
+) -> ReferralDecisions:
+    """Return the decisions scored for one referral, oldest first: the latest ``limit``.
+
+    A client that lost a score's response (a timeout, a 503 and a retry, a crash) finds its
+    decision_id here instead of scoring the referral again.
+
+    Parameters
+    ----------
+    log : DecisionLog
+    referral_id : str
+        The referral's id as it was scored. Only its keyed hash is queried (the log holds no
+        other form of it), so no string the database might refuse reaches it.
+    limit : int, default DECISIONS_LISTED
+        At most this many are listed: the latest, among which is the one a retrying client
+        lost.
+
+    Returns
+    -------
+    ReferralDecisions
+        No decisions for a referral never scored.
+
+    Raises
+    ------
+    DecisionLogUnavailable
+    """
+    key = log.pseudonymizer("referral", referral_id)
+    with transaction(log, read_only=True) as session:
+        # One more than listed: whether earlier ones are left out, in the same statement.
+        rows = session.execute(_scores_of(key, limit=limit + 1)).all()
+    listed = [_summary(row) for row in reversed(rows[:limit])]
+    return ReferralDecisions(decisions=listed, earlier_left_out=len(rows) > limit)
+
+
 def stamp(payload: dict[str, Any], recorded_by: Mapping[str, str] | None) -> dict[str, Any]:
     """Add who wrote a record (``recorded_by``) to its payload, unless nobody is named.
 
@@ -482,6 +520,39 @@ def _require_issued(decision_id: str) -> None:
     # not read as the log being unavailable (503, retry later) when the answer is 404.
     if not could_be_issued(decision_id):
         raise DecisionNotFound(_NOT_FOUND.format(decision_id=decision_id))
+
+
+def _scores_of(subject_key: str, *, limit: int) -> Select[str, str, str]:
+    # One statement, latest first, by the subject_key index. A score record is the only one
+    # with both a subject and a decision (an outcome has no decision, a screening no
+    # subject): said so rather than kind = 'score', which SQLite, without statistics,
+    # answers by the kind's index, reading every score in the log. Each score's screening
+    # decision, if any, by its unique dedupe key.
+    screening = aliased(LogEntry)
+    return (
+        select(LogEntry.recorded_at, LogEntry.payload, screening.payload)
+        .outerjoin(screening, screening.dedupe_key == literal("screening:") + LogEntry.decision_id)
+        .where(LogEntry.subject_key == subject_key, LogEntry.decision_id.is_not(None))
+        .order_by(LogEntry.seq.desc())
+        .limit(limit)
+    )
+
+
+def _summary(row: Row[str, str, str]) -> DecisionSummary:
+    recorded_at, score_text = row[0], row[1]
+    screening_text: str | None = row[2]  # outer-joined: None while no decision is on record
+    score = orjson.loads(score_text)
+    screening = None if screening_text is None else orjson.loads(screening_text)["decision"]
+    return DecisionSummary(
+        decision_id=score["decision_id"],
+        recorded_at=recorded_at,
+        model_version=score["model_version"],
+        rules_version=score["rules_version"],
+        score=score["score"],
+        band=score["band"],
+        recommendation=score["recommendation"]["value"],
+        screening=screening,
+    )
 
 
 def _score_payload(session: Session, decision_id: str) -> dict[str, Any]:

@@ -8,9 +8,14 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from models import Band, ScreeningScore
 from models.referral import EARLIEST_RECEIVED, LATEST_RECEIVED, Identifier
 from service.referrals.status import ReferralStatusUpdate
+from service.rules import RecommendationValue
 
+DECISIONS_LISTED: Final = 50
+"""How many of one referral's decisions a look-up lists: the latest (a referral scored again
+and again by a client in a retry loop would otherwise make the answer as long as the loop)."""
 LEEWAY_MINUTES: Final = 5
 """How far ``decided_at`` may lie after the server's clock (the screener's clock may be ahead)."""
 _DECIDED_AT_ACCEPTED: Final = (
@@ -128,6 +133,33 @@ class DecisionRecord(BaseModel):
     chain: list[dict[str, Any]] = Field(description="seq and hash of each record shown.")
     withheld: list[str] = Field(
         default=[], description="Parts left out for the caller's role (e.g. score.referral)."
+    )
+
+
+class DecisionSummary(BaseModel):
+    """One scoring of a referral: what a client that lost the response needs to carry on."""
+
+    decision_id: str = Field(description="The id POST /v1/score returned for this scoring.")
+    recorded_at: str = Field(description="When the score was written (UTC).")
+    model_version: int = Field(description="Registry version of the model that scored it.")
+    rules_version: str = Field(description="Version of the policy rule set applied.")
+    score: ScreeningScore
+    band: Band
+    recommendation: RecommendationValue = Field(description="The recommendation's value.")
+    screening: ScreeningOutcome | None = Field(
+        description="The screening decision on record for it; null while none is."
+    )
+
+
+class ReferralDecisions(BaseModel):
+    """The decisions scored for one referral, oldest first."""
+
+    decisions: list[DecisionSummary] = Field(
+        description=f"At most {DECISIONS_LISTED}: the latest; empty if it was never scored."
+    )
+    earlier_left_out: bool = Field(
+        description=f"Whether the referral was scored more than {DECISIONS_LISTED} times, so "
+        "its earliest decisions are not listed."
     )
 
 

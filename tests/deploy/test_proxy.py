@@ -46,7 +46,8 @@ def _local_config(listen: int, upstream: int, tls: Path, run: Path) -> str:
         f"  {kind}_temp_path {run}/{kind};\n"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    conf = _replace_once(conf, "http {", f"http {{\n  access_log off;\n{temp}")
+    conf = _replace_once(conf, "http {", f"http {{\n{temp}")
+    conf = _replace_once(conf, "/var/log/nginx/access.log", f"{run}/access.log")
     conf = _replace_once(conf, "listen 443 ssl;", f"listen 127.0.0.1:{listen} ssl;")
     conf = conf.replace("/etc/nginx/tls/", f"{tls}/")
     # Both replicas' entries point at the one replica started here.
@@ -146,3 +147,26 @@ def test_the_body_limit_is_the_apps(proxied) -> None:
         assert over.status_code == 413
         # nginx's own page, not the app's JSON error: refused at the edge, as documented.
         assert over.headers["content-type"].startswith("text/html")
+
+
+def test_the_access_log_keeps_no_query_string(proxied, tmp_path) -> None:
+    # nginx's default format logged the whole request line: a referral id looked up by
+    # GET /v1/decisions?referral_id= went into the proxy's log.
+    base, ca, _, screener = proxied
+    with httpx.Client(base_url=base, verify=ca, timeout=30) as client:
+        found = client.get(
+            "/v1/decisions",
+            params={"referral_id": "ref-QZX-771133"},
+            headers={"Authorization": f"Bearer {screener}"},
+        )
+        assert (found.status_code, found.json()) == (
+            200,
+            {"decisions": [], "earlier_left_out": False},
+        )
+        # On the same connection: nginx writes a request's line before it reads the next one.
+        assert client.get("/health").status_code == 200
+    lines = (tmp_path / "nginx" / "access.log").read_text().splitlines()
+    looked_up = [line for line in lines if '"GET /v1/decisions HTTP/1.1" 200 ' in line]
+    assert len(looked_up) == 1, lines
+    assert looked_up[0].endswith(found.headers["x-request-id"])
+    assert "QZX" not in "\n".join(lines)

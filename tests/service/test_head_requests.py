@@ -18,6 +18,7 @@ from tests.backends import unstarted_app
 # URLs with parameters that reach the route (a 404 from the route is an answer too).
 SAMPLES = {
     "/v1/referrals/search": "/v1/referrals/search?need=food&zip=90004",
+    "/v1/decisions": "/v1/decisions?referral_id=ref-0001",
     "/v1/decisions/{decision_id}": "/v1/decisions/0123456789abcdef0123456789abcdef",
     "/v1/reports/models/{version}": "/v1/reports/models/champion",
     "/v1/reports/models/{version}/{document}": "/v1/reports/models/1/gates.json",

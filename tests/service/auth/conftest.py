@@ -12,6 +12,7 @@ EXPECTED = {
     ("POST", "/v1/score"): Permission.score,
     ("POST", "/v1/decisions/{decision_id}/screening"): Permission.decisions_write,
     ("POST", "/v1/decisions/{decision_id}/referrals"): Permission.decisions_write,
+    ("GET", "/v1/decisions"): Permission.decisions_read,
     ("GET", "/v1/decisions/{decision_id}"): Permission.decisions_read,
     ("GET", "/v1/referrals/search"): Permission.referrals_search,
     ("GET", "/v1/rules"): Permission.rules_read,

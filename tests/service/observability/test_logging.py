@@ -105,13 +105,22 @@ def test_no_personal_data_in_any_log_line(client, caplog) -> None:
     )
     invalid = dict(body, children=[{"child_id": "kid-QZX-bad", "age_years": -3}])
     assert client.post("/v1/score", json=invalid).status_code == 422
-    text = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    # A look-up by referral: the id is in the query string, which no log line carries.
+    found = client.get("/v1/decisions", params={"referral_id": body["referral_id"]})
+    assert [d["decision_id"] for d in found.json()["decisions"]] == [decision_id]
+    bad = client.get("/v1/decisions", params={"referral_id": body["referral_id"] + "#"})
+    assert bad.status_code == 422
+    # The test client logs each URL it requests (logger httpx2): the client's line, not ours.
+    service = [r for r in caplog.records if not r.name.startswith("httpx")]
+    text = "\n".join(JsonFormatter().format(r) for r in service)
     access = [(x["route"], x["status"]) for x in _lines(caplog) if x["logger"] == "hotline.access"]
     assert access == [
         ("/v1/score", 200),
         ("/v1/decisions/{decision_id}/screening", 201),
         ("/v1/outcomes", 200),
         ("/v1/score", 422),
+        ("/v1/decisions", 200),
+        ("/v1/decisions", 422),
     ]
     secrets = [
         body["referral_id"],
