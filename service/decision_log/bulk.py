@@ -33,7 +33,7 @@ COLUMNS: Final = (
 )
 SUMMARY_COLUMNS: Final = ("seq", "household_key", "summary")
 ROWS_PER_INSERT: Final = 500
-"""Records per INSERT statement: 5,500 parameters with their summaries, under SQLite's 32,766
+"""Records per INSERT statement: 6,000 parameters with their summaries, under SQLite's 32,766
 and PostgreSQL's 65,535."""
 
 

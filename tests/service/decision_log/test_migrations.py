@@ -93,3 +93,39 @@ def test_a_database_at_an_unknown_revision_is_refused_in_one_line(log) -> None:
     with log.engine.connect() as connection:  # nothing was changed
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         assert version.scalars().all() == ["0099"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_replicas_on_the_old_code_keep_writing_while_0005_summarizes(log) -> None:
+    # Before: 0005 created its foreign key first, which locks log_entries against writes
+    # until the migration commits, and then read every score record to summarize it: the
+    # replicas not yet upgraded could not log a score for the whole backfill.
+    downgrade(log.engine, "0004")
+    probe = sa.create_engine(log.engine.url)
+    written: list[int] = []
+
+    def old_replica_writes(conn, cursor, statement, *args) -> None:
+        if statement.startswith("SELECT seq, payload FROM log_entries") and not written:
+            with probe.begin() as other:
+                other.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                other.execute(
+                    sa.text(
+                        "INSERT INTO log_entries (seq, kind, recorded_at, payload, prev_hash, "
+                        "hash) VALUES (2, 'score', 'now', '{}', 'p', 'h')"
+                    )
+                )
+            written.append(1)
+
+    sa.event.listen(log.engine, "before_cursor_execute", old_replica_writes)
+    try:
+        migrate(log.engine)
+    finally:
+        sa.event.remove(log.engine, "before_cursor_execute", old_replica_writes)
+        probe.dispose()
+    assert written == [1]
+    with log.engine.connect() as connection:  # and the summaries' foreign key is there
+        keys = sa.inspect(connection).get_foreign_keys("score_summaries")
+    assert [(k["referred_table"], k["constrained_columns"]) for k in keys] == [
+        ("log_entries", ["seq"])
+    ]
