@@ -439,27 +439,37 @@ def _drift(frame: pd.DataFrame, reference: Reference | None, *, min_cell: int) -
                 "live_mean": round(float(live.mean()), 4),
                 "shift_sd": None if shift is None else round(shift, 4),
             }
-            kept = reference.holdout_features
-            if kept is None:
-                # Without the holdout's features only the mean and spread survive training.
-                out["features"][spec.name] = {
-                    "psi": None,
-                    "reading": "mean shift in training SDs",
-                    **means,
-                }
-                continue
-            # A PSI over the holdout's deciles, as the probability's: a count that stops
-            # arriving (prior reports no longer sent) reads "shifted", not just a number.
-            column = kept[:, j]
-            edges = np.unique(np.quantile(column, np.linspace(0.1, 0.9, 9)))
-            expected = bin_counts(column, edges=edges)
-            out["features"][spec.name] = summarize(
-                psi(expected, bin_counts(live, edges=edges)),
-                decisions=n,
-                needed=decisions_needed(expected, reference_rows=len(column)),
-                **means,
-            )
+            counted = _count_drift(reference.holdout_features, j, live, decisions=n)
+            if counted is None:
+                # Without the holdout's features (or with one value only), the mean shift.
+                counted = {"psi": None, "reading": "mean shift in training SDs"}
+            out["features"][spec.name] = {**counted, **means}
     return out
+
+
+def _count_drift(
+    kept: npt.NDArray[np.float64] | None,
+    j: int,
+    live: npt.NDArray[np.float64],
+    *,
+    decisions: int,
+) -> dict[str, Any] | None:
+    # A PSI over the holdout's deciles, as the probability's: a count that stops arriving
+    # (prior reports no longer sent) reads "shifted", not just a number. Zero is always a bin
+    # of its own: a count that is 0 for 90% of the holdout had deciles [0] only, one bin,
+    # and read "stable" however far it moved (found in review).
+    if kept is None:
+        return None
+    column = kept[:, j]
+    edges = np.unique(np.append(np.quantile(column, np.linspace(0.1, 0.9, 9)), 0.5))
+    reference = bin_counts(column, edges=edges)
+    if np.count_nonzero(reference) < 2:
+        return None
+    return summarize(
+        psi(reference, bin_counts(live, edges=edges)),
+        decisions=decisions,
+        needed=decisions_needed(reference, reference_rows=len(column)),
+    )
 
 
 def _threshold_near(

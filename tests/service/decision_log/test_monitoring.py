@@ -442,6 +442,7 @@ def test_a_count_feature_that_stops_arriving_reads_shifted(registry_with_champio
         features = reference.holdout_features[row].tolist()
         payload["features"] = dict(zip(names, features, strict=True))
         payload["features"]["reports_same_household_5y"] = 0.0  # no longer sent
+        payload["features"]["caregivers_jail_2y"] = 4.0  # 0 in over 90% of the holdout
         payloads.append(payload)
     append_scores(sqlite_log, payloads)
     report = monitoring_report(decision_frame(sqlite_log), reference, threshold=16, min_cell=1)
@@ -451,6 +452,9 @@ def test_a_count_feature_that_stops_arriving_reads_shifted(registry_with_champio
     assert stopped["psi"] > 0.25 and stopped["live_mean"] == 0.0
     assert stopped["shift_sd"] < 0
     assert features["n_children"]["reading"] == "stable"  # drawn as trained
+    # Its deciles were all 0: one bin, read "stable" whatever it did (found in review).
+    rare = features["caregivers_jail_2y"]
+    assert rare["reading"] == "shifted: review the model's fit to today's referrals"
     # Without the holdout's features (a version that kept none): the mean shift alone.
     bare = dataclasses.replace(reference, holdout_features=None)
     report = monitoring_report(decision_frame(sqlite_log), bare, threshold=16, min_cell=1)
