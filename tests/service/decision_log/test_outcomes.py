@@ -304,8 +304,9 @@ def test_each_new_row_is_told_whether_it_matches_a_scored_decision(log) -> None:
 def test_the_scored_decisions_are_looked_up_once_per_import(log) -> None:
     # Not once per row, nor per chunk: one statement for the referrals, one for the
     # households by the summaries' indexed key and, as some households were not found
-    # there, one for the scores without a summary; each with all its keys in one parameter
-    # (10,000 would pass SQLite's limit of variables as an IN list).
+    # there, one count saying no score lacks a summary, so no record is read for them;
+    # each with all its keys in one parameter (10,000 would pass SQLite's limit of
+    # variables as an IN list).
     chunk = outcomes.CHUNK_ROWS
     _append_score(
         log,
@@ -325,6 +326,7 @@ def test_the_scored_decisions_are_looked_up_once_per_import(log) -> None:
     finally:
         sa.event.remove(log.engine, "before_cursor_execute", seen)
     assert len(statements) == 3
+    assert "household" not in statements[-1]  # before: every score record read for them
     assert (result.accepted, result.matched) == (chunk * 4, 2)
     assert result.unmatched_rows[:8] == [0, 1, 2, 3, 4, 5, 6, 8]
     assert len(result.unmatched_rows) == chunk * 4 - 2
