@@ -60,6 +60,27 @@ def _local_config(listen: int, upstream: int, tls: Path, run: Path) -> str:
 def proxied(registry_with_champion, tmp_path):
     """Yield (https base URL, CA file, supervisor key, screener key) of nginx + one replica."""
     tls = tmp_path / "tls"
+    _self_signed(tls)
+    url = f"sqlite:///{tmp_path / 'decisions.db'}"
+    supervisor, screener = issue_key_at(url, "supervisor"), issue_key_at(url, "screener")
+    app_port, proxy_port = free_port(), free_port()
+    log = tmp_path / "replica.log"
+    replica = start(registry_with_champion.root, url, app_port, log)
+    run = tmp_path / "nginx"
+    proxy = _start_nginx(_local_config(proxy_port, app_port, tls, run), run)
+    try:
+        wait_ready(app_port, replica, log)
+        base = f"https://localhost:{proxy_port}"
+        ca = ssl.create_default_context(cafile=tls / "fullchain.pem")
+        _wait_for_proxy(base, ca, proxy, run)
+        yield base, ca, supervisor, screener
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+        stop(replica)
+
+
+def _self_signed(tls: Path) -> None:
     tls.mkdir()
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
@@ -69,15 +90,12 @@ def proxied(registry_with_champion, tmp_path):
         check=True,
         capture_output=True,
     )
-    url = f"sqlite:///{tmp_path / 'decisions.db'}"
-    supervisor, screener = issue_key_at(url, "supervisor"), issue_key_at(url, "screener")
-    app_port, proxy_port = free_port(), free_port()
-    log = tmp_path / "replica.log"
-    replica = start(registry_with_champion.root, url, app_port, log)
-    run = tmp_path / "nginx"
+
+
+def _start_nginx(config: str, run: Path) -> subprocess.Popen:
     run.mkdir()
     conf = run / "nginx.conf"
-    conf.write_text(_local_config(proxy_port, app_port, tls, run))
+    conf.write_text(config)
     assert NGINX is not None
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(run), "-e", str(run / "error.log"), "-c", str(conf)],
@@ -86,29 +104,23 @@ def proxied(registry_with_champion, tmp_path):
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
-    proxy = subprocess.Popen(
+    return subprocess.Popen(
         [NGINX, "-p", str(run), "-e", str(run / "error.log"), "-c", str(conf)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        wait_ready(app_port, replica, log)
-        base = f"https://localhost:{proxy_port}"
-        ca = ssl.create_default_context(cafile=tls / "fullchain.pem")
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(f"{base}/health", verify=ca, timeout=1)
-                break
-            except httpx.ConnectError:
-                if time.monotonic() > deadline or proxy.poll() is not None:
-                    raise AssertionError((run / "error.log").read_text()) from None
-                time.sleep(0.1)
-        yield base, ca, supervisor, screener
-    finally:
-        proxy.terminate()
-        proxy.wait(timeout=10)
-        stop(replica)
+
+
+def _wait_for_proxy(base: str, ca: ssl.SSLContext, proxy: subprocess.Popen, run: Path) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            httpx.get(f"{base}/health", verify=ca, timeout=1)
+            return
+        except httpx.ConnectError:
+            if time.monotonic() > deadline or proxy.poll() is not None:
+                raise AssertionError((run / "error.log").read_text()) from None
+            time.sleep(0.1)
 
 
 def test_a_browser_gets_the_basic_challenge_and_its_credentials_through(proxied) -> None:
@@ -170,3 +182,26 @@ def test_the_access_log_keeps_no_query_string(proxied, tmp_path) -> None:
     assert len(looked_up) == 1, lines
     assert looked_up[0].endswith(found.headers["x-request-id"])
     assert "QZX" not in "\n".join(lines)
+
+
+def test_no_log_of_the_proxy_keeps_a_looked_up_referral_id(tmp_path) -> None:
+    # With the replicas down (a restart, a rolling upgrade), nginx's error log line held the
+    # request line and the upstream URL, query string included (found in review).
+    tls, run = tmp_path / "tls", tmp_path / "nginx"
+    _self_signed(tls)
+    proxy_port = free_port()
+    proxy = _start_nginx(_local_config(proxy_port, free_port(), tls, run), run)
+    try:
+        base = f"https://localhost:{proxy_port}"
+        ca = ssl.create_default_context(cafile=tls / "fullchain.pem")
+        _wait_for_proxy(base, ca, proxy, run)
+        with httpx.Client(base_url=base, verify=ca, timeout=30) as client:
+            lookup = client.get("/v1/decisions", params={"referral_id": "ref-QZX-771133"})
+            assert lookup.status_code == 502  # nothing behind it
+            assert client.get("/v1/rules").status_code == 502
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+    errors = (run / "error.log").read_text()
+    assert "connect() failed" in errors  # other routes' upstream errors are still logged
+    assert "QZX" not in errors + (run / "access.log").read_text()
