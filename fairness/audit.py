@@ -190,7 +190,8 @@ def disparity_audit(
                 else f"{score} >= {threshold}"
             )
             + f"; {score} runs from {float(s.min()):g} to {float(s.max()):g}): the selection and "
-            "error-rate comparisons cannot show a disparity; check the score column and threshold"
+            "error-rate comparisons cannot show a disparity (unless that is expected, check the "
+            "score column and threshold)"
         )
     kept = frame.loc[keep] if dropped else frame
     views = build_views(kept, groups, multi_label=multi_label)

@@ -482,8 +482,8 @@ def test_an_audit_that_selects_nobody_says_so_before_any_finding():
     low, high = frame["probability"].min(), frame["probability"].max()
     warning = (
         f"no audited case was selected (probability >= 16; probability runs from {low:g} to "
-        f"{high:g}): the selection and error-rate comparisons cannot show a disparity; check "
-        "the score column and threshold"
+        f"{high:g}): the selection and error-rate comparisons cannot show a disparity (unless "
+        "that is expected, check the score column and threshold)"
     )
     assert warning in result.warnings
     assert result.summary[1] == warning[0].upper() + warning[1:] + "."
