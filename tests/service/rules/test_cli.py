@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from models import Referral, score_referral
-from service.config import ServiceSettings
+from service.config import ServiceSettings, get_settings
 from service.rules import DEFAULT_RULES_PATH
 from service.rules.cli import rules
 from tests.service.rules.factories import make_referral, one_rule_file, prior
@@ -46,6 +46,24 @@ def test_check_ok_prints_one_line_summary(tmp_path):
     )
     assert result.stderr == ""
     assert not absent.parent.exists()  # nothing created to look
+
+
+def test_check_in_a_production_shell_without_the_services_secrets(monkeypatch):
+    # Reading a claim needs no pseudonym key: before, the command stopped on the settings'
+    # refusal of the development key, and the file was never checked (found in review).
+    monkeypatch.setenv("HOTLINE_ENVIRONMENT", "production")
+    monkeypatch.delenv("HOTLINE_PSEUDONYM_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = run("check", DEFAULT_RULES_PATH)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules; not checked against a decision "
+        "log: the service's settings do not load (HOTLINE_*: Value error, HOTLINE_PSEUDONYM_KEY "
+        "is the development default"
+    )
 
 
 def test_check_names_a_database_url_it_cannot_use():
