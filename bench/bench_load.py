@@ -212,6 +212,10 @@ def main() -> None:
         )
         auth = os.environ.get("HOTLINE_BENCH_AUTH")  # e.g. "Bearer <screener key>"
         if auth is None:
+            # `keys create` refuses a SQLite log that does not exist yet: made first.
+            subprocess.run(
+                [HOTLINE, "log", "migrate"], env=env, check=True, capture_output=True, cwd=ROOT
+            )
             # A screener key in this run's own temporary database, printed once by the CLI.
             created = subprocess.run(
                 [HOTLINE, "keys", "create", "--role", "screener", "--name", f"bench-{os.getpid()}"],
