@@ -59,7 +59,7 @@ def _responses(n: int):
         model = train(load_jsonl(path, workers=1), kind="logistic", seed=0).model
     ruleset = RulesHolder.from_path(DEFAULT_RULES_PATH).current
     directory = load_directory(Path(__file__).resolve().parents[1] / "data/directory").directory
-    config = SynthConfig(n_referrals=n, seed=11, start=dt.date(2026, 1, 1), years=1)
+    config = SynthConfig(n_referrals=n, seed=11, start=dt.date(2025, 1, 1), years=1)
     out = []
     for raw in generate(config):
         referral = Referral.model_validate(raw["referral"])

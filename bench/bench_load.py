@@ -227,7 +227,8 @@ def main() -> None:
             )
             auth = f"Bearer {created.stdout.strip()}"
         bodies = tmp / "bodies.jsonl"
-        config = SynthConfig(n_referrals=500, seed=11, start=dt.date(2026, 1, 1), years=1)
+        # Received in the past: the service refuses a referral received after its clock.
+        config = SynthConfig(n_referrals=500, seed=11, start=dt.date(2025, 1, 1), years=1)
         bodies.write_text("".join(json.dumps(r["referral"]) + "\n" for r in generate(config)))
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
