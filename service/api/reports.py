@@ -1,12 +1,19 @@
-"""`GET /v1/reports/monitoring`: screen-in rates, overrides, drift, threshold-near."""
+"""Supervisors' reports: the monitoring report and the overrides behind its counts.
+
+`GET /v1/reports/monitoring` (screen-in rates, overrides, drift, threshold-near) and
+`GET /v1/reports/overrides` (which decisions the override counts are).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from models.referral import Identifier
 from service.api.log_deps import DecisionLogDep
 from service.api.query import refuse_query
 from service.auth import GuardedRoute, Permission, require
@@ -17,10 +24,25 @@ from service.decision_log.monitoring import (
     decision_frame,
     monitoring_report,
 )
+from service.decision_log.overrides import list_overrides
 from service.decision_log.reference import reference_for
 from service.decision_log.render import render_monitoring, report_json
+from service.decision_log.schemas import OverrideList
 
 router = APIRouter(tags=["reports"], route_class=GuardedRoute)
+Since = Annotated[
+    Day | None, Query(description="First received day of the period (YYYY-MM-DD), included.")
+]
+Until = Annotated[
+    Day | None, Query(description="Last received day of the period (YYYY-MM-DD), included.")
+]
+_OVERRIDES_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    422: {
+        "description": "A day not written as YYYY-MM-DD (field query.since or query.until), "
+        "since after until (field query.since), or a unit that is not an agency identifier "
+        "(field query.unit)."
+    },
+}
 
 
 @router.get(
@@ -38,19 +60,11 @@ def monitoring(
     request: Request,
     log: DecisionLogDep,
     format: Literal["html", "json"] = "html",
-    since: Annotated[
-        Day | None, Query(description="First received day of the period (YYYY-MM-DD), included.")
-    ] = None,
-    until: Annotated[
-        Day | None, Query(description="Last received day of the period (YYYY-MM-DD), included.")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> HTMLResponse | JSONResponse:
     """Report for supervisors (HTML, or JSON with ?format=json), over a period if given."""
-    try:
-        # Before the log is read: a period that holds no day is refused at once.
-        check_period(since=since, until=until)
-    except PeriodError as exc:
-        refuse_query("since", str(exc), str(since))
+    _check_period(since=since, until=until)
     holder, settings = request.app.state.models, request.app.state.settings
     loaded = holder.current if holder.ready else None
     reference = reference_for(holder.registry, loaded.version, loaded.model) if loaded else None
@@ -66,4 +80,43 @@ def monitoring(
         return JSONResponse(report_json(report))
     # The page links /v1/reports/models/N, the audit bundle of the version that scored.
     version = loaded.version if loaded is not None else None
-    return HTMLResponse(render_monitoring(report, model_version=version))
+    # Relative too (/v1/reports/overrides), over the same period.
+    period = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
+    overrides_url = "overrides" + (f"?{urlencode(period)}" if period else "")
+    return HTMLResponse(
+        render_monitoring(report, model_version=version, overrides_url=overrides_url)
+    )
+
+
+@router.get(
+    "/v1/reports/overrides",
+    responses=_OVERRIDES_ERRORS,
+    dependencies=[Depends(require(Permission.reports_read))],
+)
+def overrides(
+    request: Request,
+    log: DecisionLogDep,
+    since: Since = None,
+    until: Until = None,
+    unit: Annotated[
+        Identifier | None, Query(description="Only this unit's decisions (as screenings name it).")
+    ] = None,
+) -> OverrideList:
+    """List the screened decisions that went against the tool alone, newest first, to review.
+
+    The cases the monitoring report's override counts are made of, over the same period and
+    with the same definition (the rules' screen-in, or a score at or above
+    HOTLINE_MONITOR_THRESHOLD). Decision ids only, no family's id: each one opens with
+    GET /v1/decisions/{decision_id}.
+    """
+    _check_period(since=since, until=until)
+    threshold = request.app.state.settings.monitor_threshold
+    return list_overrides(log, threshold=threshold, since=since, until=until, unit=unit)
+
+
+def _check_period(*, since: dt.date | None, until: dt.date | None) -> None:
+    try:
+        # Before the log is read: a period that holds no day is refused at once.
+        check_period(since=since, until=until)
+    except PeriodError as exc:
+        refuse_query("since", str(exc), str(since))

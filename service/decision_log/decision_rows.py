@@ -55,6 +55,10 @@ class Screening(NamedTuple):
     screened_in: bool
     unit: str
     reason_code: str | None
+    # Read for the list of overrides only (the monitoring frame leaves them out); None when
+    # the record has none.
+    supervisor_id: str | None = None
+    decided_at: str | None = None
 
 
 class Outcome(NamedTuple):
@@ -144,6 +148,8 @@ class DecisionRows:
                     screened_in=payload["decision"] == "screened_in",
                     unit=payload["unit"],
                     reason_code=payload.get("reason_code"),
+                    supervisor_id=payload.get("supervisor_id"),
+                    decided_at=payload.get("decided_at"),
                 )
             else:
                 outcomes.append(

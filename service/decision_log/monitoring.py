@@ -25,7 +25,7 @@ from fairness import (
 )
 from models import FEATURE_SPEC, ScreeningModel
 from service.decision_log.db import DecisionLog
-from service.decision_log.decision_rows import TOOL_IN, Outcome, read_decisions
+from service.decision_log.decision_rows import TOOL_IN, Decisions, Outcome, read_decisions
 from service.decision_log.drift import bin_counts, decisions_needed, flag_psi, psi, summarize
 from service.decision_log.outcomes import OutcomeEvent
 from service.decision_log.small_cells import coarsen_calibration, coarsen_plot
@@ -83,7 +83,23 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
         outcome event (the referral's own event on or after the day of the call, a household
         event after it; see :func:`_join_outcomes`), and one column per feature.
     """
-    decisions = read_decisions(log)
+    return frame_of(read_decisions(log))
+
+
+def frame_of(decisions: Decisions) -> pd.DataFrame:
+    """Build the frame :func:`decision_frame` returns from rows already read.
+
+    Parameters
+    ----------
+    decisions : Decisions
+        From :func:`~service.decision_log.decision_rows.read_decisions`; a caller that also
+        needs its screenings' other fields reads the log once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`decision_frame`.
+    """
     frame = decisions.scores
     decided = [decisions.screenings.get(d) for d in frame["decision_id"]]
     frame["screened_in"] = [np.nan if s is None else float(s.screened_in) for s in decided]
@@ -91,6 +107,31 @@ def decision_frame(log: DecisionLog) -> pd.DataFrame:
     frame["reason_code"] = [None if s is None else s.reason_code for s in decided]
     _join_outcomes(frame, decisions.outcomes)
     return frame
+
+
+def against_the_tool(frame: pd.DataFrame, *, threshold: int) -> None:
+    """Add the tool alone's view and whether each decision went against it, in place.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`decision_frame` (or a period of it).
+    threshold : int
+        A score at or above this counts as "screen in" for the tool alone, whatever the
+        rules recommended.
+
+    Notes
+    -----
+    ``tool_in`` becomes 1.0 where the rules screen in by themselves or the score reaches the
+    threshold; ``override`` is 1.0 where the screening decision differs from that, 0.0 where
+    it follows it, NaN where no decision is on record. The report's counts and the list of
+    overrides (:mod:`service.decision_log.overrides`) both use it, so they never disagree on
+    which decisions are overrides.
+    """
+    frame["tool_in"] = np.maximum(frame["tool_in"], (frame["score"] >= threshold) * 1.0)
+    # Against that same "tool alone": a screen-in at a score over the threshold follows it,
+    # a screen-out there goes against it, whatever the rules recommended.
+    frame["override"] = _override(frame)
 
 
 def _override(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -230,10 +271,7 @@ def monitoring_report(
         ``overrides``, ``drift`` and ``threshold_near`` as described in docs/decision-log.md.
     """
     frame = in_period(frame, since=since, until=until)
-    frame["tool_in"] = np.maximum(frame["tool_in"], (frame["score"] >= threshold) * 1.0)
-    # Against that same "tool alone": a screen-in at a score over the threshold follows it,
-    # a screen-out there goes against it, whatever the rules recommended.
-    frame["override"] = _override(frame)
+    against_the_tool(frame, threshold=threshold)
     screened = frame[frame["screened_in"].notna()]
     # Every table is taken over one set of rows: the screened decisions left after pooling
     # by race and by unit, so that no total, and no difference between two tables (the

@@ -32,7 +32,9 @@ def report_json(report: dict[str, Any]) -> dict[str, Any]:
     return {k: _strip(v) for k, v in report.items()}
 
 
-def render_monitoring(report: dict[str, Any], *, model_version: int | None = None) -> str:
+def render_monitoring(
+    report: dict[str, Any], *, model_version: int | None = None, overrides_url: str | None = None
+) -> str:
     """Render the report as HTML; the fairness audits are the fairness package's own pages.
 
     Parameters
@@ -42,6 +44,9 @@ def render_monitoring(report: dict[str, Any], *, model_version: int | None = Non
         The version of the model in service, whose audit bundle the page links (relative
         to ``/v1/reports/monitoring``): given by the API; a file written by ``hotline
         monitor`` has nowhere to link to.
+    overrides_url : str, optional
+        Where the list of the overrides counted is (relative, with the report's period): given
+        by the API, for the same reason.
 
     Returns
     -------
@@ -57,7 +62,12 @@ def render_monitoring(report: dict[str, Any], *, model_version: int | None = Non
     if near is not None:
         embedded["threshold_near"] = html.escape(render_report(threshold=near), quote=True)
     template = _ENV.get_template("monitoring.html.j2")
-    return template.render(r=report_json(report), embedded=embedded, model_version=model_version)
+    return template.render(
+        r=report_json(report),
+        embedded=embedded,
+        model_version=model_version,
+        overrides_url=overrides_url,
+    )
 
 
 def write_monitoring(report: dict[str, Any], out: str | Path) -> tuple[Path, Path]:

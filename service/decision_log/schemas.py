@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -16,6 +16,9 @@ from service.rules import RecommendationValue
 DECISIONS_LISTED: Final = 50
 """How many of one referral's decisions a look-up lists: the latest (a referral scored again
 and again by a client in a retry loop would otherwise make the answer as long as the loop)."""
+OVERRIDES_LISTED: Final = 500
+"""How many overrides the list of overrides shows: the newest (a long open period would
+otherwise make one answer of every override on record)."""
 LEEWAY_MINUTES: Final = 5
 """How far ``decided_at`` may lie after the server's clock (the screener's clock may be ahead)."""
 _DECIDED_AT_ACCEPTED: Final = (
@@ -169,3 +172,42 @@ class Appended(BaseModel):
     decision_id: str
     seq: int
     hash: str
+
+
+class ReportPeriod(BaseModel):
+    """The received days a report covers, both included; null leaves that end open."""
+
+    since: dt.date | None
+    until: dt.date | None
+
+
+class OverrideRow(BaseModel):
+    """One screening decision that went against the tool alone: no family identifier."""
+
+    decision_id: str = Field(description="Opened with GET /v1/decisions/{decision_id}.")
+    received_date: dt.date = Field(description="The day the referral was received.")
+    unit: str = Field(description="The screener's unit or team.")
+    score: ScreeningScore
+    recommendation: RecommendationValue = Field(description="The rules' recommendation.")
+    tool_alone: Literal["screen_in", "screen_out"] = Field(
+        description="screen_in when the rules screen in by themselves or the score is at or "
+        "above the threshold; screen_out otherwise."
+    )
+    decision: ScreeningOutcome = Field(description="The screener's decision, against it.")
+    reason_code: str | None
+    supervisor_id: str | None = Field(description="The supervisor who signed off, if named.")
+    decided_at: str | None = Field(description="When the decision was made, as recorded.")
+
+
+class OverrideList(BaseModel):
+    """The screened decisions that went against the tool alone, newest first."""
+
+    threshold: int = Field(description="HOTLINE_MONITOR_THRESHOLD: the tool alone's cutoff.")
+    period: ReportPeriod
+    unit: str | None = Field(description="The unit asked for; null for every unit.")
+    overrides: list[OverrideRow] = Field(
+        description=f"At most {OVERRIDES_LISTED}: the latest received (the latest recorded "
+        "first within a day)."
+    )
+    total: int = Field(description="Overrides in the period (and unit), listed or not.")
+    left_out: int = Field(description="Overrides not listed: older than those listed.")
