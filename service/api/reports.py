@@ -91,7 +91,9 @@ def monitoring(
 @router.get(
     "/v1/reports/overrides",
     responses=_OVERRIDES_ERRORS,
-    dependencies=[Depends(require(Permission.reports_read))],
+    # Decision by decision, past the report's small-cell pooling: for those who may read a
+    # whole decision record (supervisors, admins), not every reader of the aggregates.
+    dependencies=[Depends(require(Permission.decisions_read_full))],
 )
 def overrides(
     request: Request,

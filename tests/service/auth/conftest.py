@@ -18,7 +18,7 @@ EXPECTED = {
     ("GET", "/v1/rules"): Permission.rules_read,
     ("POST", "/v1/rules/preview"): Permission.rules_preview,
     ("GET", "/v1/reports/monitoring"): Permission.reports_read,
-    ("GET", "/v1/reports/overrides"): Permission.reports_read,
+    ("GET", "/v1/reports/overrides"): Permission.decisions_read_full,
     ("GET", "/v1/reports/models/{version}"): Permission.reports_read,
     ("GET", "/v1/reports/models/{version}/{document}"): Permission.reports_read,
     ("POST", "/v1/outcomes"): Permission.outcomes_write,
