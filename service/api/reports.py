@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from models.referral import Identifier
 from service.api.log_deps import DecisionLogDep
 from service.api.query import refuse_query
-from service.auth import GuardedRoute, Permission, require
+from service.auth import GuardedRoute, Permission, Principal, allows, require
 from service.days import Day
 from service.decision_log.monitoring import (
     PeriodError,
@@ -36,13 +36,16 @@ Since = Annotated[
 Until = Annotated[
     Day | None, Query(description="Last received day of the period (YYYY-MM-DD), included.")
 ]
+_UNREAD: Final = {"description": "The decision log cannot be read (code decision_log_unavailable)."}
 _OVERRIDES_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     422: {
         "description": "A day not written as YYYY-MM-DD (field query.since or query.until), "
         "since after until (field query.since), or a unit that is not an agency identifier "
         "(field query.unit)."
     },
+    503: _UNREAD,
 }
+ReportReader = Annotated[Principal, Depends(require(Permission.reports_read))]
 
 
 @router.get(
@@ -52,13 +55,14 @@ _OVERRIDES_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
         200: {
             "description": "The report: HTML by default, JSON with ?format=json.",
             "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {}},
-        }
+        },
+        503: _UNREAD,
     },
-    dependencies=[Depends(require(Permission.reports_read))],
 )
 def monitoring(
     request: Request,
     log: DecisionLogDep,
+    reader: ReportReader,
     format: Literal["html", "json"] = "html",
     since: Since = None,
     until: Until = None,
@@ -80,9 +84,14 @@ def monitoring(
         return JSONResponse(report_json(report))
     # The page links /v1/reports/models/N, the audit bundle of the version that scored.
     version = loaded.version if loaded is not None else None
-    # Relative too (/v1/reports/overrides), over the same period.
+    # Relative too (/v1/reports/overrides), over the same period; only for a role that may
+    # open it (a data scientist reads the aggregates, not the list: a link to a 403).
     period = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
-    overrides_url = "overrides" + (f"?{urlencode(period)}" if period else "")
+    overrides_url = (
+        "overrides" + (f"?{urlencode(period)}" if period else "")
+        if allows(reader.role, Permission.decisions_read_full)
+        else None
+    )
     return HTMLResponse(
         render_monitoring(report, model_version=version, overrides_url=overrides_url)
     )

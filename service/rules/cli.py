@@ -20,6 +20,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Final, NoReturn
 
@@ -28,9 +29,9 @@ from click.core import ParameterSource
 from pydantic import ValidationError
 
 from models import ModelError, ModelRegistry, ScreeningModel
-from service.config import get_settings
+from service.config import ServiceSettings, get_settings
 from service.decision_log.cli import DATABASE_URL_OPTION
-from service.decision_log.errors import DecisionLogError, DecisionLogUnavailable
+from service.decision_log.errors import DecisionLogError
 from service.decision_log.rules_versions import ClaimLookup, look_up_claim
 from service.rules.errors import RulesError, RulesFileError
 from service.rules.holder import claimed_for_other_content
@@ -44,6 +45,8 @@ REGISTRY_ENV: Final = "HOTLINE_REGISTRY_DIR"
 """The setting the service reads its model registry from (``ServiceSettings.registry_dir``)."""
 DEFAULT_REGISTRY: Final = Path("var/registry")
 """The service's default registry (``ServiceSettings.registry_dir``)."""
+DATABASE_URL_ENV: Final = "HOTLINE_DATABASE_URL"
+"""The setting the service reads its decision log's URL from."""
 _NO_KEY: Final = b"reading-claims-pseudonymizes-nothing"
 """Opening a log takes a pseudonym key; reading a version's claim uses none."""
 MODEL_ALIAS: Final = "champion"
@@ -99,16 +102,14 @@ def check(file: str, database_url: str | None) -> None:
 def _look_up_claim(ruleset: RuleSet, database_url: str | None) -> ClaimLookup:
     # The log the service writes (HOTLINE_DATABASE_URL) unless --database-url names another.
     # Settings that do not load (production without its pseudonym key, in an author's shell)
-    # leave the file checked, not the command failed: reading a claim needs no key.
+    # must not skip the check: reading a claim needs no key, only the log's URL, read then
+    # on its own (skipping it passed a file the service refuses; found in review).
     if database_url is None:
         try:
             database_url = get_settings().database_url
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "HOTLINE_*"
-            raise DecisionLogUnavailable(
-                f"the service's settings do not load ({where}: {first['msg']})"
-            ) from None
+        except ValidationError:
+            default = ServiceSettings.model_fields["database_url"].default
+            database_url = os.environ.get(DATABASE_URL_ENV, default)
     return look_up_claim(database_url, ruleset.version, key=_NO_KEY)
 
 

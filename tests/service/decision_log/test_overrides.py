@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from service.decision_log.overrides import list_overrides
+from tests.factories import authorize
 from tests.service.decision_log.factories import append_scores, score_payload, screening
 
 # One decision of each kind, with the default HOTLINE_MONITOR_THRESHOLD of 16.
@@ -163,3 +164,8 @@ def test_the_monitoring_page_links_the_list_over_its_period(client) -> None:
     )
     page = " ".join(client.get("/v1/reports/monitoring").text.split())
     assert '<a href="overrides">the list of overrides</a>' in page
+    # A data scientist reads the report but not the list: no link to a 403 (found in review).
+    authorize(client, "data_scientist")
+    page = client.get("/v1/reports/monitoring").text
+    assert page.count("overrides") > 0 and 'href="overrides' not in page
+    assert client.get("/v1/reports/overrides").status_code == 403

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from models import Referral, score_referral
 from service.config import ServiceSettings, get_settings
+from service.decision_log import migrate, open_log
+from service.decision_log.rules_versions import claim_rules_version
 from service.rules import DEFAULT_RULES_PATH
 from service.rules.cli import rules
 from tests.service.rules.factories import make_referral, one_rule_file, prior
@@ -48,21 +50,26 @@ def test_check_ok_prints_one_line_summary(tmp_path):
     assert not absent.parent.exists()  # nothing created to look
 
 
-def test_check_in_a_production_shell_without_the_services_secrets(monkeypatch):
+def test_check_in_a_production_shell_without_the_services_secrets(monkeypatch, tmp_path):
     # Reading a claim needs no pseudonym key: before, the command stopped on the settings'
-    # refusal of the development key, and the file was never checked (found in review).
+    # refusal of the development key, and then skipped the check, passing a file the service
+    # refuses (both found in review). The log's URL is read on its own.
+    url = f"sqlite:///{tmp_path / 'decisions.db'}"
+    log = open_log(url, key=b"k" * 32)
+    migrate(log.engine)
+    claim_rules_version(log, "2026.1", "0" * 64)
+    log.dispose()
     monkeypatch.setenv("HOTLINE_ENVIRONMENT", "production")
     monkeypatch.delenv("HOTLINE_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
         result = run("check", DEFAULT_RULES_PATH)
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 0
-    assert result.stdout.startswith(
-        f"ok: {DEFAULT_RULES_PATH}: version 2026.1, 6 rules; not checked against a decision "
-        "log: the service's settings do not load (HOTLINE_*: Value error, HOTLINE_PSEUDONYM_KEY "
-        "is the development default"
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: {DEFAULT_RULES_PATH}: version '2026.1' was first served on "
     )
 
 
