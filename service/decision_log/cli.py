@@ -177,13 +177,14 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.da
 def monitor(
     out: Path, since: dt.date | None, until: dt.date | None, database_url: str | None
 ) -> None:
-    """Write monitoring.html and monitoring.json for supervisors, over a period if given."""
+    """Write monitoring.html, monitoring.json and overrides.json, over a period if given."""
     from service.decision_log.monitoring import (
         PeriodError,
         check_period,
         decision_frame,
         monitoring_report,
     )
+    from service.decision_log.overrides import list_overrides
     from service.decision_log.render import write_monitoring
 
     try:
@@ -194,6 +195,10 @@ def monitor(
     try:
         with existing_log(database_url) as decision_log:
             frame = decision_frame(decision_log)
+            # The same rows, kept by the log object: the cases behind the override counts.
+            overrides = list_overrides(
+                decision_log, threshold=settings.monitor_threshold, since=since, until=until
+            )
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
     reference = load_reference(settings.registry_dir, alias=settings.model_alias)
@@ -205,9 +210,12 @@ def monitor(
         since=since,
         until=until,
     )
-    json_path, html_path = write_monitoring(report, out)
+    json_path, html_path = write_monitoring(report, out, overrides=overrides)
     decisions = report["counts"]["decisions"]
-    click.echo(f"wrote {html_path} and {json_path} ({decisions} decisions)")
+    click.echo(
+        f"wrote {html_path}, {json_path} and overrides.json ({decisions} decisions, "
+        f"{overrides.total} against the tool alone)"
+    )
 
 
 def _read_utf8(file: Path) -> str:

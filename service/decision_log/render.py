@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from fairness import render_report
+from service.decision_log.schemas import OverrideList
 
 _ENV = Environment(
     loader=PackageLoader("service.decision_log", "templates"),
@@ -70,23 +71,34 @@ def render_monitoring(
     )
 
 
-def write_monitoring(report: dict[str, Any], out: str | Path) -> tuple[Path, Path]:
-    """Write ``monitoring.json`` and ``monitoring.html`` into ``out``.
+def write_monitoring(
+    report: dict[str, Any], out: str | Path, *, overrides: OverrideList | None = None
+) -> tuple[Path, Path]:
+    """Write ``monitoring.json`` and ``monitoring.html`` into ``out``, and ``overrides.json``.
 
     Parameters
     ----------
     report : dict
     out : str or pathlib.Path
+    overrides : OverrideList, optional
+        The decisions behind the override counts
+        (:func:`~service.decision_log.overrides.list_overrides`), written as
+        ``overrides.json`` beside the page, which links it.
 
     Returns
     -------
     tuple of pathlib.Path
+        The report's JSON and HTML files.
     """
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     json_path, html_path = directory / "monitoring.json", directory / "monitoring.html"
     json_path.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
-    html_path.write_text(render_monitoring(report), encoding="utf-8")
+    link = None
+    if overrides is not None:
+        link = "overrides.json"
+        (directory / link).write_text(overrides.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    html_path.write_text(render_monitoring(report, overrides_url=link), encoding="utf-8")
     return json_path, html_path
 
 

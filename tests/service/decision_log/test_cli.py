@@ -144,6 +144,12 @@ def test_monitor_writes_html_and_json(
     registry_with_champion, database_url, tmp_path, monkeypatch
 ) -> None:
     _three_records(registry_with_champion, database_url)
+    with TestClient(create_app(make_settings(registry_with_champion.root, database_url))) as c:
+        authorize(c, "screener")
+        # Screened in at a score the tool alone would screen out: an override to list.
+        other = c.post("/v1/score", json=example()).json()["decision_id"]
+        body = screening(decision="screened_in")
+        assert c.post(f"/v1/decisions/{other}/screening", json=body).status_code == 201
     monkeypatch.setenv("HOTLINE_REGISTRY_DIR", str(registry_with_champion.root))
     from service.config import get_settings
 
@@ -155,9 +161,15 @@ def test_monitor_writes_html_and_json(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("(2 decisions)\n")
-    assert (tmp_path / "m" / "monitoring.html").read_text().startswith("<!doctype html>")
-    assert '"decisions": 2' in (tmp_path / "m" / "monitoring.json").read_text()
+    assert result.output.endswith("and overrides.json (3 decisions, 1 against the tool alone)\n")
+    page = (tmp_path / "m" / "monitoring.html").read_text()
+    assert page.startswith("<!doctype html>") and 'href="overrides.json"' in page
+    assert '"decisions": 3' in (tmp_path / "m" / "monitoring.json").read_text()
+    # Before: the list of the overrides was only in the API.
+    listed = json.loads((tmp_path / "m" / "overrides.json").read_text())
+    assert [(o["decision_id"], o["decision"]) for o in listed["overrides"]] == [
+        (other, "screened_in")
+    ]
 
 
 @pytest.mark.parametrize("literal", ["NaN", "-Infinity", "1e999"])
@@ -362,7 +374,7 @@ def test_monitor_over_a_period(registry_with_champion, database_url, tmp_path, m
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("(2 decisions)\n")
+    assert result.output.endswith("(2 decisions, 0 against the tool alone)\n")
     report = json.loads((out / "monitoring.json").read_text())
     assert report["counts"]["decisions"] == 2
     assert report["meta"]["period"] == {"since": "2026-11-19", "until": "2026-11-20"}
