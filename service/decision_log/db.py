@@ -228,6 +228,23 @@ def _invalid(shown: str) -> InvalidDatabaseUrl:
     )
 
 
+def first_line(exc: BaseException) -> str:
+    """Return the driver's own message of a database error, first line only.
+
+    Parameters
+    ----------
+    exc : BaseException
+        A SQLAlchemy error (its ``orig`` is the driver's) or any other.
+
+    Returns
+    -------
+    str
+        For a command's one-line refusal; the exception's class name when it says nothing.
+    """
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def sqlite_file(engine: Engine) -> str | None:
     """Return the database file of a file-backed SQLite engine, else None.
 

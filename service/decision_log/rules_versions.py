@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.decision_log.db import READ_ONLY, DecisionLog, open_log, sqlite_file
+from service.decision_log.db import READ_ONLY, DecisionLog, first_line, open_log, sqlite_file
 from service.decision_log.errors import NOT_READ, NOT_WRITTEN, DecisionLogUnavailable
 from service.decision_log.tables import LogEntry, RulesVersion
 
@@ -169,7 +169,7 @@ def _read_claim(engine: Engine, where: str, version: str) -> Claim | None:
                 )
             return _claim_in(connection, version)
     except SQLAlchemyError as exc:
-        raise DecisionLogUnavailable(f"{where} cannot be read: {_first_line(exc)}") from exc
+        raise DecisionLogUnavailable(f"{where} cannot be read: {first_line(exc)}") from exc
 
 
 def _claim_in(connection: Connection, version: str) -> Claim | None:
@@ -188,9 +188,3 @@ def _shown(engine: Engine) -> str:
     if database is not None:
         return str(Path(database).absolute())
     return engine.url.render_as_string(hide_password=True)
-
-
-def _first_line(exc: SQLAlchemyError) -> str:
-    # The driver's own message, first line only: the command prints one line.
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import get_settings
-from service.decision_log.db import READ_ONLY, DecisionLog, open_log, sqlite_file
+from service.decision_log.db import READ_ONLY, DecisionLog, first_line, open_log, sqlite_file
 from service.decision_log.errors import DecisionLogUnavailable, SchemaTooNew
 from service.decision_log.migrate import migrate
 from service.decision_log.tables import LogEntry
@@ -43,7 +43,7 @@ def start_log(decision_log: DecisionLog) -> bool:
     try:
         migrate(decision_log.engine)
     except _NOT_MIGRATED as exc:
-        log.error("decision log not migrated; scores will be refused (503): %s", _reason(exc))
+        log.error("decision log not migrated; scores will be refused (503): %s", first_line(exc))
         return False
     return True
 
@@ -120,13 +120,7 @@ def existing_log(database_url: str | None) -> Iterator[DecisionLog]:
 
 def _cannot_open(decision_log: DecisionLog, exc: BaseException, *, verb: str = "opened") -> str:
     where = decision_log.engine.url.render_as_string(hide_password=True)
-    return f"the decision log at {where} cannot be {verb}: {_reason(exc)}"
-
-
-def _reason(exc: BaseException) -> str:
-    # The driver's own message, first line only: a command prints one line.
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    return f"the decision log at {where} cannot be {verb}: {first_line(exc)}"
 
 
 def _open(database_url: str | None, *, create: bool) -> DecisionLog:

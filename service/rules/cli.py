@@ -43,13 +43,13 @@ RULES_FILE_ENV: Final = "HOTLINE_RULES_FILE"
 """The setting the service reads its rules file from (``ServiceSettings.rules_file``)."""
 REGISTRY_ENV: Final = "HOTLINE_REGISTRY_DIR"
 """The setting the service reads its model registry from (``ServiceSettings.registry_dir``)."""
-DEFAULT_REGISTRY: Final = Path("var/registry")
+DEFAULT_REGISTRY: Final[Path] = ServiceSettings.model_fields["registry_dir"].default
 """The service's default registry (``ServiceSettings.registry_dir``)."""
 DATABASE_URL_ENV: Final = "HOTLINE_DATABASE_URL"
 """The setting the service reads its decision log's URL from."""
 _NO_KEY: Final = b"reading-claims-pseudonymizes-nothing"
 """Opening a log takes a pseudonym key; reading a version's claim uses none."""
-MODEL_ALIAS: Final = "champion"
+MODEL_ALIAS: Final[str] = ServiceSettings.model_fields["model_alias"].default
 """The alias the service scores with by default (``ServiceSettings.model_alias``)."""
 
 
