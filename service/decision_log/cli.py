@@ -178,13 +178,14 @@ def monitor(
     out: Path, since: dt.date | None, until: dt.date | None, database_url: str | None
 ) -> None:
     """Write monitoring.html, monitoring.json and overrides.json, over a period if given."""
+    from service.decision_log.decision_rows import read_decisions
     from service.decision_log.monitoring import (
         PeriodError,
         check_period,
-        decision_frame,
+        frame_of,
         monitoring_report,
     )
-    from service.decision_log.overrides import list_overrides
+    from service.decision_log.overrides import overrides_in
     from service.decision_log.render import write_monitoring
 
     try:
@@ -194,13 +195,14 @@ def monitor(
     settings = get_settings()
     try:
         with existing_log(database_url) as decision_log:
-            frame = decision_frame(decision_log)
-            # The same rows, kept by the log object: the cases behind the override counts.
-            overrides = list_overrides(
-                decision_log, threshold=settings.monitor_threshold, since=since, until=until
-            )
+            decisions = read_decisions(decision_log)
     except DecisionLogError as exc:
         raise click.ClickException(str(exc)) from exc
+    # One read for both: the report's frame and the cases behind its override counts.
+    frame = frame_of(decisions)
+    overrides = overrides_in(
+        decisions, threshold=settings.monitor_threshold, since=since, until=until
+    )
     reference = load_reference(settings.registry_dir, alias=settings.model_alias)
     report = monitoring_report(
         frame,

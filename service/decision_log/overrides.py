@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from service.decision_log.db import DecisionLog
-from service.decision_log.decision_rows import Screening, read_decisions
+from service.decision_log.decision_rows import Decisions, Screening, read_decisions
 from service.decision_log.monitoring import against_the_tool, frame_of, in_period
 from service.decision_log.schemas import (
     OVERRIDES_LISTED,
@@ -59,8 +59,40 @@ def list_overrides(
     DecisionLogUnavailable
         The database cannot be read.
     """
-    # One read: the frame and the screenings' supervisor and time come from the same rows.
-    decisions = read_decisions(log)
+    return overrides_in(
+        read_decisions(log), threshold=threshold, since=since, until=until, unit=unit, limit=limit
+    )
+
+
+def overrides_in(
+    decisions: Decisions,
+    *,
+    threshold: int,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    unit: str | None = None,
+    limit: int = OVERRIDES_LISTED,
+) -> OverrideList:
+    """List the overrides among rows already read (see :func:`list_overrides`).
+
+    Parameters
+    ----------
+    decisions : Decisions
+        From :func:`~service.decision_log.decision_rows.read_decisions`: ``hotline monitor``
+        builds the report's frame from the same rows, reading the log once.
+    threshold, since, until, unit, limit
+        As for :func:`list_overrides`.
+
+    Returns
+    -------
+    OverrideList
+
+    Raises
+    ------
+    PeriodError
+        When ``since`` is after ``until``.
+    """
+    # The frame and the screenings' supervisor and time come from the same rows.
     frame = in_period(frame_of(decisions), since=since, until=until)
     against_the_tool(frame, threshold=threshold)
     found = frame[frame["override"] == 1]
